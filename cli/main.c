@@ -1,0 +1,44 @@
+/* main.c — `nanoflow`: dispatches to the subcommands (DESIGN §9). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef NF_VERSION
+#define NF_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "nanoflow %s — offline-first logic runtime for Mendix-style nanoflows\n"
+            "\n"
+            "usage: nanoflow <command> [options] [arguments]\n"
+            "\n"
+            "commands:\n"
+            "  check FILE.mdl|DIR...     check sources: diagnostics only (exit 0 clean, 1 errors)\n"
+            "  help                      show this help\n"
+            "  version                   show the version\n"
+            "\n"
+            "Run 'nanoflow <command> --help' for a command's options. Documentation: docs/cli.md.\n",
+            NF_VERSION);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return NF_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "check") == 0) return nf_cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return NF_EXIT_OK;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("nanoflow %s\n", NF_VERSION);
+        return NF_EXIT_OK;
+    }
+    fprintf(stderr, "nanoflow: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return NF_EXIT_USAGE;
+}

@@ -1,0 +1,142 @@
+/* cc_source.c — source texts and line maps; see cc_source.h. */
+#include "cc_source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void nf_cc_sources_free(nf_cc_sources *s) {
+    for (uint32_t i = 0; i < s->n; i++) {
+        free(s->files[i].path);
+        free(s->files[i].text);
+        free(s->files[i].lines);
+    }
+    free(s->files);
+    memset(s, 0, sizeof *s);
+}
+
+static int add_owned(nf_cc_sources *s, const char *path, char *text, size_t len) {
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 8;
+        nf_cc_source *f = realloc(s->files, cap * sizeof *f);
+        if (!f) return -1;
+        s->files = f;
+        s->cap = cap;
+    }
+    nf_cc_source *f = &s->files[s->n];
+    memset(f, 0, sizeof *f);
+    size_t plen = strlen(path);
+    f->path = malloc(plen + 1);
+    if (!f->path) return -1;
+    memcpy(f->path, path, plen + 1);
+    f->text = text;
+    f->len = len;
+    return (int)s->n++;
+}
+
+int nf_cc_sources_add(nf_cc_sources *s, const char *path, const char *text, size_t len) {
+    if (len >= NF_CC_MAX_SOURCE) return -1;
+    char *copy = malloc(len + 1);
+    if (!copy) return -1;
+    if (len) memcpy(copy, text, len);
+    copy[len] = '\0';
+    int idx = add_owned(s, path, copy, len);
+    if (idx < 0) free(copy);
+    return idx;
+}
+
+int nf_cc_sources_read(nf_cc_sources *s, const char *path, const char **err) {
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        *err = strerror(errno);
+        return -1;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) goto oom;
+    for (;;) {
+        if (cap - len < 2) {
+            if (cap >= NF_CC_MAX_SOURCE) {
+                free(buf);
+                fclose(fp);
+                *err = "file too large (limit 1 GiB)";
+                return -1;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) goto oom;
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - len - 1, fp);
+        len += got;
+        if (got == 0) break;
+    }
+    if (ferror(fp)) {
+        free(buf);
+        fclose(fp);
+        *err = "read error";
+        return -1;
+    }
+    fclose(fp);
+    buf[len] = '\0';
+    int idx = add_owned(s, path, buf, len);
+    if (idx < 0) {
+        free(buf);
+        *err = "out of memory";
+    }
+    return idx;
+oom:
+    free(buf);
+    fclose(fp);
+    *err = "out of memory";
+    return -1;
+}
+
+static void build_lines(nf_cc_source *src) {
+    uint32_t n = 1;
+    for (size_t i = 0; i < src->len; i++)
+        if (src->text[i] == '\n') n++;
+    src->lines = malloc(n * sizeof *src->lines);
+    if (!src->lines) return;
+    src->lines[0] = 0;
+    uint32_t k = 1;
+    for (size_t i = 0; i < src->len; i++)
+        if (src->text[i] == '\n') src->lines[k++] = (uint32_t)(i + 1);
+    src->nlines = n;
+}
+
+void nf_cc_source_position(nf_cc_source *src, uint32_t off, uint32_t *line, uint32_t *col) {
+    if (!src->lines) build_lines(src);
+    if (off > src->len) off = (uint32_t)src->len;
+    if (!src->lines) { /* out of memory: degrade to line 1 */
+        *line = 1;
+        *col = off + 1;
+        return;
+    }
+    uint32_t lo = 0, hi = src->nlines;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (src->lines[mid] <= off) lo = mid;
+        else hi = mid;
+    }
+    *line = lo + 1;
+    uint32_t c = 1;
+    for (uint32_t i = src->lines[lo]; i < off; i++)
+        if (((unsigned char)src->text[i] & 0xC0) != 0x80) c++;
+    *col = c;
+}
+
+void nf_cc_source_line(nf_cc_source *src, uint32_t line, uint32_t *start, uint32_t *len) {
+    if (!src->lines) build_lines(src);
+    if (!src->lines || line == 0 || line > src->nlines) {
+        *start = 0;
+        *len = 0;
+        return;
+    }
+    uint32_t s = src->lines[line - 1];
+    uint32_t e = line < src->nlines ? src->lines[line] - 1 : (uint32_t)src->len;
+    if (e > s && src->text[e - 1] == '\r') e--;
+    *start = s;
+    *len = e - s;
+}

@@ -1,0 +1,40 @@
+/* nf_compiler.h — the compiler's interface for the CLI, the tests and (later) the embedding API.
+ *
+ * A compilation owns its sources, diagnostics and everything built from them. Usage:
+ *     nf_cc_compilation *c = nf_cc_new();
+ *     nf_cc_add_file(c, "app.mdl");          // or nf_cc_add_source(c, name, text, len)
+ *     bool ok = nf_cc_check(c);              // parse + semantic analysis; false on errors
+ *     nf_cc_diags_print(nf_cc_diagnostics(c), nf_cc_sources_of(c), stderr, false);
+ *     nf_cc_free(c);
+ */
+#ifndef NF_COMPILER_H
+#define NF_COMPILER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cc_diag.h"
+#include "cc_source.h"
+
+typedef struct nf_cc_compilation nf_cc_compilation;
+struct nf_cc_model;
+
+/* NULL on out-of-memory. */
+nf_cc_compilation *nf_cc_new(void);
+void nf_cc_free(nf_cc_compilation *c);
+
+/* Adds a file; on failure reports an error diagnostic-free message in *err and returns false. */
+bool nf_cc_add_file(nf_cc_compilation *c, const char *path, const char **err);
+/* Adds source text (copied) under a display name. */
+bool nf_cc_add_source(nf_cc_compilation *c, const char *name, const char *text, size_t len);
+
+/* Parses every source and runs semantic analysis. Returns true when there are no errors
+ * (warnings allowed). May be called once. */
+bool nf_cc_check(nf_cc_compilation *c);
+
+nf_cc_diags *nf_cc_diagnostics(nf_cc_compilation *c);
+nf_cc_sources *nf_cc_sources_of(nf_cc_compilation *c);
+/* The checked model (valid after nf_cc_check returned true). */
+const struct nf_cc_model *nf_cc_model_of(const nf_cc_compilation *c);
+
+#endif
