@@ -358,14 +358,20 @@ bool nf_cc_parse_file(nf_cc_parse_env *env, const nf_cc_source *src, uint32_t fi
         uint32_t start = p.pos;
         p.failed = false;
         p.depth = 0;
+        p.decl_has_body = false;
         nf_cc_parse_decl(&p, unit);
         if (p.failed || p.pos == start) {
             if (p.pos == start) nf_p_next(&p); /* always make progress */
-            /* resync at the next top-level statement */
+            /* resync at the next top-level statement; a declaration without a flow body also
+             * ends at its `;` */
+            int depth = 0;
             while (!nf_p_at(&p, NF_TK_EOF)) {
                 const nf_cc_token *t = nf_p_tok(&p);
                 if ((t->flags & NF_TF_NEWLINE_BEFORE) && starts_toplevel(&p, 0)) break;
+                if (t->kind == NF_TK_LPAREN || t->kind == NF_TK_LBRACKET || t->kind == NF_TK_LBRACE) depth++;
+                if ((t->kind == NF_TK_RPAREN || t->kind == NF_TK_RBRACKET || t->kind == NF_TK_RBRACE) && depth > 0) depth--;
                 nf_p_next(&p);
+                if (t->kind == NF_TK_SEMI && depth == 0 && !p.decl_has_body) break;
             }
         }
     }

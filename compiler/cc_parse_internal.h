@@ -20,6 +20,7 @@ typedef struct nf_cc_parser {
     uint32_t depth;
     bool failed;    /* the current statement already reported a syntax error */
     bool in_flow;   /* parsing a flow body (statement keywords end a statement early) */
+    bool decl_has_body; /* the current declaration has a begin … end body */
     unsigned mdl_version;
     bool quote_doubled; /* tokens come from an XPath inside a string: '' delimits strings */
     bool oom;

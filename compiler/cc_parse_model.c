@@ -709,6 +709,7 @@ static bool grant(nf_cc_parser *p, nf_cc_decl *d, bool revoke, nf_cc_unit *unit,
 
 static bool flow(nf_cc_parser *p, nf_cc_decl *d, nf_cc_flowkind kind) {
     d->u.flow.kind = (uint8_t)kind;
+    p->decl_has_body = true;
     if (nf_p_at_kw(p, NF_KW_if) && nf_p_peek_kw(p, 1, NF_KW_not)) { /* if not exists */
         nf_p_next(p);
         nf_p_next(p);
@@ -898,6 +899,7 @@ static const char *skipped_create_kind(const nf_cc_parser *p) {
 }
 
 void nf_cc_parse_decl(nf_cc_parser *p, nf_cc_unit *unit) {
+    char *doc = nf_p_doc_before(p, p->pos); /* before any @annotations, as describe writes it */
     nf_p_skip_annotations(p);
     uint32_t start = p->pos;
     const nf_cc_token *t = nf_p_tok(p);
@@ -905,7 +907,6 @@ void nf_cc_parse_decl(nf_cc_parser *p, nf_cc_unit *unit) {
         nf_p_expected(p, "a statement such as 'create entity' or 'create nanoflow'");
         return;
     }
-    char *doc = nf_p_doc_before(p, start);
     nf_cc_decl *d = new_decl(p, NF_DECL_MODULE, start);
     if (!d) return;
     d->doc = doc;
