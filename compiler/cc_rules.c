@@ -75,6 +75,12 @@ void nf_cc_rules_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
                 nf_cc_report(s->d, NF_D_NANOFLOW_ACTION, st->span,
                              "a microflow called from a nanoflow cannot run in a task queue");
             break;
+        case NF_ST_FEEDBACK:
+            if (st->u.feedback.nparams)
+                nf_cc_report(s->d, NF_D_FEEDBACK_TEMPLATE, st->u.feedback.params[0].value->span,
+                             "validation feedback in nanoflows is static text: build the message "
+                             "with + instead of template parameters");
+            break;
         default: break;
         }
         return;
@@ -100,6 +106,10 @@ void nf_cc_rules_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
             nf_cc_report(s->d, NF_D_MICROFLOW_UNSUPPORTED, st->span,
                          "Java actions are not supported by the nanoflow runtime; this call fails when run "
                          "(use a Lua action)");
+        else if (st->u.call.in_queue)
+            nf_cc_report(s->d, NF_D_UNSUPPORTED_OPTION, st->span,
+                         "task queues are not supported by the nanoflow runtime: the microflow runs "
+                         "synchronously");
         break;
     case NF_ST_FORBIDDEN:
         nf_cc_report(s->d, NF_D_MICROFLOW_UNSUPPORTED, st->span,
