@@ -282,9 +282,12 @@ void nf_p_recover_stmt(nf_cc_parser *p) {
         }
         switch ((nf_cc_tkind)t->kind) {
         case NF_TK_LPAREN: case NF_TK_LBRACKET: case NF_TK_LBRACE: depth++; break;
-        case NF_TK_RPAREN: case NF_TK_RBRACKET: case NF_TK_RBRACE:
-            if (depth == 0) return; /* closes an enclosing group: leave it to the caller */
+        case NF_TK_RBRACE:
+            if (depth == 0) return; /* closes a { … } handler: leave it to the caller */
             depth--;
+            break;
+        case NF_TK_RPAREN: case NF_TK_RBRACKET:
+            if (depth > 0) depth--; /* a stray closer belongs to the broken statement */
             break;
         default: break;
         }
@@ -586,6 +589,12 @@ static nf_cc_stmt *stmt_retrieve(nf_cc_parser *p, uint32_t start) {
 }
 
 static bool list_var(nf_cc_parser *p, nf_cc_expr **out, const char *what) {
+    if (nf_p_at(p, NF_TK_IDENT) && nf_p_peek_is(p, 1, NF_TK_LPAREN) && !p->failed) {
+        nf_p_error(p, NF_D_SYNTAX, nf_p_span(p),
+                   "list operations and aggregates take a list variable and cannot be nested: "
+                   "assign the inner operation to a variable first");
+        return false;
+    }
     return (*out = var_expr(p, what)) != NULL;
 }
 

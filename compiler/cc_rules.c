@@ -76,11 +76,22 @@ void nf_cc_rules_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
                              "a microflow called from a nanoflow cannot run in a task queue");
             break;
         case NF_ST_FEEDBACK:
-            if (st->u.feedback.nparams)
-                nf_cc_report(s->d, NF_D_FEEDBACK_TEMPLATE, st->u.feedback.params[0].value->span,
-                             "validation feedback in nanoflows is static text: build the message "
-                             "with + instead of template parameters");
+            if (st->u.feedback.nparams || st->u.feedback.text->kind != NF_EX_STRING)
+                nf_cc_report(s->d, NF_D_FEEDBACK_TEMPLATE,
+                             st->u.feedback.nparams ? st->u.feedback.params[0].value->span
+                                                    : st->u.feedback.text->span,
+                             "validation feedback in nanoflows is static text: write the message as "
+                             "one string literal, without template parameters");
             break;
+        case NF_ST_LOG: {
+            /* mxcli describe writes node 'Application' for node-less nanoflow logs */
+            nf_cc_expr *n = st->u.log.node;
+            if (n && !(n->kind == NF_EX_STRING && strcmp(n->u.str.s, "Application") == 0))
+                nf_cc_report(s->d, NF_D_UNSUPPORTED_OPTION, n->span,
+                             "log nodes are microflow-only in Mendix: nanoflow messages are logged "
+                             "without this node");
+            break;
+        }
         default: break;
         }
         return;

@@ -596,6 +596,10 @@ nf_cc_type nf_cc_check_expr(nf_cc_sema *s, nf_cc_expr *e) {
             return unknown(e);
         }
         e->ref.constant = c;
+        if (s->nanoflow && !c->decl->u.constant.exposed)
+            nf_cc_report(s->d, NF_D_CONSTANT_NOT_EXPOSED, e->span,
+                         "constant @%s is used in a nanoflow, so it must be declared "
+                         "'exposed to client'", c->name->s);
         return set_type(e, c->type);
     }
     case NF_EX_QNAME: return check_qname(s, e);

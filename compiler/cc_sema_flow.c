@@ -71,8 +71,10 @@ static nf_cc_var *var_ref(nf_cc_sema *s, nf_cc_sym *name, nf_cc_span span) {
 }
 
 void nf_cc_mark_offline_use(nf_cc_sema *s, nf_cc_entity *e, nf_cc_span at) {
-    (void)s;
-    if (!e || e->persist != NF_PERSISTENT || e->system) return;
+    if (!e || e->persist != NF_PERSISTENT) return;
+    /* of the System module only files and images travel to devices; users, roles and sync
+     * errors stay on the server (apps sync their own specializations of System.User) */
+    if (e->system && e != s->m->system_filedocument && e != s->m->system_image) return;
     if (e->profile && e->profile->download == NF_DL_ONLINE) return;
     if (!e->used_offline) {
         e->used_offline = true;
@@ -876,7 +878,9 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
     case NF_ST_THROW: nf_cc_check_expr(s, st->u.ret.value); break;
     case NF_ST_CALL: call(s, st); break;
     case NF_ST_SHOW_PAGE:
-        if (!nf_cc_map_get(&s->m->page_by_name, st->u.show_page.page.full))
+        /* pages usually live in the host app; when the sources define pages, a name that
+         * matches none of them is most likely a typo */
+        if (s->m->decls_pages.n && !nf_cc_map_get(&s->m->page_by_name, st->u.show_page.page.full))
             nf_cc_report(s->d, NF_D_UNKNOWN_PAGE, st->u.show_page.page.span,
                          "page %s is not defined in the sources; the host receives the name as written",
                          st->u.show_page.page.full->s);
