@@ -553,22 +553,30 @@ static nf_cc_expr *xp_unary(nf_cc_parser *p) {
 
 static nf_cc_expr *xp_mul(nf_cc_parser *p) {
     nf_cc_expr *a = xp_unary(p);
+    uint32_t links = 0;
     while (a && (nf_p_at(p, NF_TK_STAR) || nf_p_at_kw(p, NF_KW_div))) {
+        if (!nf_p_enter(p)) break;
+        links++;
         nf_cc_op op = nf_p_at(p, NF_TK_STAR) ? NF_OP_MUL : NF_OP_DIV;
         nf_p_next(p);
         a = binary(p, op, a, xp_unary(p));
     }
-    return a;
+    p->depth -= links;
+    return p->failed ? NULL : a;
 }
 
 static nf_cc_expr *xp_add(nf_cc_parser *p) {
     nf_cc_expr *a = xp_mul(p);
+    uint32_t links = 0;
     while (a && (nf_p_at(p, NF_TK_PLUS) || nf_p_at(p, NF_TK_MINUS))) {
+        if (!nf_p_enter(p)) break;
+        links++;
         nf_cc_op op = nf_p_at(p, NF_TK_PLUS) ? NF_OP_ADD : NF_OP_SUB;
         nf_p_next(p);
         a = binary(p, op, a, xp_mul(p));
     }
-    return a;
+    p->depth -= links;
+    return p->failed ? NULL : a;
 }
 
 static nf_cc_expr *xp_cmp(nf_cc_parser *p) {
@@ -599,24 +607,34 @@ static nf_cc_expr *xp_not(nf_cc_parser *p) {
     return xp_cmp(p);
 }
 
+/* XPath chains are short in practice; each link counts as a nesting level because the
+ * checker recurses along them. */
 static nf_cc_expr *xp_and(nf_cc_parser *p) {
     nf_cc_expr *a = xp_not(p);
+    uint32_t links = 0;
     while (a && nf_p_at_kw(p, NF_KW_and)) {
+        if (!nf_p_enter(p)) break;
+        links++;
         nf_p_next(p);
         a = binary(p, NF_OP_AND, a, xp_not(p));
     }
-    return a;
+    p->depth -= links;
+    return p->failed ? NULL : a;
 }
 
 static nf_cc_expr *xp_or(nf_cc_parser *p) {
     if (!nf_p_enter(p)) return NULL;
     nf_cc_expr *a = xp_and(p);
+    uint32_t links = 0;
     while (a && nf_p_at_kw(p, NF_KW_or)) {
+        if (!nf_p_enter(p)) break;
+        links++;
         nf_p_next(p);
         a = binary(p, NF_OP_OR, a, xp_and(p));
     }
+    p->depth -= links;
     nf_p_leave(p);
-    return a;
+    return p->failed ? NULL : a;
 }
 
 nf_cc_expr *nf_p_xpath_bare(nf_cc_parser *p) {

@@ -170,13 +170,22 @@ fail:
     return false;
 }
 
+/* A body that belongs to a compound statement: statement errors inside are already reported
+ * and recovered; only the structure matters here. */
+static bool sub_block(nf_cc_parser *p, nf_cc_block *b) {
+    if (!nf_p_enter(p)) return false;
+    bool ok = nf_p_block(p, b);
+    nf_p_leave(p);
+    return ok;
+}
+
 static bool handler_body(nf_cc_parser *p, nf_cc_handler *h) {
     if (nf_p_accept(p, NF_TK_LBRACE)) {
-        if (!nf_p_block(p, &h->body)) return false;
+        if (!sub_block(p, &h->body)) return false;
         return nf_p_expect(p, NF_TK_RBRACE, "'}' to close the error handler");
     }
     if (nf_p_accept_kw(p, NF_KW_begin)) {
-        if (!nf_p_block(p, &h->body)) return false;
+        if (!sub_block(p, &h->body)) return false;
         return nf_p_expect_kw(p, NF_KW_end) && nf_p_expect_kw(p, NF_KW_error);
     }
     return nf_p_expected(p, "'begin' or '{' to start the error handler");
@@ -317,15 +326,6 @@ static bool end_kw(nf_cc_parser *p, nf_cc_kw kw) {
     }
     nf_p_next(p);
     return nf_p_expect_kw(p, kw);
-}
-
-/* A body that belongs to a compound statement: statement errors inside are already reported
- * and recovered; only the structure matters here. */
-static bool sub_block(nf_cc_parser *p, nf_cc_block *b) {
-    if (!nf_p_enter(p)) return false;
-    bool ok = nf_p_block(p, b);
-    nf_p_leave(p);
-    return ok;
 }
 
 /* Parses a header expression; on failure skips to `kw` so the body still parses. */

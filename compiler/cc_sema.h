@@ -71,8 +71,13 @@ const char *nf_cc_suggest(const char *const *cands, uint32_t n, const char *name
 void nf_cc_builtins_init(nf_cc_sema *s);
 /* Type-checks e, annotates e->type, returns it (NF_T_UNKNOWN after an error). */
 nf_cc_type nf_cc_check_expr(nf_cc_sema *s, nf_cc_expr *e);
-/* Checks e and that it fits `want`; `what` names the place for the message. */
-bool nf_cc_check_assign(nf_cc_sema *s, nf_cc_expr *e, nf_cc_type want, const char *what);
+/* Checks e and that it fits `want`; what_fmt (printf-style, formatted only when reporting)
+ * names the place for the message. */
+bool nf_cc_check_assign(nf_cc_sema *s, nf_cc_expr *e, nf_cc_type want, const char *what_fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 /* Whether enumeration value `name` (simple name) exists in en; its index or -1. */
 int32_t nf_cc_enum_value_index(const nf_cc_enum *en, const nf_cc_sym *name);
 

@@ -5,6 +5,7 @@
  * and the other a String or a number; `<`/`>` apply to numbers, strings and dates only;
  * `=` compares like with like, objects by identity, and anything with empty. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,8 +370,9 @@ static nf_cc_type arithmetic(nf_cc_sema *s, nf_cc_expr *e, nf_cc_type a, nf_cc_t
     return bad_operands(s, e, a, b, NULL);
 }
 
-static nf_cc_type check_binary(nf_cc_sema *s, nf_cc_expr *e) {
-    nf_cc_type a = nf_cc_check_expr(s, e->u.bin.a);
+/* One binary node whose left operand is already checked. */
+static nf_cc_type check_binary_node(nf_cc_sema *s, nf_cc_expr *e) {
+    nf_cc_type a = e->u.bin.a->type;
     nf_cc_type b = nf_cc_check_expr(s, e->u.bin.b);
     if (a.kind == NF_T_UNKNOWN || b.kind == NF_T_UNKNOWN) {
         /* still give logical and comparison results their type to avoid follow-on errors */
@@ -414,6 +416,34 @@ static nf_cc_type check_binary(nf_cc_sema *s, nf_cc_expr *e) {
         return bad_operands(s, e, a, b, NULL);
     default: return unknown(e);
     }
+}
+
+/* Binary chains (a + b + c …, x and y and z …) are left-deep and may be very long: walk the
+ * left spine with an explicit stack instead of recursion, so only real nesting (parentheses,
+ * bounded by the parser) costs C stack. */
+static nf_cc_type check_binary(nf_cc_sema *s, nf_cc_expr *e) {
+    nf_cc_expr *small[32], **spine = small;
+    size_t n = 0, cap = 32;
+    for (nf_cc_expr *x = e; x->kind == NF_EX_BINARY; x = x->u.bin.a) {
+        if (n == cap) {
+            nf_cc_expr **bigger = malloc(cap * 2 * sizeof *bigger);
+            if (!bigger) {
+                if (spine != small) free(spine);
+                s->oom = true;
+                return unknown(e);
+            }
+            memcpy(bigger, spine, n * sizeof *spine);
+            if (spine != small) free(spine);
+            spine = bigger;
+            cap *= 2;
+        }
+        spine[n++] = x;
+    }
+    nf_cc_check_expr(s, spine[n - 1]->u.bin.a);
+    nf_cc_type t = nf_cc_t(NF_T_UNKNOWN);
+    while (n > 0) t = check_binary_node(s, spine[--n]);
+    if (spine != small) free(spine);
+    return t;
 }
 
 /* ---- function calls --------------------------------------------------------------------------- */
@@ -646,11 +676,15 @@ nf_cc_type nf_cc_check_expr(nf_cc_sema *s, nf_cc_expr *e) {
     return unknown(e);
 }
 
-bool nf_cc_check_assign(nf_cc_sema *s, nf_cc_expr *e, nf_cc_type want, const char *what) {
+bool nf_cc_check_assign(nf_cc_sema *s, nf_cc_expr *e, nf_cc_type want, const char *what_fmt, ...) {
     nf_cc_type t = nf_cc_check_expr(s, e);
     if (t.kind == NF_T_UNKNOWN || want.kind == NF_T_UNKNOWN) return true;
     if (nf_cc_assignable(want, t)) return true;
-    char b1[160], b2[160];
+    char b1[160], b2[160], what[256];
+    va_list ap;
+    va_start(ap, what_fmt);
+    vsnprintf(what, sizeof what, what_fmt, ap);
+    va_end(ap);
     if (nf_cc_is_integral(want) && t.kind == NF_T_DECIMAL &&
         (e->kind == NF_EX_BINARY && e->op == NF_OP_DIV)) {
         nf_cc_report(s->d, NF_D_DIV_IS_DECIMAL, e->span,

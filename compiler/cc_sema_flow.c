@@ -126,7 +126,6 @@ static void assignments(nf_cc_sema *s, nf_cc_entity *e, nf_cc_assign *as, uint32
             nf_cc_check_expr(s, a->value);
             continue;
         }
-        char what[200];
         if (st->attr) {
             nf_cc_attr *at = st->attr;
             if (s->nanoflow) nf_cc_rules_offline_attr(s, at, a->member.span);
@@ -137,7 +136,6 @@ static void assignments(nf_cc_sema *s, nf_cc_entity *e, nf_cc_assign *as, uint32
                 nf_cc_check_expr(s, a->value);
                 continue;
             }
-            snprintf(what, sizeof what, "%s", at->name->s);
             /* legacy: an enumeration member may be assigned the value's name as a String */
             if (at->type.kind == NF_T_ENUM && a->value->kind == NF_EX_STRING) {
                 nf_cc_sym *v = nf_cc_intern(s->in, a->value->u.str.s, a->value->u.str.len);
@@ -146,7 +144,7 @@ static void assignments(nf_cc_sema *s, nf_cc_entity *e, nf_cc_assign *as, uint32
                     continue;
                 }
             }
-            nf_cc_check_assign(s, a->value, at->type, what);
+            nf_cc_check_assign(s, a->value, at->type, "%s", at->name->s);
         } else {
             nf_cc_assoc *as_ = st->assoc;
             if (st->reverse && !as_->owner_both) {
@@ -155,9 +153,8 @@ static void assignments(nf_cc_sema *s, nf_cc_entity *e, nf_cc_assign *as, uint32
                 nf_cc_check_expr(s, a->value);
                 continue;
             }
-            snprintf(what, sizeof what, "association %s", as_->name->s);
             nf_cc_type want = as_->reference_set ? nf_cc_t_list(st->entity) : nf_cc_t_object(st->entity);
-            nf_cc_check_assign(s, a->value, want, what);
+            nf_cc_check_assign(s, a->value, want, "association %s", as_->name->s);
         }
     }
 }
@@ -194,10 +191,12 @@ static void check_args(nf_cc_sema *s, const char *callee, nf_cc_arg *args, uint3
             nf_cc_check_expr(s, a->value);
             continue;
         }
-        char what[200];
-        snprintf(what, sizeof what, "argument %s", a->name->s);
-        nf_cc_check_assign(s, a->value, types[k], what);
-        if (to_microflow) nf_cc_rules_microflow_value(s, a->value->type, a->value->span, what);
+        nf_cc_check_assign(s, a->value, types[k], "argument %s", a->name->s);
+        if (to_microflow) {
+            char what[200];
+            snprintf(what, sizeof what, "argument %s", a->name->s);
+            nf_cc_rules_microflow_value(s, a->value->type, a->value->span, what);
+        }
     }
     for (uint32_t k = 0; k < nparams; k++) {
         bool given = false;
@@ -367,7 +366,7 @@ static nf_cc_type lambda(nf_cc_sema *s, nf_cc_entity *e, nf_cc_expr *body, nf_cc
     s->in_lambda = true;
     nf_cc_type t;
     if (want.kind != NF_T_UNKNOWN) {
-        nf_cc_check_assign(s, body, want, what);
+        nf_cc_check_assign(s, body, want, "%s", what);
         t = want;
     } else {
         t = nf_cc_check_expr(s, body);
@@ -398,7 +397,7 @@ static void listop(nf_cc_sema *s, nf_cc_stmt *st) {
         if (e && nf_cc_resolve_member(s, e, &step, true)) {
             nf_cc_type want = step.attr ? step.attr->type : nf_cc_assoc_step_type(&step);
             if (step.attr && s->nanoflow) nf_cc_rules_offline_attr(s, step.attr, o->by_member.span);
-            nf_cc_check_assign(s, o->by_value, want, o->by_member.full->s);
+            nf_cc_check_assign(s, o->by_value, want, "%s", o->by_member.full->s);
         } else {
             nf_cc_check_expr(s, o->by_value);
         }
@@ -557,9 +556,7 @@ static void set_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
             nf_cc_check_expr(s, st->u.set.value);
             return;
         }
-        char what[200];
-        snprintf(what, sizeof what, "$%s", t->u.var->s);
-        nf_cc_check_assign(s, st->u.set.value, vt, what); /* lists: Replace */
+        nf_cc_check_assign(s, st->u.set.value, vt, "$%s", t->u.var->s); /* lists: Replace */
         return;
     }
     /* $Obj/Member = value: a change-object */
@@ -574,13 +571,27 @@ static void set_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
         return;
     }
     if (last->assoc) pt = last->assoc->reference_set ? nf_cc_t_list(last->entity) : nf_cc_t_object(last->entity);
-    char what[200];
-    snprintf(what, sizeof what, "%s", last->name.full->s);
     if (last->attr && last->attr->type.kind == NF_T_ENUM && st->u.set.value->kind == NF_EX_STRING) {
         nf_cc_sym *v = nf_cc_intern(s->in, st->u.set.value->u.str.s, st->u.set.value->u.str.len);
         if (v && nf_cc_enum_value_index(last->attr->type.u.enumeration, v) >= 0) return;
     }
-    nf_cc_check_assign(s, st->u.set.value, pt, what);
+    nf_cc_check_assign(s, st->u.set.value, pt, "%s", last->name.full->s);
+}
+
+/* Reports the values of en that no branch covers (arrays live off the recursion's stack). */
+static void case_coverage(nf_cc_sema *s, nf_cc_stmt *st, const nf_cc_enum *en, const bool *seen,
+                          bool seen_empty) {
+    char missing[512];
+    size_t n = 0;
+    missing[0] = '\0';
+    for (uint32_t i = 0; i < en->nvalues; i++)
+        if (!seen[i] && n + en->values[i].name->len + 3 < sizeof missing)
+            n += (size_t)snprintf(missing + n, sizeof missing - n, "%s%s", n ? ", " : "", en->values[i].name->s);
+    if (!seen_empty && n + 10 < sizeof missing)
+        n += (size_t)snprintf(missing + n, sizeof missing - n, "%s(empty)", n ? ", " : "");
+    if (n)
+        nf_cc_report(s->d, NF_D_CASE_COVERAGE, st->u.case_.subject->span,
+                     "case on %s has no branch for %s", en->name->s, missing);
 }
 
 static void case_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
@@ -593,8 +604,11 @@ static void case_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
                      "case decides on an enumeration, not %s (use if for Booleans)", tn(t, b));
     }
     bool seen_empty = false;
-    bool seen[1024];
-    memset(seen, 0, sizeof seen);
+    bool *seen = en && en->nvalues ? nf_cc_arena_alloc(s->arena, en->nvalues * sizeof *seen) : NULL;
+    if (en && en->nvalues && !seen) {
+        s->oom = true;
+        return;
+    }
     for (uint32_t i = 0; i < st->u.case_.n; i++) {
         nf_cc_when *w = &st->u.case_.whens[i];
         for (uint32_t j = 0; j < w->nvalues; j++) {
@@ -611,26 +625,13 @@ static void case_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
                 nf_cc_report(s->d, NF_D_UNKNOWN_ENUM_VALUE, q->span, "%s has no value '%s'", en->name->s, vn->s);
                 continue;
             }
-            if (idx < 1024 && seen[idx])
-                nf_cc_report(s->d, NF_D_DUPLICATE, q->span, "value %s has two branches", vn->s);
-            if (idx < 1024) seen[idx] = true;
+            if (seen[idx]) nf_cc_report(s->d, NF_D_DUPLICATE, q->span, "value %s has two branches", vn->s);
+            seen[idx] = true;
         }
         block(s, &w->body);
     }
     if (st->u.case_.has_else) block(s, &st->u.case_.else_body);
-    if (en && !st->u.case_.has_else) {
-        char missing[512];
-        size_t n = 0;
-        missing[0] = '\0';
-        for (uint32_t i = 0; i < en->nvalues && i < 1024; i++)
-            if (!seen[i] && n + en->values[i].name->len + 3 < sizeof missing)
-                n += (size_t)snprintf(missing + n, sizeof missing - n, "%s%s", n ? ", " : "", en->values[i].name->s);
-        if (!seen_empty && n + 10 < sizeof missing)
-            n += (size_t)snprintf(missing + n, sizeof missing - n, "%s(empty)", n ? ", " : "");
-        if (n)
-            nf_cc_report(s->d, NF_D_CASE_COVERAGE, st->u.case_.subject->span,
-                         "case on %s has no branch for %s", en->name->s, missing);
-    }
+    if (en && !st->u.case_.has_else) case_coverage(s, st, en, seen, seen_empty);
 }
 
 static void split_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
@@ -715,9 +716,7 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
             t = nf_cc_t(NF_T_UNKNOWN);
         }
         if (st->u.declare.init) {
-            char what[200];
-            snprintf(what, sizeof what, "the initial value of $%s", st->u.declare.var->s);
-            nf_cc_check_assign(s, st->u.declare.init, t, what);
+            nf_cc_check_assign(s, st->u.declare.init, t, "the initial value of $%s", st->u.declare.var->s);
         }
         define(s, st->u.declare.var, st->u.declare.var_span, t, NF_VAR_LOCAL);
         break;

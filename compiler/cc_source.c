@@ -52,7 +52,13 @@ int nf_cc_sources_read(nf_cc_sources *s, const char *path, const char **err) {
         *err = strerror(errno);
         return -1;
     }
+    /* size the buffer from the file when it can be known, so large sources are read once */
     size_t cap = 1 << 16, len = 0;
+    if (fseek(fp, 0, SEEK_END) == 0) {
+        long size = ftell(fp);
+        if (size >= 0 && (size_t)size < NF_CC_MAX_SOURCE) cap = (size_t)size + 2;
+        rewind(fp);
+    }
     char *buf = malloc(cap);
     if (!buf) goto oom;
     for (;;) {
