@@ -181,6 +181,8 @@ typedef enum nf_cc_stkind {
     NF_ST_SHOW_PAGE, NF_ST_CLOSE_PAGE, NF_ST_SHOW_MESSAGE, NF_ST_FEEDBACK, NF_ST_LOG,
     NF_ST_SYNC, NF_ST_TRY, NF_ST_MERGE, NF_ST_JOIN, NF_ST_CLEAR_DEVICE, NF_ST_CANCEL_SYNC,
     NF_ST_FORBIDDEN, /* a server-side action (REST, Java action, workflows, …): kept by name */
+    NF_ST_BROKEN,    /* a statement with a syntax error that creates u.forbidden.var: the
+                        variable still exists, so its uses do not cascade into more errors */
     NF_ST_COUNT_
 } nf_cc_stkind;
 

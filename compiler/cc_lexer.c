@@ -259,6 +259,8 @@ static bool try_mx_token(lexer *lx) {
         return true;
     }
     err(lx, NF_D_UNTERMINATED_TOKEN, lx->pos, 2, "[% token is not closed with %]");
+    /* keep the token so the rest of the statement parses, as an unclosed string does */
+    emit(lx, NF_TK_MXTOKEN, lx->pos + 2, p - lx->pos - 2, 0);
     lx->pos = p;
     return true;
 }

@@ -117,6 +117,20 @@ static bool oql_word(const nf_cc_parser *p) {
 
 static nf_cc_expr *expr_or(nf_cc_parser *p);
 
+/* After rejecting an OQL `case when … then … end`, skips to its `end` so that `when` and
+ * `end` are not mistaken for the end of the enclosing block. */
+static void skip_oql_case(nf_cc_parser *p) {
+    int depth = 0;
+    while (!nf_p_at(p, NF_TK_EOF) && !nf_p_at(p, NF_TK_SEMI)) {
+        if (nf_p_at_kw(p, NF_KW_case)) depth++;
+        if (nf_p_at_kw(p, NF_KW_end) && --depth == 0) {
+            nf_p_next(p);
+            return;
+        }
+        nf_p_next(p);
+    }
+}
+
 static nf_cc_expr *primary(nf_cc_parser *p) {
     const nf_cc_token *t = nf_p_tok(p);
     uint32_t start = p->pos;
@@ -203,6 +217,7 @@ static nf_cc_expr *primary(nf_cc_parser *p) {
                     nf_p_error(p, NF_D_OQL_EXPRESSION, nf_p_span(p),
                                "'%.*s' is OQL, not a Mendix expression; use if … then … else",
                                (int)t->len, p->src->text + t->off);
+                    if (t->kw == NF_KW_case) skip_oql_case(p);
                     return NULL;
                 }
                 break;

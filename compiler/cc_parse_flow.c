@@ -496,6 +496,14 @@ static nf_cc_stmt *stmt_try(nf_cc_parser *p, uint32_t start) {
     return s;
 }
 
+/* The `commit` option of create/change, as opposed to a `commit $X` activity that follows on
+ * the next line in the `;`-less dialect: the activity always names a variable. */
+static bool commit_modifier(nf_cc_parser *p) {
+    if (!nf_p_at_kw(p, NF_KW_commit) || nf_p_peek_is(p, 1, NF_TK_VAR)) return false;
+    nf_p_next(p);
+    return true;
+}
+
 /* create Type (…) [commit [without events]] [refresh] — `var` may be NULL. */
 static nf_cc_stmt *stmt_create(nf_cc_parser *p, uint32_t start, nf_cc_sym *var, nf_cc_span vspan) {
     nf_cc_stmt *s = new_stmt(p, NF_ST_CREATE, start);
@@ -507,7 +515,7 @@ static nf_cc_stmt *stmt_create(nf_cc_parser *p, uint32_t start, nf_cc_sym *var, 
     if (nf_p_at(p, NF_TK_LPAREN) &&
         !assignments(p, &s->u.object.assigns, &s->u.object.nassigns))
         return NULL;
-    if (nf_p_accept_kw(p, NF_KW_commit)) {
+    if (commit_modifier(p)) {
         s->u.object.commit = true;
         if (nf_p_accept_kw(p, NF_KW_without)) {
             if (!nf_p_expect_kw(p, NF_KW_events)) return NULL;
@@ -526,7 +534,7 @@ static nf_cc_stmt *stmt_change(nf_cc_parser *p, uint32_t start) {
     if (nf_p_at(p, NF_TK_LPAREN) &&
         !assignments(p, &s->u.object.assigns, &s->u.object.nassigns))
         return NULL;
-    if (nf_p_accept_kw(p, NF_KW_commit)) {
+    if (commit_modifier(p)) {
         s->u.object.commit = true;
         if (nf_p_accept_kw(p, NF_KW_without)) {
             if (!nf_p_expect_kw(p, NF_KW_events)) return NULL;
@@ -1214,6 +1222,21 @@ static nf_cc_stmt *statement(nf_cc_parser *p) {
     return s;
 }
 
+/* After a syntax error in `declare $v …`, `$v = …` or `retrieve $v …`: a placeholder that keeps
+ * $v defined, so later uses of it are not reported as unknown. */
+static nf_cc_stmt *broken_stmt(nf_cc_parser *p, uint32_t at) {
+    const nf_cc_token *t0 = &p->t[at], *t1 = at + 1 < p->n ? &p->t[at + 1] : t0;
+    const nf_cc_token *var = NULL;
+    if (t0->kind == NF_TK_VAR && t1->kind == NF_TK_EQ) var = t0;
+    else if (t0->kind == NF_TK_IDENT && (t0->kw == NF_KW_declare || t0->kw == NF_KW_retrieve) &&
+             t1->kind == NF_TK_VAR)
+        var = t1;
+    if (!var) return NULL;
+    nf_cc_stmt *s = new_stmt(p, NF_ST_BROKEN, at);
+    if (s) s->u.forbidden.var = nf_p_tok_sym(p, var);
+    return s;
+}
+
 bool nf_p_block(nf_cc_parser *p, nf_cc_block *out) {
     nf_p_buf stmts = {.size = sizeof(nf_cc_stmt *)};
     uint32_t start = p->pos;
@@ -1225,9 +1248,14 @@ bool nf_p_block(nf_cc_parser *p, nf_cc_block *out) {
         p->failed = false;
         nf_cc_stmt *s = statement(p);
         if (!s) {
+            nf_cc_stmt *broken = broken_stmt(p, at);
             if (p->pos == at) nf_p_next(p);
             nf_p_recover_stmt(p);
             p->failed = false;
+            if (broken) {
+                nf_cc_stmt **slot = nf_p_buf_push(p, &stmts);
+                if (slot) *slot = broken;
+            }
             continue;
         }
         nf_cc_stmt **slot = nf_p_buf_push(p, &stmts);

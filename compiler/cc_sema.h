@@ -42,6 +42,10 @@ typedef struct nf_cc_sema {
     nf_cc_type reduce_type;      /* $currentResult's type inside reduce */
     bool in_reduce;
     nf_cc_vec merge_labels, joins;
+    /* enclosing `split type` branches: the object and the specialization a cast gives */
+    nf_cc_var *split_vars[64];
+    nf_cc_entity *split_ents[64];
+    uint32_t nsplit;
 } nf_cc_sema;
 
 #endif

@@ -398,8 +398,29 @@ bool nf_cc_resolve_type(nf_cc_sema *s, const nf_cc_typeref *tr, nf_cc_type *out)
 
 /* ---- members ---------------------------------------------------------------------------------- */
 
+/* The system members are named System.owner, System.changedBy (associations to System.User
+ * in Mendix) and createdDate, changedDate, whatever the declaring attribute is called. */
+static nf_cc_attr *system_member(const nf_cc_entity *e, const nf_cc_step *st, nf_cc_sym *system) {
+    uint8_t kind;
+    const char *n = st->name.parts[st->name.nparts - 1]->s;
+    if (st->name.nparts == 2 && st->name.parts[0] == system && strcmp(n, "owner") == 0) kind = NF_TR_AUTOOWNER;
+    else if (st->name.nparts == 2 && st->name.parts[0] == system && strcmp(n, "changedBy") == 0) kind = NF_TR_AUTOCHANGEDBY;
+    else if (st->name.nparts == 1 && strcmp(n, "createdDate") == 0) kind = NF_TR_AUTOCREATEDDATE;
+    else if (st->name.nparts == 1 && strcmp(n, "changedDate") == 0) kind = NF_TR_AUTOCHANGEDDATE;
+    else return NULL;
+    for (int guard = 0; e && guard < 1000; e = e->generalization, guard++)
+        for (uint32_t i = 0; i < e->nattrs; i++)
+            if (e->attrs[i]->declared == kind) return e->attrs[i];
+    return NULL;
+}
+
 bool nf_cc_resolve_member(nf_cc_sema *s, nf_cc_entity *e, nf_cc_step *st, bool report) {
     if (!e) return false;
+    nf_cc_attr *sys = system_member(e, st, s->s_system);
+    if (sys) {
+        st->attr = sys;
+        return true;
+    }
     if (st->name.nparts == 1) {
         nf_cc_attr *a = nf_cc_entity_attr(e, st->name.full);
         if (a) {
@@ -467,13 +488,7 @@ nf_cc_type nf_cc_assoc_step_type(const nf_cc_step *st) {
 
 static void resolve_entity(nf_cc_sema *s, nf_cc_entity *e) {
     if (e->resolved) return;
-    if (e->resolving) { /* reached again while resolving its own chain */
-        nf_cc_report(s->d, NF_D_GENERALIZATION_CYCLE, e->span,
-                     "entity %s is its own generalization (directly or through others)",
-                     e->name->s);
-        e->generalization = NULL;
-        return;
-    }
+    if (e->resolving) return; /* a cycle: reported once, by the entity that closes it */
     e->resolving = true;
     nf_cc_decl *d = e->decl;
     if (d && d->u.entity.has_generalization) {

@@ -202,8 +202,8 @@ static nf_cc_type check_path(nf_cc_sema *s, nf_cc_expr *e) {
         if (t.kind != NF_T_OBJECT || !t.u.entity) {
             char b[160];
             nf_cc_report(s->d, NF_D_NOT_AN_OBJECT, st->name.span,
-                         "'%s' is read from a %s; members are read from objects", st->name.full->s,
-                         tname(t, b));
+                         "'%s' is read from %s, which is not an object; members are read from objects",
+                         st->name.full->s, tname(t, b));
             return unknown(e);
         }
         if (!nf_cc_resolve_member(s, t.u.entity, st, true)) return unknown(e);
@@ -401,6 +401,8 @@ static nf_cc_type check_binary_node(nf_cc_sema *s, nf_cc_expr *e) {
                              "an enumeration is not a String: use getCaption(…) or getKey(…)");
                 return unknown(e);
             }
+            if (other.kind == NF_T_OBJECT && other.u.entity && other.u.entity == s->m->system_error)
+                return bad_operands(s, e, a, b, "in microflows $latestError is an object: use $latestError/Message");
             return bad_operands(s, e, a, b, "convert it with toString(…) or a format function");
         }
         if (a.kind == NF_T_DATETIME || b.kind == NF_T_DATETIME)
@@ -534,12 +536,12 @@ static nf_cc_type check_call(nf_cc_sema *s, nf_cc_expr *e) {
     char result = strchr(sig, '>')[1];
     uint32_t n = e->u.call.nargs;
     if (n < min || (!repeat && n > max)) {
-        if (min == max)
-            nf_cc_report(s->d, NF_D_ARG_COUNT, e->span, "%s() takes %u argument%s, not %u", bi->name,
-                         min, min == 1 ? "" : "s", n);
-        else if (repeat)
+        if (repeat)
             nf_cc_report(s->d, NF_D_ARG_COUNT, e->span, "%s() takes at least %u arguments, not %u",
                          bi->name, min, n);
+        else if (min == max)
+            nf_cc_report(s->d, NF_D_ARG_COUNT, e->span, "%s() takes %u argument%s, not %u", bi->name,
+                         min, min == 1 ? "" : "s", n);
         else
             nf_cc_report(s->d, NF_D_ARG_COUNT, e->span, "%s() takes %u to %u arguments, not %u",
                          bi->name, min, max, n);

@@ -168,6 +168,7 @@ static void check_commit_flags(nf_cc_sema *s, bool without_events, nf_cc_span at
 static void check_args(nf_cc_sema *s, const char *callee, nf_cc_arg *args, uint32_t nargs,
                        nf_cc_sym *const *names, const nf_cc_type *types, uint32_t nparams,
                        nf_cc_span at, bool to_microflow) {
+    bool given[256] = {false};
     for (uint32_t i = 0; i < nargs; i++) {
         nf_cc_arg *a = &args[i];
         if (!a->name) {
@@ -182,28 +183,30 @@ static void check_args(nf_cc_sema *s, const char *callee, nf_cc_arg *args, uint3
                 break;
             }
         if (k == nparams) {
-            const char *cands[64];
+            const char *cands[256];
             uint32_t n = 0;
-            for (uint32_t j = 0; j < nparams && n < 64; j++) cands[n++] = names[j]->s;
+            for (uint32_t j = 0; j < nparams; j++) cands[n++] = names[j]->s;
             const char *sug = nf_cc_suggest(cands, n, a->name->s);
             nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, a->name_span, "%s has no parameter '%s'%s%s%s", callee,
                          a->name->s, sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
             nf_cc_check_expr(s, a->value);
+            for (uint32_t j = 0; sug && j < nparams; j++) /* one error for one typo */
+                if (names[j]->s == sug) given[j] = true;
             continue;
         }
+        given[k] = true;
         nf_cc_check_assign(s, a->value, types[k], "argument %s", a->name->s);
-        if (to_microflow) {
-            char what[200];
-            snprintf(what, sizeof what, "argument %s", a->name->s);
-            nf_cc_rules_microflow_value(s, a->value->type, a->value->span, what);
-        }
     }
     for (uint32_t k = 0; k < nparams; k++) {
-        bool given = false;
-        for (uint32_t i = 0; i < nargs; i++) given |= args[i].name == names[k];
-        if (!given)
+        if (!given[k])
             nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, at, "%s needs an argument for parameter '%s'", callee,
                          names[k]->s);
+        if (to_microflow) {
+            /* the rule is about the microflow's signature, whatever value is passed */
+            char what[200];
+            snprintf(what, sizeof what, "parameter %s", names[k]->s);
+            nf_cc_rules_microflow_value(s, types[k], at, what);
+        }
     }
 }
 
@@ -295,6 +298,16 @@ static void template_params(nf_cc_sema *s, nf_cc_template_param *ps, uint32_t n)
     }
 }
 
+/* $Obj/System.owner and $Obj/System.changedBy are references to System.User too. */
+static bool is_system_reference(nf_cc_sema *s, nf_cc_expr *path) {
+    nf_cc_expr *base = path->u.path.base;
+    nf_cc_var *v = base->kind == NF_EX_VAR ? nf_cc_map_get(&s->vars, base->u.var) : NULL;
+    if (!v || v->type.kind != NF_T_OBJECT || !v->type.u.entity) return false;
+    nf_cc_step probe = path->u.path.steps[0];
+    return nf_cc_resolve_member(s, v->type.u.entity, &probe, false) && probe.attr &&
+           probe.attr->type.kind == NF_T_OBJECT;
+}
+
 static void retrieve(nf_cc_sema *s, nf_cc_stmt *st) {
     nf_cc_type result = nf_cc_t(NF_T_UNKNOWN);
     nf_cc_entity *e = NULL;
@@ -303,12 +316,14 @@ static void retrieve(nf_cc_sema *s, nf_cc_stmt *st) {
         if (p->u.path.nsteps != 1 || p->u.path.steps[0].name.nparts < 2) {
             nf_cc_report(s->d, NF_D_SYNTAX, p->span,
                          "retrieve by association takes one association: $Object/Module.Association");
+        } else if (!nf_cc_lookup_assoc(s, &p->u.path.steps[0].name) && !is_system_reference(s, p)) {
+            nf_cc_check_expr(s, p->u.path.base);
+            const char *sug = nf_cc_suggest_map(&s->m->assoc_by_name, p->u.path.steps[0].name.full->s);
+            nf_cc_report(s->d, NF_D_UNKNOWN_ASSOCIATION, p->u.path.steps[0].name.span,
+                         "unknown association '%s'%s%s%s", p->u.path.steps[0].name.full->s,
+                         sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
         } else {
-            nf_cc_type t = nf_cc_check_expr(s, p);
-            if (t.kind != NF_T_UNKNOWN && !p->u.path.steps[0].assoc)
-                nf_cc_report(s->d, NF_D_UNKNOWN_ASSOCIATION, p->u.path.steps[0].name.span,
-                             "'%s' is not an association", p->u.path.steps[0].name.full->s);
-            result = t;
+            result = nf_cc_check_expr(s, p);
         }
         if (st->u.retrieve.where || st->u.retrieve.nsort || st->u.retrieve.first || st->u.retrieve.limit)
             nf_cc_report(s->d, NF_D_SYNTAX, st->span,
@@ -634,27 +649,54 @@ static void case_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
     if (en && !st->u.case_.has_else) case_coverage(s, st, en, seen, seen_empty);
 }
 
+/* Types are static in Mendix: inside a branch the object keeps its declared type, and a cast
+ * (`$Bird = cast $Animal`) gives a variable of the branch's specialization. */
 static void split_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
     nf_cc_var *v = var_ref(s, st->u.split.var, st->u.split.var_span);
     nf_cc_entity *e = v ? object_entity(s, v, st->u.split.var_span, false) : NULL;
-    nf_cc_type saved = v ? v->type : nf_cc_t(NF_T_UNKNOWN);
     for (uint32_t i = 0; i < st->u.split.n; i++) {
         nf_cc_when *w = &st->u.split.whens[i];
-        nf_cc_entity *narrow = NULL;
+        nf_cc_entity *spec = NULL;
         for (uint32_t j = 0; j < w->nvalues; j++) {
             if (w->is_empty[j]) continue;
-            nf_cc_entity *spec = nf_cc_lookup_entity(s, &w->values[j], true);
-            if (spec && e && !nf_cc_entity_is_a(spec, e))
+            nf_cc_entity *x = nf_cc_lookup_entity(s, &w->values[j], true);
+            if (x && e && !nf_cc_entity_is_a(x, e))
                 nf_cc_report(s->d, NF_D_BAD_CAST, w->values[j].span, "%s is not a specialization of %s",
-                             spec->name->s, e->name->s);
+                             x->name->s, e->name->s);
             else if (w->nvalues == 1)
-                narrow = spec;
+                spec = x;
         }
-        if (v && narrow) v->type = nf_cc_t_object(narrow);
+        bool pushed = v && spec && s->nsplit < 64;
+        if (pushed) {
+            s->split_vars[s->nsplit] = v;
+            s->split_ents[s->nsplit++] = spec;
+        }
         block(s, &w->body);
-        if (v) v->type = saved;
+        if (pushed) s->nsplit--;
     }
     if (st->u.split.has_else) block(s, &st->u.split.else_body);
+}
+
+static void cast_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
+    nf_cc_var *v = var_ref(s, st->u.cast.src, st->u.cast.src_span);
+    if (!v || v->type.kind == NF_T_UNKNOWN) return;
+    nf_cc_entity *spec = NULL;
+    for (uint32_t i = s->nsplit; i-- > 0 && !spec;)
+        if (s->split_vars[i] == v) spec = s->split_ents[i];
+    if (!spec) {
+        nf_cc_report(s->d, NF_D_BAD_CAST, st->span,
+                     "cast needs an object type decision: use it in a 'split type $%s when "
+                     "Module.Specialization then' branch", v->name->s);
+        return;
+    }
+    nf_cc_sym *name = st->u.cast.var;
+    nf_cc_span span = st->u.cast.var_span;
+    if (!name) { /* bare `cast $Animal`: the output is named after the entity, as Studio Pro does */
+        const char *dot = strrchr(spec->name->s, '.');
+        name = nf_cc_intern_cstr(s->in, dot ? dot + 1 : spec->name->s);
+        span = st->span;
+    }
+    define(s, name, span, nf_cc_t_object(spec), NF_VAR_LOCAL);
 }
 
 /* Whether control cannot fall off the end of the block (return, raise, break, continue,
@@ -679,7 +721,10 @@ static bool stmt_terminates(const nf_cc_stmt *st) {
         if (n == 0) return false;
         for (uint32_t i = 0; i < n; i++)
             if (!terminates(&ws[i].body)) return false;
-        return !has_else || terminates(st->kind == NF_ST_CASE ? &st->u.case_.else_body : &st->u.split.else_body);
+        /* a case covers every value (or it is an error); a split without else does not cover
+         * the generalization itself nor unlisted specializations */
+        if (!has_else) return st->kind == NF_ST_CASE;
+        return terminates(st->kind == NF_ST_CASE ? &st->u.case_.else_body : &st->u.split.else_body);
     }
     case NF_ST_TRY: return terminates(&st->u.try_.body) && terminates(&st->u.try_.handler);
     default: return false;
@@ -760,13 +805,7 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
                          "deleting non-persistable objects is not supported in nanoflows");
         break;
     }
-    case NF_ST_CAST: {
-        nf_cc_var *v = var_ref(s, st->u.cast.src, st->u.cast.src_span);
-        if (v && v->type.kind != NF_T_UNKNOWN && v->type.kind != NF_T_OBJECT)
-            nf_cc_report(s->d, NF_D_BAD_CAST, st->u.cast.src_span, "cast needs an object, not %s", tn(v->type, b1));
-        if (st->u.cast.var) define(s, st->u.cast.var, st->u.cast.var_span, v ? v->type : nf_cc_t(NF_T_UNKNOWN), NF_VAR_LOCAL);
-        break;
-    }
+    case NF_ST_CAST: cast_stmt(s, st); break;
     case NF_ST_RETRIEVE: retrieve(s, st); break;
     case NF_ST_CREATE_LIST: {
         nf_cc_entity *e = nf_cc_lookup_entity(s, &st->u.create_list.entity, true);
@@ -957,6 +996,10 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         if (st->u.forbidden.var)
             define(s, st->u.forbidden.var, st->span, nf_cc_t(NF_T_UNKNOWN), NF_VAR_LOCAL);
         break;
+    case NF_ST_BROKEN:
+        if (!nf_cc_map_get(&s->vars, st->u.forbidden.var))
+            define(s, st->u.forbidden.var, st->span, nf_cc_t(NF_T_UNKNOWN), NF_VAR_LOCAL);
+        return; /* already reported by the parser */
     case NF_ST_COUNT_: break;
     }
     handler(s, &st->on_error);
@@ -986,6 +1029,7 @@ void nf_cc_check_flow(nf_cc_sema *s, nf_cc_flow *f) {
     memset(&s->joins, 0, sizeof s->joins);
     s->loop_depth = s->handler_depth = 0;
     s->in_lambda = s->in_reduce = false;
+    s->nsplit = 0;
     for (uint32_t i = 0; i < f->nparams; i++) {
         nf_cc_var *p = f->params[i];
         if (!p) continue;

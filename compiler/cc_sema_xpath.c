@@ -11,6 +11,7 @@ nf_cc_type nf_cc_token_type(nf_cc_sema *s, nf_cc_expr *e, bool xpath);
 typedef struct xp_ctx {
     nf_cc_sema *s;
     nf_cc_xpath_use use;
+    bool in_token_math; /* inside a token computation already reported */
 } xp_ctx;
 
 static nf_cc_type xp_check(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx);
@@ -212,18 +213,26 @@ static nf_cc_type xp_check(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx) {
             xp_check(x, e->u.bin.b, ctx);
             return set(e, nf_cc_t(NF_T_BOOLEAN));
         }
-        nf_cc_type a = xp_check(x, e->u.bin.a, ctx);
-        nf_cc_type b = xp_check(x, e->u.bin.b, ctx);
-        if (e->op >= NF_OP_EQ && e->op <= NF_OP_GE) return xp_compare(x, e, a, b);
-        /* arithmetic: only on tokens ('[%BeginOfCurrentDay%] - 3 * [%DayLength%]') */
-        if (!involves_token(e)) {
+        if (e->op >= NF_OP_EQ && e->op <= NF_OP_GE) {
+            nf_cc_type a = xp_check(x, e->u.bin.a, ctx);
+            nf_cc_type b = xp_check(x, e->u.bin.b, ctx);
+            return xp_compare(x, e, a, b);
+        }
+        /* arithmetic: only on tokens ('[%BeginOfCurrentDay%] - 3 * [%DayLength%]'), reported
+         * once per computation */
+        bool outer = !x->in_token_math;
+        if (outer && !involves_token(e)) {
             nf_cc_report(s->d, NF_D_BAD_OPERANDS, e->span,
                          "XPath constraints compute only with tokens; compute the value in a variable first");
             return set(e, nf_cc_t(NF_T_UNKNOWN));
         }
-        if (offline(x))
+        if (outer && offline(x))
             nf_cc_report(s->d, NF_D_OFFLINE_XPATH_TOKEN_MATH, e->span,
                          "nanoflow retrieves cannot compute with tokens in XPath");
+        x->in_token_math = true;
+        nf_cc_type a = xp_check(x, e->u.bin.a, ctx);
+        nf_cc_type b = xp_check(x, e->u.bin.b, ctx);
+        if (outer) x->in_token_math = false;
         if (a.kind == NF_T_DATETIME || b.kind == NF_T_DATETIME) return set(e, nf_cc_t(NF_T_DATETIME));
         return set(e, nf_cc_t(NF_T_LONG));
     }
@@ -239,7 +248,7 @@ static nf_cc_type xp_check(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx) {
 }
 
 void nf_cc_check_xpath(nf_cc_sema *s, nf_cc_expr *e, nf_cc_entity *ctx, nf_cc_xpath_use use) {
-    xp_ctx x = {s, use};
+    xp_ctx x = {s, use, false};
     if (e && e->kind == NF_EX_BINARY && (e->op == NF_OP_AND || e->op == NF_OP_OR)) {
         nf_cc_check_xpath(s, e->u.bin.a, ctx, use);
         nf_cc_check_xpath(s, e->u.bin.b, ctx, use);

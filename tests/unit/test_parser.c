@@ -293,7 +293,11 @@ static void every_syntax_error_of_a_file_is_reported(void **state) {
                       "create nanoflow M.G () begin return; end;");
     assert_int_equal(p->diags.nerrors, 3);
     nf_cc_block *b = body(p);
-    assert_int_equal(b->n, 2); /* the two good statements survive */
+    assert_int_equal(b->n, 3); /* the two good statements survive… */
+    assert_int_equal(b->stmts[0]->kind, NF_ST_BROKEN); /* …and $a stays defined */
+    assert_string_equal(b->stmts[0]->u.forbidden.var->s, "a");
+    assert_int_equal(b->stmts[1]->kind, NF_ST_DECLARE);
+    assert_int_equal(b->stmts[2]->kind, NF_ST_LOG);
     bool g = false;
     for (uint32_t i = 0; i < p->unit.ndecls; i++)
         g |= p->unit.decls[i]->kind == NF_DECL_FLOW && strcmp(p->unit.decls[i]->name.full->s, "M.G") == 0;
