@@ -21,5 +21,7 @@ void nf_cli_print_diagnostics(nf_cc_compilation *c, nf_cli_format fmt, bool colo
 bool nf_cli_use_color(FILE *stream, const char *mode);
 
 int nf_cmd_check(int argc, char **argv);
+int nf_cmd_compile(int argc, char **argv);
+int nf_cmd_disasm(int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_gen.h"
 #include "cc_parser.h"
 #include "cc_sema.h"
 #include "cc_system.h"
@@ -40,6 +41,8 @@ static void model_free(nf_cc_model *m) {
     for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) nf_cc_map_free(maps[i]);
     for (uint32_t i = 0; i < m->entities.n; i++)
         nf_cc_map_free(&((nf_cc_entity *)m->entities.items[i])->attr_by_name);
+    for (uint32_t i = 0; i < m->enums.n; i++)
+        nf_cc_map_free(&((nf_cc_enum *)m->enums.items[i])->value_index);
 }
 
 void nf_cc_free(nf_cc_compilation *c) {
@@ -104,9 +107,28 @@ bool nf_cc_check(nf_cc_compilation *c) {
     }
     if (!s.oom) nf_cc_rules_offline_model(&s);
     nf_cc_map_free(&s.vars);
+    nf_cc_map_free(&s.labels);
     nf_cc_map_free(&s.builtins);
     if (s.oom || nf_cc_arena_failed(&c->arena)) c->diags.oom = true;
     nf_cc_diags_sort(&c->diags);
     c->ok = c->diags.nerrors == 0 && !c->diags.oom;
     return c->ok;
+}
+
+bool nf_cc_build(nf_cc_compilation *c, struct nf_bc_module *out) {
+    if (!nf_cc_check(c)) return false;
+    nf_cg g;
+    memset(&g, 0, sizeof g);
+    g.arena = &c->arena;
+    g.in = &c->interner;
+    g.d = &c->diags;
+    g.mdl = &c->model;
+    g.srcs = &c->sources;
+    g.out = out;
+    bool ok = nf_cg_module(&g);
+    nf_cc_map_free(&g.str_index);
+    nf_cc_map_free(&g.const_index);
+    if (g.oom) c->diags.oom = true;
+    nf_cc_diags_sort(&c->diags);
+    return ok && !g.oom;
 }

@@ -295,6 +295,8 @@ bool nf_cc_lex_range(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t
                      nf_cc_diags *d) {
     memset(out, 0, sizeof *out);
     lexer lx = {kw, src->text, end, start, file, out, d, NF_TF_NEWLINE_BEFORE, false, quote_doubled};
+    /* files saved by Windows editors may start with a UTF-8 byte-order mark */
+    if (start == 0 && end >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0) lx.pos = 3;
     const char *s = lx.s;
     uint32_t bad_start = UINT32_MAX, bad_end = 0; /* coalesce runs of invalid bytes */
     while (!lx.oom) {

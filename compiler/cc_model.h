@@ -20,6 +20,7 @@ typedef struct nf_cc_enum {
     nf_cc_module *module;
     nf_cc_enum_value_decl *values;
     uint32_t nvalues;
+    nf_cc_map value_index; /* value name → index + 1 */
     nf_cc_decl *decl;
     uint32_t index;
 } nf_cc_enum;

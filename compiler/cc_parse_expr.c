@@ -663,13 +663,25 @@ nf_cc_expr *nf_p_xpath_bare(nf_cc_parser *p) {
 nf_cc_expr *nf_p_xpath_chain(nf_cc_parser *p) {
     nf_cc_expr *all = NULL;
     nf_cc_op join_op = NF_OP_AND;
+    uint32_t links = 0; /* each [ ] group nests the chain one level for the checker */
     while (nf_p_at(p, NF_TK_LBRACKET)) {
+        if (!nf_p_enter(p)) {
+            p->depth -= links;
+            return NULL;
+        }
+        links++;
         uint32_t start = p->pos;
         nf_p_next(p);
         nf_cc_expr *e = xp_or(p);
-        if (!e || !nf_p_expect(p, NF_TK_RBRACKET, "']' to close the XPath constraint")) return NULL;
+        if (!e || !nf_p_expect(p, NF_TK_RBRACKET, "']' to close the XPath constraint")) {
+            p->depth -= links;
+            return NULL;
+        }
         nf_cc_expr *pred = nf_p_new_expr(p, NF_EX_XPATH_PRED, nf_p_span_from(p, start));
-        if (!pred) return NULL;
+        if (!pred) {
+            p->depth -= links;
+            return NULL;
+        }
         pred->u.pred.inner = e;
         all = all ? binary(p, join_op, all, pred) : pred;
         join_op = NF_OP_AND;
@@ -679,6 +691,7 @@ nf_cc_expr *nf_p_xpath_chain(nf_cc_parser *p) {
             nf_p_next(p);
         }
     }
+    p->depth -= links;
     if (!all) nf_p_expected(p, "'[' to start an XPath constraint");
     return all;
 }

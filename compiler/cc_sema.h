@@ -6,10 +6,10 @@
 #include "cc_model.h"
 
 typedef enum nf_cc_builtin {
-#define FN(id, name, sig, flags) NF_FN_##id,
+#define FN(id, name, sig, flags) NF_CFN_##id,
 #include "cc_builtins.def"
 #undef FN
-    NF_FN_COUNT_
+    NF_CFN_COUNT_
 } nf_cc_builtin;
 
 /* Where an XPath constraint appears: decides which features are allowed. */
@@ -41,7 +41,8 @@ typedef struct nf_cc_sema {
     bool in_lambda;
     nf_cc_type reduce_type;      /* $currentResult's type inside reduce */
     bool in_reduce;
-    nf_cc_vec merge_labels, joins;
+    nf_cc_map labels; /* merge label → statement */
+    nf_cc_vec joins;
     /* enclosing `split type` branches: the object and the specialization a cast gives */
     nf_cc_var *split_vars[64];
     nf_cc_entity *split_ents[64];

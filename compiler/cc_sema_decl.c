@@ -135,13 +135,15 @@ static void collect(nf_cc_sema *s, nf_cc_decl *d) {
         en->decl = d;
         en->values = d->u.enumeration.values;
         en->nvalues = d->u.enumeration.n;
-        for (uint32_t i = 0; i < en->nvalues; i++)
-            for (uint32_t j = 0; j < i; j++)
-                if (en->values[i].name == en->values[j].name) {
-                    nf_cc_report(s->d, NF_D_DUPLICATE, en->values[i].span,
-                                 "enumeration value '%s' appears twice", en->values[i].name->s);
-                    break;
-                }
+        nf_cc_map_free(&en->value_index);
+        for (uint32_t i = 0; i < en->nvalues; i++) {
+            if (nf_cc_map_get(&en->value_index, en->values[i].name)) {
+                nf_cc_report(s->d, NF_D_DUPLICATE, en->values[i].span,
+                             "enumeration value '%s' appears twice", en->values[i].name->s);
+                continue;
+            }
+            put(s, &en->value_index, en->values[i].name, (void *)(uintptr_t)(i + 1));
+        }
         if (!old) {
             en->index = m->enums.n;
             put(s, &m->enum_by_name, en->name, en);
@@ -606,6 +608,7 @@ static void resolve_signature(nf_cc_sema *s, nf_cc_flow *f) {
     nf_cc_decl *d = f->decl;
     f->nparams = d->u.flow.nparams;
     f->params = f->nparams ? alloc(s, f->nparams * sizeof *f->params) : NULL;
+    nf_cc_map seen = {0};
     for (uint32_t i = 0; i < f->nparams && f->params; i++) {
         nf_cc_param_decl *pd = &d->u.flow.params[i];
         nf_cc_var *v = alloc(s, sizeof *v);
@@ -619,14 +622,13 @@ static void resolve_signature(nf_cc_sema *s, nf_cc_flow *f) {
             nf_cc_report(s->d, NF_D_TYPE_MISMATCH, pd->type.span, "a parameter cannot be Nothing");
             v->type = nf_cc_t(NF_T_UNKNOWN);
         }
-        for (uint32_t j = 0; j < i; j++)
-            if (f->params[j] && f->params[j]->name == v->name) {
-                nf_cc_report(s->d, NF_D_DUPLICATE_VARIABLE, pd->span,
-                             "parameter $%s appears twice", v->name->s);
-                break;
-            }
+        if (nf_cc_map_get(&seen, v->name))
+            nf_cc_report(s->d, NF_D_DUPLICATE_VARIABLE, pd->span, "parameter $%s appears twice", v->name->s);
+        else if (!nf_cc_map_put(&seen, v->name, v))
+            s->oom = true;
         f->params[i] = v;
     }
+    nf_cc_map_free(&seen);
     if (!nf_cc_resolve_type(s, &d->u.flow.returns, &f->ret)) f->ret = nf_cc_t(NF_T_UNKNOWN);
     if (f->kind == NF_FLOW_RULE && f->ret.kind != NF_T_BOOLEAN && f->ret.kind != NF_T_ENUM &&
         f->ret.kind != NF_T_UNKNOWN)
@@ -635,15 +637,18 @@ static void resolve_signature(nf_cc_sema *s, nf_cc_flow *f) {
 }
 
 static void resolve_action(nf_cc_sema *s, nf_cc_action *a) {
+    nf_cc_map seen = {0};
     a->param_types = a->nparams ? alloc(s, a->nparams * sizeof *a->param_types) : NULL;
     for (uint32_t i = 0; i < a->nparams && a->param_types; i++) {
         if (!nf_cc_resolve_type(s, &a->params[i].type, &a->param_types[i]))
             a->param_types[i] = nf_cc_t(NF_T_UNKNOWN);
-        for (uint32_t j = 0; j < i; j++)
-            if (a->params[j].name == a->params[i].name)
-                nf_cc_report(s->d, NF_D_DUPLICATE_VARIABLE, a->params[i].span,
-                             "parameter %s appears twice", a->params[i].name->s);
+        if (nf_cc_map_get(&seen, a->params[i].name))
+            nf_cc_report(s->d, NF_D_DUPLICATE_VARIABLE, a->params[i].span, "parameter %s appears twice",
+                         a->params[i].name->s);
+        else if (!nf_cc_map_put(&seen, a->params[i].name, &a->params[i]))
+            s->oom = true;
     }
+    nf_cc_map_free(&seen);
     if (!nf_cc_resolve_type(s, &a->decl->u.action.returns, &a->ret)) a->ret = nf_cc_t(NF_T_UNKNOWN);
 }
 

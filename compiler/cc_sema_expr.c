@@ -20,23 +20,22 @@ typedef struct builtin_info {
 
 enum { NANO = 1, MICRO_ARGS = 2 };
 
-static const builtin_info builtins[NF_FN_COUNT_] = {
+static const builtin_info builtins[NF_CFN_COUNT_] = {
 #define FN(id, name, sig, flags) {name, sig, flags},
 #include "cc_builtins.def"
 #undef FN
 };
 
 void nf_cc_builtins_init(nf_cc_sema *s) {
-    for (uintptr_t i = 0; i < NF_FN_COUNT_; i++) {
+    for (uintptr_t i = 0; i < NF_CFN_COUNT_; i++) {
         nf_cc_sym *n = nf_cc_intern_cstr(s->in, builtins[i].name);
         if (!n || !nf_cc_map_put(&s->builtins, n, (void *)(i + 1))) s->oom = true;
     }
 }
 
 int32_t nf_cc_enum_value_index(const nf_cc_enum *en, const nf_cc_sym *name) {
-    for (uint32_t i = 0; i < en->nvalues; i++)
-        if (en->values[i].name == name) return (int32_t)i;
-    return -1;
+    uintptr_t i = (uintptr_t)nf_cc_map_get(&en->value_index, name);
+    return i ? (int32_t)(i - 1) : -1;
 }
 
 static const char *tname(nf_cc_type t, char *buf) { return nf_cc_type_name(t, buf, 160); }
@@ -552,7 +551,7 @@ static nf_cc_type check_call(nf_cc_sema *s, nf_cc_expr *e) {
     for (uint32_t i = 0; i < n; i++) {
         char code = codes[i < max ? i : max - 1];
         nf_cc_type t = e->u.call.args[i]->type;
-        if (fn == NF_FN_PARSE_DECIMAL && i == 1) code = 'A'; /* format String or default number */
+        if (fn == NF_CFN_PARSE_DECIMAL && i == 1) code = 'A'; /* format String or default number */
         if (!arg_fits(code, t)) {
             char b[160];
             nf_cc_report(s->d, NF_D_TYPE_MISMATCH, e->u.call.args[i]->span,
@@ -566,7 +565,7 @@ static nf_cc_type check_call(nf_cc_sema *s, nf_cc_expr *e) {
             else if (nf_cc_is_numeric(t)) widest = widest.kind == NF_T_UNKNOWN ? t : widen(widest, t);
         }
     }
-    if ((fn == NF_FN_MAX || fn == NF_FN_MIN) && ok) {
+    if ((fn == NF_CFN_MAX || fn == NF_CFN_MIN) && ok) {
         bool dates = false, nums = false;
         for (uint32_t i = 0; i < n; i++) {
             uint8_t k = e->u.call.args[i]->type.kind;
@@ -580,7 +579,7 @@ static nf_cc_type check_call(nf_cc_sema *s, nf_cc_expr *e) {
         }
     }
     if (s->nanoflow && (bi->flags & MICRO_ARGS) && n > 1) {
-        bool format = fn == NF_FN_FORMAT_DECIMAL || n > 2 ||
+        bool format = fn == NF_CFN_FORMAT_DECIMAL || n > 2 ||
                       e->u.call.args[1]->type.kind == NF_T_STRING;
         if (format)
             nf_cc_report(s->d, NF_D_NANOFLOW_FORMAT_ARG, e->u.call.args[1]->span,

@@ -168,40 +168,46 @@ static void check_commit_flags(nf_cc_sema *s, bool without_events, nf_cc_span at
 static void check_args(nf_cc_sema *s, const char *callee, nf_cc_arg *args, uint32_t nargs,
                        nf_cc_sym *const *names, const nf_cc_type *types, uint32_t nparams,
                        nf_cc_span at, bool to_microflow) {
-    bool given[256] = {false};
-    for (uint32_t i = 0; i < nargs; i++) {
+    bool *given = nparams ? nf_cc_arena_alloc(s->arena, nparams * sizeof *given) : NULL;
+    nf_cc_map index = {0}; /* parameter name → position + 1: linear in the number of arguments */
+    for (uint32_t k = 0; k < nparams; k++)
+        if (names[k] && !nf_cc_map_put(&index, names[k], (void *)(uintptr_t)(k + 1))) s->oom = true;
+    if (nparams && !given) s->oom = true;
+    for (uint32_t i = 0; i < nargs && !s->oom; i++) {
         nf_cc_arg *a = &args[i];
         if (!a->name) {
             nf_cc_check_expr(s, a->value);
             continue;
         }
-        uint32_t k = 0;
-        while (k < nparams && names[k] != a->name) k++;
-        for (uint32_t j = 0; j < i; j++)
-            if (args[j].name == a->name) {
-                nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, a->name_span, "argument %s is given twice", a->name->s);
-                break;
-            }
-        if (k == nparams) {
-            const char *cands[256];
+        uintptr_t pos = (uintptr_t)nf_cc_map_get(&index, a->name);
+        if (!pos) {
+            const char **cands = nparams ? nf_cc_arena_alloc(s->arena, nparams * sizeof *cands) : NULL;
             uint32_t n = 0;
-            for (uint32_t j = 0; j < nparams; j++) cands[n++] = names[j]->s;
+            for (uint32_t j = 0; cands && j < nparams; j++)
+                if (names[j]) cands[n++] = names[j]->s;
             const char *sug = nf_cc_suggest(cands, n, a->name->s);
             nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, a->name_span, "%s has no parameter '%s'%s%s%s", callee,
                          a->name->s, sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
             nf_cc_check_expr(s, a->value);
             for (uint32_t j = 0; sug && j < nparams; j++) /* one error for one typo */
-                if (names[j]->s == sug) given[j] = true;
+                if (names[j] && names[j]->s == sug) given[j] = true;
+            continue;
+        }
+        uint32_t k = (uint32_t)pos - 1;
+        if (given[k]) {
+            nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, a->name_span, "argument %s is given twice", a->name->s);
+            nf_cc_check_expr(s, a->value);
             continue;
         }
         given[k] = true;
         nf_cc_check_assign(s, a->value, types[k], "argument %s", a->name->s);
     }
-    for (uint32_t k = 0; k < nparams; k++) {
-        if (!given[k])
+    nf_cc_map_free(&index);
+    for (uint32_t k = 0; k < nparams && given; k++) {
+        if (!given[k] && names[k])
             nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, at, "%s needs an argument for parameter '%s'", callee,
                          names[k]->s);
-        if (to_microflow) {
+        if (to_microflow && names[k]) {
             /* the rule is about the microflow's signature, whatever value is passed */
             char what[200];
             snprintf(what, sizeof what, "parameter %s", names[k]->s);
@@ -238,9 +244,13 @@ static void call(nf_cc_sema *s, nf_cc_stmt *st) {
             f->called_from_nanoflow = true;
             f->call_span = st->u.call.name.span;
         }
-        nf_cc_sym *names[256] = {0};
-        nf_cc_type types[256] = {{0}};
-        uint32_t n = f->nparams < 256 ? f->nparams : 256;
+        uint32_t n = f->nparams;
+        nf_cc_sym **names = n ? nf_cc_arena_alloc(s->arena, n * sizeof *names) : NULL;
+        nf_cc_type *types = n ? nf_cc_arena_alloc(s->arena, n * sizeof *types) : NULL;
+        if (n && (!names || !types)) {
+            s->oom = true;
+            break;
+        }
         for (uint32_t i = 0; i < n; i++) {
             names[i] = f->params[i] ? f->params[i]->name : NULL;
             types[i] = f->params[i] ? f->params[i]->type : nf_cc_t(NF_T_UNKNOWN);
@@ -263,8 +273,12 @@ static void call(nf_cc_sema *s, nf_cc_stmt *st) {
                          lua ? "lua action … $$ … $$" : "javascript action (its signature) or create lua action");
             break;
         }
-        nf_cc_sym *names[256] = {0};
-        uint32_t n = a->nparams < 256 ? a->nparams : 256;
+        uint32_t n = a->nparams;
+        nf_cc_sym **names = n ? nf_cc_arena_alloc(s->arena, n * sizeof *names) : NULL;
+        if (n && !names) {
+            s->oom = true;
+            break;
+        }
         for (uint32_t i = 0; i < n; i++) names[i] = a->params[i].name;
         check_args(s, a->name->s, st->u.call.args, st->u.call.nargs, names, a->param_types, n,
                    st->u.call.name.span, false);
@@ -695,6 +709,8 @@ static void cast_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
         const char *dot = strrchr(spec->name->s, '.');
         name = nf_cc_intern_cstr(s->in, dot ? dot + 1 : spec->name->s);
         span = st->span;
+        st->u.cast.var = name; /* the code generator names it the same way */
+        st->u.cast.var_span = span;
     }
     define(s, name, span, nf_cc_t_object(spec), NF_VAR_LOCAL);
 }
@@ -978,10 +994,10 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         s->handler_depth--;
         break;
     case NF_ST_MERGE:
-        for (uint32_t i = 0; i < s->merge_labels.n; i++)
-            if (((nf_cc_stmt *)s->merge_labels.items[i])->u.label.label == st->u.label.label)
-                nf_cc_report(s->d, NF_D_DUPLICATE, st->span, "merge label '%s' is defined twice", st->u.label.label->s);
-        nf_cc_vec_push(s->arena, &s->merge_labels, st);
+        if (nf_cc_map_get(&s->labels, st->u.label.label))
+            nf_cc_report(s->d, NF_D_DUPLICATE, st->span, "merge label '%s' is defined twice", st->u.label.label->s);
+        else if (!nf_cc_map_put(&s->labels, st->u.label.label, st))
+            s->oom = true;
         break;
     case NF_ST_JOIN: nf_cc_vec_push(s->arena, &s->joins, st); break;
     case NF_ST_CLEAR_DEVICE: {
@@ -1025,7 +1041,7 @@ void nf_cc_check_flow(nf_cc_sema *s, nf_cc_flow *f) {
     s->nanoflow = f->kind == NF_FLOW_NANOFLOW;
     nf_cc_map_free(&s->vars);
     memset(&s->flow_vars, 0, sizeof s->flow_vars);
-    memset(&s->merge_labels, 0, sizeof s->merge_labels);
+    nf_cc_map_free(&s->labels);
     memset(&s->joins, 0, sizeof s->joins);
     s->loop_depth = s->handler_depth = 0;
     s->in_lambda = s->in_reduce = false;
@@ -1058,13 +1074,11 @@ void nf_cc_check_flow(nf_cc_sema *s, nf_cc_flow *f) {
     }
     for (uint32_t i = 0; i < s->joins.n; i++) {
         nf_cc_stmt *j = s->joins.items[i];
-        bool found = false;
-        for (uint32_t k = 0; k < s->merge_labels.n && !found; k++)
-            found = ((nf_cc_stmt *)s->merge_labels.items[k])->u.label.label == j->u.label.label;
-        if (!found)
+        if (!nf_cc_map_get(&s->labels, j->u.label.label))
             nf_cc_report(s->d, NF_D_UNKNOWN_LABEL, j->span, "join %s: no merge %s in this flow",
                          j->u.label.label->s, j->u.label.label->s);
     }
+    nf_cc_map_free(&s->labels);
     f->vars = (nf_cc_var **)s->flow_vars.items;
     f->nvars = s->flow_vars.n;
     s->flow = NULL;

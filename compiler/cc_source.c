@@ -127,10 +127,17 @@ void nf_cc_source_position(nf_cc_source *src, uint32_t off, uint32_t *line, uint
         else hi = mid;
     }
     *line = lo + 1;
-    uint32_t c = 1;
-    for (uint32_t i = src->lines[lo]; i < off; i++)
+    uint32_t from = src->lines[lo], c = 1;
+    if (src->col_line == lo + 1 && src->col_off <= off && src->col_off >= from) {
+        from = src->col_off;
+        c = src->col;
+    }
+    for (uint32_t i = from; i < off; i++)
         if (((unsigned char)src->text[i] & 0xC0) != 0x80) c++;
     *col = c;
+    src->col_line = lo + 1;
+    src->col_off = off;
+    src->col = c;
 }
 
 void nf_cc_source_line(nf_cc_source *src, uint32_t line, uint32_t *start, uint32_t *len) {

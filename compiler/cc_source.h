@@ -18,6 +18,8 @@ typedef struct nf_cc_source {
     size_t len;      /* bytes, not counting the terminator */
     uint32_t *lines; /* offsets of line starts, built on first use (owned) */
     uint32_t nlines;
+    uint32_t col_line, col_off, col; /* last column computed: diagnostics come in offset order,
+                                        so a long line is scanned once, not once per diagnostic */
 } nf_cc_source;
 
 typedef struct nf_cc_sources {

@@ -37,4 +37,10 @@ nf_cc_sources *nf_cc_sources_of(nf_cc_compilation *c);
 /* The checked model (valid after nf_cc_check returned true). */
 const struct nf_cc_model *nf_cc_model_of(const nf_cc_compilation *c);
 
+struct nf_bc_module;
+/* Checks (if not done yet) and generates the bytecode module into *out. The module's memory
+ * belongs to the compilation: it stays valid until nf_cc_free. False when there are errors
+ * (diagnostics say why) or on out-of-memory. */
+bool nf_cc_build(nf_cc_compilation *c, struct nf_bc_module *out);
+
 #endif

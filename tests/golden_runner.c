@@ -5,7 +5,8 @@
  *     -- expect-next warning NF3006        (for the line that follows)
  *
  * Several expectations may share a line: `-- expect error NF2004, warning NF3006`.
- * A file without expectations must check clean (no errors, no warnings). Exit 0 on a match;
+ * A file without expectations must check clean (no errors, no warnings). Whatever checks clean
+ * is also compiled, and the module must pass the loader's verifier. Exit 0 on a match;
  * otherwise every missing and unexpected diagnostic is listed with its message. */
 #include <dirent.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "nf_bc.h"
 #include "nf_compiler.h"
 
 typedef struct expect {
@@ -116,12 +118,31 @@ int main(int argc, char **argv) {
     }
     nf_cc_compilation *c = nf_cc_new();
     for (int i = 1; i < argc; i++) add_path(c, argv[i]);
-    nf_cc_check(c);
+    /* a clean check must also compile into a module that passes the loader and verifier */
+    unsigned build_failures = 0;
+    if (nf_cc_check(c)) {
+        nf_bc_module m, loaded;
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        char err[256];
+        if (nf_cc_build(c, &m)) {
+            if (!nf_bc_write(&m, &bytes, &len)) {
+                printf("BUILD      the module could not be written\n");
+                build_failures++;
+            } else if (!nf_bc_load(bytes, len, &loaded, err, sizeof err)) {
+                printf("BUILD      the compiled module does not verify: %s\n", err);
+                build_failures++;
+            } else {
+                nf_bc_free(&loaded);
+            }
+            free(bytes);
+        }
+    }
     nf_cc_sources *srcs = nf_cc_sources_of(c);
     nf_cc_diags *d = nf_cc_diagnostics(c);
     expects ex = {0};
     scan_expectations(&ex, srcs);
-    unsigned failures = 0;
+    unsigned failures = build_failures;
     for (unsigned i = 0; i < d->n; i++) {
         nf_cc_diag *g = &d->items[i];
         if (g->sev == NF_SEV_NOTE) continue;

@@ -1,0 +1,185 @@
+/* cmd_compile.c — `nanoflow compile FILE.mdl|DIR... -o APP.nfb` and `nanoflow disasm APP`.
+ * APP is a .nfb module (loaded and verified) or MDL sources (compiled in memory). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "nf_bc.h"
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Reads a whole file; NULL with errno set on failure. */
+static uint8_t *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) break;
+        uint8_t *nb = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            errno = ENOMEM;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static int usage_error(const char *cmd, const char *msg) {
+    fprintf(stderr, "nanoflow %s: %s\n", cmd, msg);
+    return NF_EXIT_USAGE;
+}
+
+int nf_cmd_compile(int argc, char **argv) {
+    const char *out = NULL, *color = "auto";
+    nf_cli_format fmt = NF_FORMAT_TEXT;
+    char **files = calloc((size_t)argc, sizeof *files);
+    int nfiles = 0;
+    if (!files) return NF_EXIT_USER;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: nanoflow compile FILE.mdl|DIR... -o APP.nfb [--format text|json]\n\n"
+                   "Checks the sources and writes the verified bytecode module. The same sources\n"
+                   "always give the same bytes. Exit 0 on success, 1 on errors, 2 on usage errors.\n");
+            free(files);
+            return NF_EXIT_OK;
+        }
+        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+            if (++i >= argc) {
+                free(files);
+                return usage_error("compile", "-o needs a file name");
+            }
+            out = argv[i];
+        } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+            fmt = strcmp(argv[++i], "json") == 0 ? NF_FORMAT_JSON : NF_FORMAT_TEXT;
+        } else if (strncmp(argv[i], "--color=", 8) == 0) {
+            color = argv[i] + 8;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "nanoflow compile: unknown option %s\n", argv[i]);
+            free(files);
+            return NF_EXIT_USAGE;
+        } else {
+            files[nfiles++] = argv[i];
+        }
+    }
+    if (!nfiles || !out) {
+        free(files);
+        return usage_error("compile", "usage: nanoflow compile FILE.mdl|DIR... -o APP.nfb");
+    }
+    nf_cc_compilation *c = nf_cc_new();
+    if (!c || !nf_cli_add_sources(c, nfiles, files)) {
+        free(files);
+        nf_cc_free(c);
+        return NF_EXIT_USAGE;
+    }
+    free(files);
+    nf_bc_module m;
+    bool ok = nf_cc_build(c, &m);
+    nf_cli_print_diagnostics(c, fmt, nf_cli_use_color(stderr, color));
+    int status = NF_EXIT_OK;
+    if (!ok) {
+        status = NF_EXIT_USER;
+    } else {
+        uint8_t *bytes;
+        size_t len;
+        char err[256];
+        nf_bc_module check;
+        if (!nf_bc_write(&m, &bytes, &len)) {
+            fprintf(stderr, "nanoflow compile: out of memory writing the module\n");
+            status = NF_EXIT_USER;
+        } else if (!nf_bc_load(bytes, len, &check, err, sizeof err)) {
+            /* the compiler's output must pass the loader like any other module */
+            fprintf(stderr, "nanoflow compile: internal error, the module does not verify: %s\n", err);
+            status = NF_EXIT_USER;
+            free(bytes);
+        } else {
+            nf_bc_free(&check);
+            FILE *f = fopen(out, "wb");
+            if (!f || fwrite(bytes, 1, len, f) != len || fclose(f) != 0) {
+                fprintf(stderr, "nanoflow compile: cannot write %s: %s\n", out, strerror(errno));
+                status = NF_EXIT_USER;
+            } else {
+                fprintf(stderr, "wrote %s: %zu bytes, %u flows, model hash %016llx\n", out, len, m.nflows,
+                        (unsigned long long)m.model_hash);
+            }
+            free(bytes);
+        }
+    }
+    nf_cc_free(c);
+    return status;
+}
+
+int nf_cmd_disasm(int argc, char **argv) {
+    char **files = calloc((size_t)argc, sizeof *files);
+    int nfiles = 0;
+    if (!files) return NF_EXIT_USER;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: nanoflow disasm APP.nfb | FILE.mdl...\n\n"
+                   "Prints the module: constants, then each flow with its registers and types, its\n"
+                   "instructions with operands and source lines, handler tables and descriptors.\n");
+            free(files);
+            return NF_EXIT_OK;
+        }
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "nanoflow disasm: unknown option %s\n", argv[i]);
+            free(files);
+            return NF_EXIT_USAGE;
+        }
+        files[nfiles++] = argv[i];
+    }
+    if (!nfiles) {
+        free(files);
+        return usage_error("disasm", "usage: nanoflow disasm APP.nfb | FILE.mdl...");
+    }
+    int status = NF_EXIT_OK;
+    if (nfiles == 1 && ends_with(files[0], ".nfb")) {
+        size_t len;
+        uint8_t *bytes = read_file(files[0], &len);
+        if (!bytes) {
+            fprintf(stderr, "nanoflow disasm: cannot read %s: %s\n", files[0], strerror(errno));
+            free(files);
+            return NF_EXIT_USAGE;
+        }
+        nf_bc_module m;
+        char err[256];
+        if (!nf_bc_load(bytes, len, &m, err, sizeof err)) {
+            fprintf(stderr, "nanoflow disasm: %s: %s\n", files[0], err);
+            status = NF_EXIT_USER;
+        } else {
+            nf_bc_disasm(&m, stdout);
+            nf_bc_free(&m);
+        }
+        free(bytes);
+        free(files);
+        return status;
+    }
+    nf_cc_compilation *c = nf_cc_new();
+    if (!c || !nf_cli_add_sources(c, nfiles, files)) {
+        free(files);
+        nf_cc_free(c);
+        return NF_EXIT_USAGE;
+    }
+    free(files);
+    nf_bc_module m;
+    if (nf_cc_build(c, &m)) {
+        nf_bc_disasm(&m, stdout);
+    } else {
+        nf_cli_print_diagnostics(c, NF_FORMAT_TEXT, nf_cli_use_color(stderr, "auto"));
+        status = NF_EXIT_USER;
+    }
+    nf_cc_free(c);
+    return status;
+}
