@@ -102,6 +102,13 @@ static void print_insn(const nf_bc_module *m, const nf_bc_flow *f, uint32_t pc, 
     }
     case NF_FMT_ABx:
         operand(m, f, info->operand[0], NF_BC_A(in), pc, 0, 0, out);
+        if (op == NF_OPC_LOADE) { /* the value by name, from the register's enumeration */
+            uint32_t a = NF_BC_A(in), v = NF_BC_BX(in);
+            const nf_bc_enum *en = a < f->nregs && f->regs[a].ref < m->nenums ? &m->enums[f->regs[a].ref] : NULL;
+            if (en && v < en->nvalues) fprintf(out, " %s.%s", S(m, en->name), S(m, en->value_names[v]));
+            else fprintf(out, " #%u", v);
+            break;
+        }
         operand(m, f, info->operand[1], NF_BC_BX(in), pc, 0, 0, out);
         if (op == NF_OPC_LOADK) {
             fputs("   ; ", out);
