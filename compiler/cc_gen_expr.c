@@ -4,6 +4,7 @@
  * operands of Decimal operations are converted (I2D), division is Decimal by the flow kind's
  * rule, comparisons become a test followed by a jump (Lua's pattern), `and`/`or` short-circuit
  * through jump lists, and functions map to the concrete forms of bytecode/builtins.def. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,80 @@ static int value(nf_cg *g, nf_cc_expr *e, bool *temp) {
 
 static void release(nf_cg *g, int r, bool temp) {
     if (temp) nf_cg_free_temp(g, r);
+}
+
+/* ---- constant folding ------------------------------------------------------------------------ */
+
+/* Integer constant expressions: literals and + - * mod of them, unless they overflow (then the
+ * VM reports the overflow at run time, as Mendix does). */
+static bool fold_int(const nf_cc_expr *e, int64_t *out) {
+    switch ((nf_cc_exkind)e->kind) {
+    case NF_EX_INT: {
+        char *end;
+        errno = 0;
+        long long v = strtoll(e->u.lit.text, &end, 10);
+        if (errno) return false;
+        *out = v;
+        return true;
+    }
+    case NF_EX_UNARY: {
+        int64_t a;
+        if (e->op != NF_OP_NEG || !fold_int(e->u.bin.a, &a) || a == INT64_MIN) return false;
+        *out = -a;
+        return true;
+    }
+    case NF_EX_BINARY: {
+        int64_t a, b;
+        if (nf_cg_type(e->type).kind != NF_BT_INT || !fold_int(e->u.bin.a, &a) || !fold_int(e->u.bin.b, &b))
+            return false;
+        switch ((nf_cc_op)e->op) {
+        case NF_OP_ADD:
+            if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) return false;
+            *out = a + b;
+            return true;
+        case NF_OP_SUB:
+            if ((b < 0 && a > INT64_MAX + b) || (b > 0 && a < INT64_MIN + b)) return false;
+            *out = a - b;
+            return true;
+        case NF_OP_MUL: { /* on magnitudes, so no intermediate overflows */
+            uint64_t ua = a < 0 ? 0 - (uint64_t)a : (uint64_t)a, ub = b < 0 ? 0 - (uint64_t)b : (uint64_t)b;
+            if (ua != 0 && ub > UINT64_MAX / ua) return false;
+            uint64_t prod = ua * ub;
+            bool neg = (a < 0) != (b < 0) && prod != 0;
+            if (prod > (uint64_t)INT64_MAX + (neg ? 1u : 0u)) return false;
+            *out = neg ? -(int64_t)(prod - 1) - 1 : (int64_t)prod;
+            return true;
+        }
+        case NF_OP_MOD:
+            if (b == 0 || (a == INT64_MIN && b == -1)) return false;
+            *out = a % b;
+            return true;
+        default: return false;
+        }
+    }
+    default: return false;
+    }
+}
+
+/* String constant expressions: literals joined with +. */
+static bool fold_str(nf_cg *g, const nf_cc_expr *e, char **out, uint32_t *len) {
+    if (e->kind == NF_EX_STRING) {
+        *out = e->u.str.s;
+        *len = e->u.str.len;
+        return true;
+    }
+    char *a, *b;
+    uint32_t la, lb;
+    if (e->kind != NF_EX_BINARY || e->op != NF_OP_ADD || nf_cg_type(e->type).kind != NF_BT_STR ||
+        !fold_str(g, e->u.bin.a, &a, &la) || !fold_str(g, e->u.bin.b, &b, &lb))
+        return false;
+    char *s = nf_cc_arena_alloc(g->arena, (size_t)la + lb + 1);
+    if (!s) return false;
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb);
+    *out = s;
+    *len = la + lb;
+    return true;
 }
 
 /* ---- conditions ------------------------------------------------------------------------------- */
@@ -500,6 +575,19 @@ void nf_cg_expr_to(nf_cg *g, nf_cc_expr *e, int to) {
 
 static void expr_inner(nf_cg *g, nf_cc_expr *e, int to) {
     nf_bc_type rt = reg_type(g, to);
+    if (e->kind == NF_EX_BINARY || e->kind == NF_EX_UNARY) {
+        int64_t v;
+        char *str;
+        uint32_t len;
+        if (fold_int(e, &v)) {
+            load_int(g, v, to);
+            return;
+        }
+        if (rt.kind == NF_BT_STR && fold_str(g, e, &str, &len)) {
+            emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, to, nf_cg_const_str(g, str, len)));
+            return;
+        }
+    }
     switch ((nf_cc_exkind)e->kind) {
     case NF_EX_INT: load_int(g, strtoll(e->u.lit.text, NULL, 10), to); return;
     case NF_EX_DECIMAL: emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, to, nf_cg_const_dec(g, e->u.lit.text, e->u.lit.len))); return;

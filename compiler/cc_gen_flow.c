@@ -1153,6 +1153,29 @@ static void block(nf_cg *g, nf_cc_block *b) {
         if (b->stmts[i]) stmt(g, b->stmts[i]);
 }
 
+/* Jump threading (Lua's luaK_finish idea): a jump that lands on an unconditional jump goes
+ * straight to the final target. Backward targets make LOOP, so budget checks stay on every
+ * backward jump. */
+static void thread_jumps(nf_cg *g) {
+    nf_bc_insn *code = g->f->code.items;
+    uint32_t n = g->f->code.n;
+    for (uint32_t pc = 0; pc < n; pc++) {
+        uint32_t op = NF_BC_OP(code[pc]);
+        if (op != NF_OPC_JMP && op != NF_OPC_LOOP) continue;
+        int64_t target = (int64_t)pc + 1 + NF_BC_SJ(code[pc]);
+        for (int hops = 0; hops < 16 && target >= 0 && target < n; hops++) {
+            uint32_t top = NF_BC_OP(code[target]);
+            if ((top != NF_OPC_JMP && top != NF_OPC_LOOP) || target == pc) break;
+            int64_t next = target + 1 + NF_BC_SJ(code[target]);
+            if (next == target) break;
+            target = next;
+        }
+        if (target < 0 || target >= n) continue;
+        int64_t off = target - (int64_t)pc - 1;
+        code[pc] = NF_BC_MAKE_SJ(target <= pc ? NF_OPC_LOOP : NF_OPC_JMP, (int32_t)off);
+    }
+}
+
 void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
     nf_cg_flow *f = nf_cc_arena_alloc(g->arena, sizeof *f);
     if (!f) {
@@ -1190,6 +1213,7 @@ void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
             if (l->s == j->s) nf_cg_patch(g, j->pc, l->pc);
         }
     }
+    thread_jumps(g);
     out->name = nf_cg_string(g, flow->name->s, flow->name->len);
     out->kind = flow->kind == NF_FLOW_NANOFLOW ? NF_BF_NANOFLOW : flow->kind == NF_FLOW_MICROFLOW ? NF_BF_MICROFLOW : NF_BF_RULE;
     out->offline_called = flow->called_from_nanoflow;
