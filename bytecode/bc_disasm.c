@@ -10,25 +10,33 @@ static const char *S(const nf_bc_module *m, uint32_t s) {
 }
 
 static const char *kind_name(uint8_t k) {
-    static const char *const names[NF_BT_COUNT_] = {"Nothing", "Boolean", "Integer", "Decimal", "String",
-                                                    "DateTime", "Enumeration", "Object", "List", "Binary"};
+    static const char *const names[NF_BT_COUNT_] = {"Nothing", "Boolean",  "Integer",     "Decimal",
+                                                    "String",  "DateTime", "Enumeration", "Object",
+                                                    "List",    "Binary"};
     return k < NF_BT_COUNT_ ? names[k] : "?";
 }
 
 static void print_type(const nf_bc_module *m, nf_bc_type t, FILE *out) {
-    if (t.kind == NF_BT_ENUM && t.ref < m->nenums) fprintf(out, "%s", S(m, m->enums[t.ref].name));
-    else if (t.kind == NF_BT_OBJ) fprintf(out, "%s", t.ref < m->nentities ? S(m, m->entities[t.ref].name) : "Object");
+    if (t.kind == NF_BT_ENUM && t.ref < m->nenums)
+        fprintf(out, "%s", S(m, m->enums[t.ref].name));
+    else if (t.kind == NF_BT_OBJ)
+        fprintf(out, "%s", t.ref < m->nentities ? S(m, m->entities[t.ref].name) : "Object");
     else if (t.kind == NF_BT_LIST)
-        fprintf(out, "List of %s", t.ref < m->nentities ? S(m, m->entities[t.ref].name) : "objects");
-    else fprintf(out, "%s", kind_name(t.kind));
+        fprintf(out, "List of %s",
+                t.ref < m->nentities ? S(m, m->entities[t.ref].name) : "objects");
+    else
+        fprintf(out, "%s", kind_name(t.kind));
 }
 
 static void print_string(const char *s, FILE *out) {
     fputc('\'', out);
     for (size_t i = 0; s[i] && i < 60; i++) {
-        if (s[i] == '\'') fputs("''", out);
-        else if (s[i] == '\n') fputs("\\n", out);
-        else fputc(s[i], out);
+        if (s[i] == '\'')
+            fputs("''", out);
+        else if (s[i] == '\n')
+            fputs("\\n", out);
+        else
+            fputc(s[i], out);
     }
     if (strlen(s) > 60) fputs("…", out);
     fputc('\'', out);
@@ -50,26 +58,35 @@ static void print_const(const nf_bc_module *m, uint32_t k, FILE *out) {
     }
 }
 
-static const char *attr_name(const nf_bc_module *m, const nf_bc_flow *f, uint32_t obj_reg, uint32_t att) {
+static const char *attr_name(const nf_bc_module *m, const nf_bc_flow *f, uint32_t obj_reg,
+                             uint32_t att) {
     if (obj_reg >= f->nregs || f->regs[obj_reg].ref >= m->nentities) return "?";
     const nf_bc_attr *a = nf_bc_entity_attr(m, f->regs[obj_reg].ref, att);
     return a ? S(m, a->name) : "?";
 }
 
 /* One operand, by its kind; `obj` is the object register that ATT operands belong to. */
-static void operand(const nf_bc_module *m, const nf_bc_flow *f, nf_bc_operand o, uint32_t val, uint32_t pc,
-                    int32_t jump, uint32_t obj, FILE *out) {
+static void operand(const nf_bc_module *m, const nf_bc_flow *f, nf_bc_operand o, uint32_t val,
+                    uint32_t pc, int32_t jump, uint32_t obj, FILE *out) {
     switch (o) {
     case NF_OPND__: return;
     case NF_OPND_K: fprintf(out, " K%u", val); return;
     case NF_OPND_IMM: fprintf(out, " %d", (int)jump); return;
     case NF_OPND_JMP: fprintf(out, " ->%u", (uint32_t)((int64_t)pc + 1 + jump)); return;
-    case NF_OPND_ENT: fprintf(out, " %s", val < m->nentities ? S(m, m->entities[val].name) : "?"); return;
+    case NF_OPND_ENT:
+        fprintf(out, " %s", val < m->nentities ? S(m, m->entities[val].name) : "?");
+        return;
     case NF_OPND_FLW: fprintf(out, " %s", val < m->nflows ? S(m, m->flows[val].name) : "?"); return;
     case NF_OPND_ATT: fprintf(out, " .%s", attr_name(m, f, obj, val)); return;
-    case NF_OPND_ASC: fprintf(out, " /%s", val < m->nassocs ? S(m, m->assocs[val].name) : "?"); return;
-    case NF_OPND_FN: fprintf(out, " %s", val < NF_FN_COUNT_ ? nf_bc_fninfo_table[val].name : "?"); return;
-    case NF_OPND_ACT: fprintf(out, " %s", val < m->nactions ? S(m, m->actions[val].name) : "?"); return;
+    case NF_OPND_ASC:
+        fprintf(out, " /%s", val < m->nassocs ? S(m, m->assocs[val].name) : "?");
+        return;
+    case NF_OPND_FN:
+        fprintf(out, " %s", val < NF_FN_COUNT_ ? nf_bc_fninfo_table[val].name : "?");
+        return;
+    case NF_OPND_ACT:
+        fprintf(out, " %s", val < m->nactions ? S(m, m->actions[val].name) : "?");
+        return;
     case NF_OPND_DSC: fprintf(out, " d%u", val); return;
     case NF_OPND_EVAL: fprintf(out, " #%u", val); return;
     case NF_OPND_U: fprintf(out, " %u", val); return;
@@ -97,16 +114,20 @@ static void print_insn(const nf_bc_module *m, const nf_bc_flow *f, uint32_t pc, 
         uint32_t obj = op == NF_OPC_SETA ? a : b;
         operand(m, f, info->operand[0], a, pc, 0, obj, out);
         operand(m, f, info->operand[1], b, pc, 0, obj, out);
-        operand(m, f, info->operand[2], c, pc, info->operand[2] == NF_OPND_IMM ? NF_BC_SC(in) : 0, obj, out);
+        operand(m, f, info->operand[2], c, pc, info->operand[2] == NF_OPND_IMM ? NF_BC_SC(in) : 0,
+                obj, out);
         break;
     }
     case NF_FMT_ABx:
         operand(m, f, info->operand[0], NF_BC_A(in), pc, 0, 0, out);
         if (op == NF_OPC_LOADE) { /* the value by name, from the register's enumeration */
             uint32_t a = NF_BC_A(in), v = NF_BC_BX(in);
-            const nf_bc_enum *en = a < f->nregs && f->regs[a].ref < m->nenums ? &m->enums[f->regs[a].ref] : NULL;
-            if (en && v < en->nvalues) fprintf(out, " %s.%s", S(m, en->name), S(m, en->value_names[v]));
-            else fprintf(out, " #%u", v);
+            const nf_bc_enum *en =
+                a < f->nregs && f->regs[a].ref < m->nenums ? &m->enums[f->regs[a].ref] : NULL;
+            if (en && v < en->nvalues)
+                fprintf(out, " %s.%s", S(m, en->name), S(m, en->value_names[v]));
+            else
+                fprintf(out, " #%u", v);
             break;
         }
         operand(m, f, info->operand[1], NF_BC_BX(in), pc, 0, 0, out);
@@ -125,7 +146,8 @@ static void print_insn(const nf_bc_module *m, const nf_bc_flow *f, uint32_t pc, 
 
 static void print_desc(const nf_bc_module *m, const nf_bc_flow *f, uint32_t i, FILE *out) {
     const nf_bc_desc *d = &f->descs[i];
-    static const char *const kinds[NF_BD_COUNT_] = {"retrieve", "sort", "aggregate", "find", "page"};
+    static const char *const kinds[NF_BD_COUNT_] = {"retrieve", "sort", "aggregate", "find",
+                                                    "page"};
     fprintf(out, "    d%u %s", i, d->kind < NF_BD_COUNT_ ? kinds[d->kind] : "?");
     if (d->kind == NF_BD_RETRIEVE && d->n >= 6) {
         fprintf(out, " %s", d->w[0] < m->nentities ? S(m, m->entities[d->w[0]].name) : "?");
@@ -134,13 +156,16 @@ static void print_desc(const nf_bc_module *m, const nf_bc_flow *f, uint32_t i, F
         if (d->w[3] != NF_BC_NONE) fprintf(out, " limit r%u", d->w[3]);
         if (d->w[4] != NF_BC_NONE) fprintf(out, " offset r%u", d->w[4]);
         for (uint32_t k = 0; k < d->w[5] && 7 + 2 * k < d->n; k++) {
-            const nf_bc_attr *a = d->w[0] < m->nentities ? nf_bc_entity_attr(m, d->w[0], d->w[6 + 2 * k]) : NULL;
-            fprintf(out, "%s%s%s", k ? ", " : " sort by ", a ? S(m, a->name) : "?", d->w[7 + 2 * k] ? " desc" : "");
+            const nf_bc_attr *a =
+                d->w[0] < m->nentities ? nf_bc_entity_attr(m, d->w[0], d->w[6 + 2 * k]) : NULL;
+            fprintf(out, "%s%s%s", k ? ", " : " sort by ", a ? S(m, a->name) : "?",
+                    d->w[7 + 2 * k] ? " desc" : "");
         }
     } else if (d->kind == NF_BD_PAGE && d->n >= 2) {
         fprintf(out, " %s (%u argument%s)", S(m, d->w[0]), d->w[1], d->w[1] == 1 ? "" : "s");
     } else {
-        for (uint32_t k = 0; k < d->n; k++) fprintf(out, " %u", d->w[k]);
+        for (uint32_t k = 0; k < d->n; k++)
+            fprintf(out, " %u", d->w[k]);
     }
     fputc('\n', out);
 }
@@ -154,7 +179,8 @@ static void print_flow(const nf_bc_module *m, const nf_bc_flow *f, FILE *out) {
     if (f->file != NF_BC_NONE) fprintf(out, "  %s", S(m, f->file));
     fputs("\n  registers:\n", out);
     for (uint32_t r = 0; r < f->nregs; r++) {
-        fprintf(out, "    r%-3u %-20s ", r, f->reg_names[r] != NF_BC_NONE ? S(m, f->reg_names[r]) : "");
+        fprintf(out, "    r%-3u %-20s ", r,
+                f->reg_names[r] != NF_BC_NONE ? S(m, f->reg_names[r]) : "");
         print_type(m, f->regs[r], out);
         if (r < f->nparams) fputs("  (parameter)", out);
         fputc('\n', out);
@@ -162,18 +188,23 @@ static void print_flow(const nf_bc_module *m, const nf_bc_flow *f, FILE *out) {
     fputs("  code:\n", out);
     uint32_t li = 0;
     for (uint32_t pc = 0; pc < f->ncode; pc++) {
-        while (li + 1 < f->nlines && f->lines[li + 1].pc <= pc) li++;
-        if (li < f->nlines && f->lines[li].pc == pc) fprintf(out, "    %4u  %5u  ", pc, f->lines[li].line);
-        else fprintf(out, "    %4u         ", pc);
+        while (li + 1 < f->nlines && f->lines[li + 1].pc <= pc)
+            li++;
+        if (li < f->nlines && f->lines[li].pc == pc)
+            fprintf(out, "    %4u  %5u  ", pc, f->lines[li].line);
+        else
+            fprintf(out, "    %4u         ", pc);
         print_insn(m, f, pc, out);
         fputc('\n', out);
     }
     if (f->nhandlers) {
-        static const char *const hk[] = {"custom", "custom without rollback", "continue", "rollback"};
+        static const char *const hk[] = {"custom", "custom without rollback", "continue",
+                                         "rollback"};
         fputs("  handlers:\n", out);
         for (uint32_t h = 0; h < f->nhandlers; h++) {
             const nf_bc_handler *hd = &f->handlers[h];
-            fprintf(out, "    [%u, %u) -> %u  %s", hd->start, hd->end, hd->target, hd->kind <= 3 ? hk[hd->kind] : "?");
+            fprintf(out, "    [%u, %u) -> %u  %s", hd->start, hd->end, hd->target,
+                    hd->kind <= 3 ? hk[hd->kind] : "?");
             if (hd->error_reg != 255) fprintf(out, "  error r%u", hd->error_reg);
             if (hd->type_reg != 255) fprintf(out, "  type r%u", hd->type_reg);
             if (hd->result_reg != 255) fprintf(out, "  clears r%u", hd->result_reg);
@@ -182,13 +213,16 @@ static void print_flow(const nf_bc_module *m, const nf_bc_flow *f, FILE *out) {
     }
     if (f->ndescs) {
         fputs("  descriptors:\n", out);
-        for (uint32_t d = 0; d < f->ndescs; d++) print_desc(m, f, d, out);
+        for (uint32_t d = 0; d < f->ndescs; d++)
+            print_desc(m, f, d, out);
     }
 }
 
 void nf_bc_disasm(const nf_bc_module *m, FILE *out) {
     fprintf(out, "module  model hash %016" PRIx64 "\n", m->model_hash);
-    fprintf(out, "  %u enumerations, %u entities, %u associations, %u flows, %u actions, %u roles, %u users\n",
+    fprintf(out,
+            "  %u enumerations, %u entities, %u associations, %u flows, %u actions, %u roles, %u "
+            "users\n",
             m->nenums, m->nentities, m->nassocs, m->nflows, m->nactions, m->nroles, m->nusers);
     if (m->nconsts) {
         fputs("constants:\n", out);
@@ -198,5 +232,6 @@ void nf_bc_disasm(const nf_bc_module *m, FILE *out) {
             fputc('\n', out);
         }
     }
-    for (uint32_t i = 0; i < m->nflows; i++) print_flow(m, &m->flows[i], out);
+    for (uint32_t i = 0; i < m->nflows; i++)
+        print_flow(m, &m->flows[i], out);
 }

@@ -91,7 +91,8 @@ static void *take(rd *r, uint32_t n, size_t size, size_t min_bytes) {
 static uint32_t *gwords(rd *r, uint32_t *n) {
     *n = g32(r);
     uint32_t *w = take(r, *n, sizeof *w, 4);
-    for (uint32_t i = 0; w && i < *n; i++) w[i] = g32(r);
+    for (uint32_t i = 0; w && i < *n; i++)
+        w[i] = g32(r);
     if (r->bad) *n = 0;
     return w;
 }
@@ -232,7 +233,8 @@ static void rd_entity(rd *r, nf_bc_entity *e) {
 static void rd_entities(rd *r, nf_bc_module *m) {
     uint32_t n = g32(r);
     m->entities = take(r, n, sizeof *m->entities, 44);
-    for (uint32_t i = 0; m->entities && i < n && !r->bad; i++) rd_entity(r, &m->entities[i]);
+    for (uint32_t i = 0; m->entities && i < n && !r->bad; i++)
+        rd_entity(r, &m->entities[i]);
     m->nentities = r->bad ? 0 : n;
 }
 
@@ -360,7 +362,8 @@ static void rd_flow(rd *r, nf_bc_flow *f) {
 static void rd_flows(rd *r, nf_bc_module *m) {
     uint32_t n = g32(r);
     m->flows = take(r, n, sizeof *m->flows, 40);
-    for (uint32_t i = 0; m->flows && i < n && !r->bad; i++) rd_flow(r, &m->flows[i]);
+    for (uint32_t i = 0; m->flows && i < n && !r->bad; i++)
+        rd_flow(r, &m->flows[i]);
     m->nflows = r->bad ? 0 : n;
 }
 
@@ -368,17 +371,22 @@ static const struct {
     const char *name;
     void (*fn)(rd *, nf_bc_module *);
 } section_readers[NF_BC_SEC_COUNT_] = {
-    [NF_BC_SEC_STRINGS] = {"strings", rd_strings}, [NF_BC_SEC_CONSTS] = {"constants", rd_consts},
-    [NF_BC_SEC_ENUMS] = {"enumerations", rd_enums}, [NF_BC_SEC_ENTITIES] = {"entities", rd_entities},
-    [NF_BC_SEC_ASSOCS] = {"associations", rd_assocs}, [NF_BC_SEC_SECURITY] = {"security", rd_security},
-    [NF_BC_SEC_XPATH] = {"xpath", rd_xpath}, [NF_BC_SEC_ACTIONS] = {"actions", rd_actions},
+    [NF_BC_SEC_STRINGS] = {"strings", rd_strings},
+    [NF_BC_SEC_CONSTS] = {"constants", rd_consts},
+    [NF_BC_SEC_ENUMS] = {"enumerations", rd_enums},
+    [NF_BC_SEC_ENTITIES] = {"entities", rd_entities},
+    [NF_BC_SEC_ASSOCS] = {"associations", rd_assocs},
+    [NF_BC_SEC_SECURITY] = {"security", rd_security},
+    [NF_BC_SEC_XPATH] = {"xpath", rd_xpath},
+    [NF_BC_SEC_ACTIONS] = {"actions", rd_actions},
     [NF_BC_SEC_FLOWS] = {"flows", rd_flows},
 };
 
 void nf_bc_free(nf_bc_module *m) {
     storage *st = m->storage;
     if (st) {
-        for (size_t i = 0; i < st->n; i++) free(st->ptrs[i]);
+        for (size_t i = 0; i < st->n; i++)
+            free(st->ptrs[i]);
         free(st->ptrs);
         free(st);
     }
@@ -407,17 +415,20 @@ bool nf_bc_load(const uint8_t *bytes, size_t len, nf_bc_module *m, char *err, si
     uint64_t checksum = g64(&r);
     m->model_hash = g64(&r);
     if (version != NF_BC_FORMAT_VERSION) {
-        snprintf(err, n, "module format version %u is not supported (this runtime reads version %d)",
+        snprintf(err, n,
+                 "module format version %u is not supported (this runtime reads version %d)",
                  version, NF_BC_FORMAT_VERSION);
         nf_bc_free(m);
         return false;
     }
     if (total != len) {
-        snprintf(err, n, "module is %zu bytes but its header says %u (truncated or padded)", len, total);
+        snprintf(err, n, "module is %zu bytes but its header says %u (truncated or padded)", len,
+                 total);
         nf_bc_free(m);
         return false;
     }
-    if (nf_bc_hash(NF_BC_HASH_INIT, bytes + NF_BC_CHECKSUM_FROM, len - NF_BC_CHECKSUM_FROM) != checksum) {
+    if (nf_bc_hash(NF_BC_HASH_INIT, bytes + NF_BC_CHECKSUM_FROM, len - NF_BC_CHECKSUM_FROM) !=
+        checksum) {
         snprintf(err, n, "module checksum does not match: the file is damaged");
         nf_bc_free(m);
         return false;
@@ -433,9 +444,11 @@ bool nf_bc_load(const uint8_t *bytes, size_t len, nf_bc_module *m, char *err, si
     uint32_t offs[NF_BC_SEC_COUNT_] = {0}, lens[NF_BC_SEC_COUNT_] = {0};
     for (uint32_t i = 0; i < nsec && !r.bad; i++) {
         uint32_t id = g32(&r), off = g32(&r), sl = g32(&r);
-        if (id != i + 1) fail(&r, "section %u has id %u (sections are stored in id order)", i, id);
+        if (id != i + 1)
+            fail(&r, "section %u has id %u (sections are stored in id order)", i, id);
         else if (off % 4 || off < prev_end || off > len || sl > len - off)
-            fail(&r, "section %u (offset %u, %u bytes) overlaps another or lies outside the file", id, off, sl);
+            fail(&r, "section %u (offset %u, %u bytes) overlaps another or lies outside the file",
+                 id, off, sl);
         offs[id < NF_BC_SEC_COUNT_ ? id : 0] = off;
         lens[id < NF_BC_SEC_COUNT_ ? id : 0] = sl;
         prev_end = (size_t)off + sl;

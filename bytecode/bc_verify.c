@@ -33,9 +33,9 @@ static bool fail(vctx *v, const char *fmt, ...) {
     return false;
 }
 
-#define CHECK(cond, ...) \
-    do { \
-        if (!(cond)) return fail(v, __VA_ARGS__); \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) return fail(v, __VA_ARGS__);                                                  \
     } while (0)
 
 static bool str(vctx *v, uint32_t s, const char *what) {
@@ -50,21 +50,24 @@ static bool opt_str(vctx *v, uint32_t s, const char *what) {
 static bool type(vctx *v, nf_bc_type t, bool allow_void, const char *what) {
     CHECK(t.kind < NF_BT_COUNT_, "%s has an unknown type kind %u", what, t.kind);
     CHECK(allow_void || t.kind != NF_BT_VOID, "%s cannot be Nothing", what);
-    if (t.kind == NF_BT_ENUM) CHECK(t.ref < v->m->nenums, "%s names enumeration %u of %u", what, t.ref, v->m->nenums);
+    if (t.kind == NF_BT_ENUM)
+        CHECK(t.ref < v->m->nenums, "%s names enumeration %u of %u", what, t.ref, v->m->nenums);
     if (t.kind == NF_BT_OBJ || t.kind == NF_BT_LIST)
-        CHECK(t.ref == NF_BC_NONE16 || t.ref < v->m->nentities, "%s names entity %u of %u", what, t.ref,
-              v->m->nentities);
+        CHECK(t.ref == NF_BC_NONE16 || t.ref < v->m->nentities, "%s names entity %u of %u", what,
+              t.ref, v->m->nentities);
     return true;
 }
 
 static bool is_decimal_text(const char *s) {
     if (*s == '-') s++;
     if (!(*s >= '0' && *s <= '9')) return false;
-    while (*s >= '0' && *s <= '9') s++;
+    while (*s >= '0' && *s <= '9')
+        s++;
     if (*s == '.') {
         s++;
         if (!(*s >= '0' && *s <= '9')) return false;
-        while (*s >= '0' && *s <= '9') s++;
+        while (*s >= '0' && *s <= '9')
+            s++;
     }
     return *s == '\0';
 }
@@ -74,7 +77,9 @@ static bool consts(vctx *v) {
     for (uint32_t i = 0; i < m->nconsts; i++) {
         const nf_bc_const *c = &m->consts[i];
         switch (c->kind) {
-        case NF_BT_BOOL: CHECK(c->i == 0 || c->i == 1, "Boolean constant %u is %lld", i, (long long)c->i); break;
+        case NF_BT_BOOL:
+            CHECK(c->i == 0 || c->i == 1, "Boolean constant %u is %lld", i, (long long)c->i);
+            break;
         case NF_BT_INT:
         case NF_BT_DT: break;
         case NF_BT_STR:
@@ -152,7 +157,8 @@ static bool xnode(vctx *v, uint32_t x, uint32_t entity, const nf_bc_flow *flow, 
                     if (!xnode(v, st[2], cur, flow, depth + 1)) return false;
                 }
             } else {
-                CHECK(st[1] == NF_BC_NONE && st[2] == NF_BC_NONE, "XPath attribute step with extras");
+                CHECK(st[1] == NF_BC_NONE && st[2] == NF_BC_NONE,
+                      "XPath attribute step with extras");
                 cur = NF_BC_NONE;
             }
         }
@@ -166,7 +172,8 @@ static bool xnode(vctx *v, uint32_t x, uint32_t entity, const nf_bc_flow *flow, 
     case NF_BX_TOKEN: return str(v, n->a, "an XPath token");
     case NF_BX_FUNC:
         if (!str(v, n->a, "an XPath function")) return false;
-        CHECK(n->b <= m->nxwords && n->op <= m->nxwords - n->b, "XPath arguments outside the word pool");
+        CHECK(n->b <= m->nxwords && n->op <= m->nxwords - n->b,
+              "XPath arguments outside the word pool");
         for (uint32_t i = 0; i < n->op; i++) {
             CHECK(m->xwords[n->b + i] < x, "XPath argument refers forward");
             if (!xnode(v, m->xwords[n->b + i], entity, flow, depth + 1)) return false;
@@ -203,14 +210,17 @@ static bool model(vctx *v) {
     for (uint32_t i = 0; i < m->nassocs; i++) {
         const nf_bc_assoc *a = &m->assocs[i];
         if (!str(v, a->name, "an association")) return false;
-        CHECK(a->from < m->nentities && a->to < m->nentities, "association %u joins missing entities", i);
-        CHECK(a->reference_set <= 1 && a->owner_both <= 1 && a->delete_behavior <= 2, "association %u flags", i);
+        CHECK(a->from < m->nentities && a->to < m->nentities,
+              "association %u joins missing entities", i);
+        CHECK(a->reference_set <= 1 && a->owner_both <= 1 && a->delete_behavior <= 2,
+              "association %u flags", i);
     }
     for (uint32_t i = 0; i < m->nroles; i++) {
         const nf_bc_role *r = &m->roles[i];
         if (!str(v, r->name, "a role")) return false;
         for (uint32_t j = 0; j < r->nmodule_roles; j++)
-            CHECK(r->user_role && r->module_roles[j] < m->nroles && !m->roles[r->module_roles[j]].user_role,
+            CHECK(r->user_role && r->module_roles[j] < m->nroles &&
+                      !m->roles[r->module_roles[j]].user_role,
                   "role %u lists a role that is not a module role", i);
     }
     for (uint32_t i = 0; i < m->nusers; i++) {
@@ -218,14 +228,16 @@ static bool model(vctx *v) {
         if (!str(v, u->name, "a user") || !str(v, u->password, "a password")) return false;
         CHECK(u->entity < m->nentities, "user %u has entity %u", i, u->entity);
         for (uint32_t j = 0; j < u->nroles; j++)
-            CHECK(u->roles[j] < m->nroles && m->roles[u->roles[j]].user_role, "user %u lists a role that is not a user role", i);
+            CHECK(u->roles[j] < m->nroles && m->roles[u->roles[j]].user_role,
+                  "user %u lists a role that is not a user role", i);
     }
     for (uint32_t i = 0; i < m->nentities; i++) {
         const nf_bc_entity *e = &m->entities[i];
         CHECK(e->persist <= 1 && e->download <= NF_BD_ONLINE && e->conflict <= NF_BC_REVISION,
               "entity %u flags", i);
         uint32_t nall = nf_bc_entity_attr_count(m, i);
-        CHECK(e->revision_attr == NF_BC_NONE || e->revision_attr < nall, "entity %u revision attribute", i);
+        CHECK(e->revision_attr == NF_BC_NONE || e->revision_attr < nall,
+              "entity %u revision attribute", i);
         if (!opt_xpath(v, e->profile_xpath, i, NULL)) return false;
         for (uint32_t j = 0; j < e->nattrs; j++) {
             const nf_bc_attr *a = &e->attrs[j];
@@ -237,7 +249,8 @@ static bool model(vctx *v) {
                   "attribute %u of entity %u has a default of the wrong type", j, i);
         }
         for (uint32_t j = 0; j < e->nevents; j++)
-            CHECK(e->events[j].flow < m->nflows && e->events[j].moment <= 1 && e->events[j].type <= 3,
+            CHECK(e->events[j].flow < m->nflows && e->events[j].moment <= 1 &&
+                      e->events[j].type <= 3,
                   "event handler %u of entity %u", j, i);
         for (uint32_t j = 0; j < e->nindexes; j++)
             for (uint32_t k = 0; k < e->indexes[j].ncols; k++)
@@ -245,14 +258,18 @@ static bool model(vctx *v) {
         for (uint32_t j = 0; j < e->nrules; j++) {
             const nf_bc_rule *r = &e->rules[j];
             CHECK(r->kind <= NF_BR_REGEX, "rule %u of entity %u", j, i);
-            for (uint32_t k = 0; k < r->nattrs; k++) CHECK(r->attrs[k] < nall, "rule %u of entity %u", j, i);
-            CHECK((r->lo_k == NF_BC_NONE || r->lo_k < m->nconsts) && (r->hi_k == NF_BC_NONE || r->hi_k < m->nconsts),
+            for (uint32_t k = 0; k < r->nattrs; k++)
+                CHECK(r->attrs[k] < nall, "rule %u of entity %u", j, i);
+            CHECK((r->lo_k == NF_BC_NONE || r->lo_k < m->nconsts) &&
+                      (r->hi_k == NF_BC_NONE || r->hi_k < m->nconsts),
                   "rule %u of entity %u bounds", j, i);
-            if (!opt_str(v, r->pattern, "a pattern") || !opt_str(v, r->message, "a message")) return false;
+            if (!opt_str(v, r->pattern, "a pattern") || !opt_str(v, r->message, "a message"))
+                return false;
         }
         for (uint32_t j = 0; j < e->naccess; j++) {
             const nf_bc_access *a = &e->access[j];
-            CHECK(a->role < m->nroles && !m->roles[a->role].user_role, "access rule %u of entity %u role", j, i);
+            CHECK(a->role < m->nroles && !m->roles[a->role].user_role,
+                  "access rule %u of entity %u role", j, i);
             for (uint32_t k = 0; k < a->nread; k++)
                 if (!member(v, i, a->read[k], "an access rule")) return false;
             for (uint32_t k = 0; k < a->nwrite; k++)
@@ -267,13 +284,14 @@ static bool model(vctx *v) {
             return false;
         CHECK(a->kind <= NF_BK_LUA, "action %u kind", i);
         for (uint32_t j = 0; j < a->nparams; j++)
-            if (!str(v, a->param_names[j], "a parameter") || !type(v, a->param_types[j], false, "a parameter"))
+            if (!str(v, a->param_names[j], "a parameter") ||
+                !type(v, a->param_types[j], false, "a parameter"))
                 return false;
     }
     return true;
 }
 
-/* ---- flows -------------------------------------------------------------------------------------- */
+/* ---- flows ----------------------------------------------------------------------------------- */
 
 static const nf_bc_type *reg(vctx *v, uint32_t r) {
     return r < v->flow->nregs ? &v->flow->regs[r] : NULL;
@@ -281,27 +299,39 @@ static const nf_bc_type *reg(vctx *v, uint32_t r) {
 
 static bool kind_matches(nf_bc_operand o, nf_bc_type t) {
     switch (o) {
-    case NF_OPND_RB: case NF_OPND_WB: return t.kind == NF_BT_BOOL;
-    case NF_OPND_RI: case NF_OPND_WI: return t.kind == NF_BT_INT;
-    case NF_OPND_RD: case NF_OPND_WD: return t.kind == NF_BT_DEC;
-    case NF_OPND_RS: case NF_OPND_WS: return t.kind == NF_BT_STR;
-    case NF_OPND_RT: case NF_OPND_WT: return t.kind == NF_BT_DT;
-    case NF_OPND_RE: case NF_OPND_WE: return t.kind == NF_BT_ENUM;
-    case NF_OPND_RO: case NF_OPND_WO: return t.kind == NF_BT_OBJ;
-    case NF_OPND_RL: case NF_OPND_WL: return t.kind == NF_BT_LIST;
-    case NF_OPND_RV: case NF_OPND_WV: return t.kind != NF_BT_VOID;
+    case NF_OPND_RB:
+    case NF_OPND_WB: return t.kind == NF_BT_BOOL;
+    case NF_OPND_RI:
+    case NF_OPND_WI: return t.kind == NF_BT_INT;
+    case NF_OPND_RD:
+    case NF_OPND_WD: return t.kind == NF_BT_DEC;
+    case NF_OPND_RS:
+    case NF_OPND_WS: return t.kind == NF_BT_STR;
+    case NF_OPND_RT:
+    case NF_OPND_WT: return t.kind == NF_BT_DT;
+    case NF_OPND_RE:
+    case NF_OPND_WE: return t.kind == NF_BT_ENUM;
+    case NF_OPND_RO:
+    case NF_OPND_WO: return t.kind == NF_BT_OBJ;
+    case NF_OPND_RL:
+    case NF_OPND_WL: return t.kind == NF_BT_LIST;
+    case NF_OPND_RV:
+    case NF_OPND_WV: return t.kind != NF_BT_VOID;
     default: return false;
     }
 }
 
-static bool is_reg_operand(nf_bc_operand o) { return o >= NF_OPND_RB && o <= NF_OPND_WV; }
+static bool is_reg_operand(nf_bc_operand o) {
+    return o >= NF_OPND_RB && o <= NF_OPND_WV;
+}
 
 /* Whether a value of type `from` may be stored in a register of type `to`. */
 static bool assignable(const nf_bc_module *m, nf_bc_type to, nf_bc_type from) {
     if (to.kind != from.kind) return false;
     if (to.kind == NF_BT_ENUM) return to.ref == from.ref;
     if (to.kind == NF_BT_OBJ || to.kind == NF_BT_LIST)
-        return to.ref == NF_BC_NONE16 || (from.ref != NF_BC_NONE16 && nf_bc_entity_is_a(m, from.ref, to.ref));
+        return to.ref == NF_BC_NONE16 ||
+               (from.ref != NF_BC_NONE16 && nf_bc_entity_is_a(m, from.ref, to.ref));
     return true;
 }
 
@@ -321,16 +351,20 @@ static bool letter_fits(char l, nf_bc_type t) {
     }
 }
 
-static bool regs_match(vctx *v, uint32_t first, uint32_t n, const nf_bc_type *want, const char *what) {
-    CHECK(first + n <= v->flow->nregs, "%s needs registers %u..%u of %u", what, first, first + n, v->flow->nregs);
+static bool regs_match(vctx *v, uint32_t first, uint32_t n, const nf_bc_type *want,
+                       const char *what) {
+    CHECK(first + n <= v->flow->nregs, "%s needs registers %u..%u of %u", what, first, first + n,
+          v->flow->nregs);
     for (uint32_t i = 0; i < n; i++)
-        CHECK(assignable(v->m, want[i], v->flow->regs[first + i]), "%s: argument %u has the wrong type", what, i);
+        CHECK(assignable(v->m, want[i], v->flow->regs[first + i]),
+              "%s: argument %u has the wrong type", what, i);
     return true;
 }
 
 static bool desc(vctx *v, uint32_t d, nf_bc_desc_kind kind, const nf_bc_desc **out) {
     CHECK(d < v->flow->ndescs, "descriptor %u of %u", d, v->flow->ndescs);
-    CHECK(v->flow->descs[d].kind == kind, "descriptor %u has kind %u, expected %u", d, v->flow->descs[d].kind, kind);
+    CHECK(v->flow->descs[d].kind == kind, "descriptor %u has kind %u, expected %u", d,
+          v->flow->descs[d].kind, kind);
     *out = &v->flow->descs[d];
     return true;
 }
@@ -346,14 +380,16 @@ static bool sort_keys(vctx *v, uint32_t entity, const uint32_t *w, uint32_t nkey
 
 static bool list_entity(vctx *v, uint32_t r, uint32_t *entity) {
     const nf_bc_type *t = reg(v, r);
-    CHECK(t && t->kind == NF_BT_LIST && t->ref != NF_BC_NONE16, "register %u is not a list of a known entity", r);
+    CHECK(t && t->kind == NF_BT_LIST && t->ref != NF_BC_NONE16,
+          "register %u is not a list of a known entity", r);
     *entity = t->ref;
     return true;
 }
 
 static bool object_entity(vctx *v, uint32_t r, uint32_t *entity) {
     const nf_bc_type *t = reg(v, r);
-    CHECK(t && t->kind == NF_BT_OBJ && t->ref != NF_BC_NONE16, "register %u is not an object of a known entity", r);
+    CHECK(t && t->kind == NF_BT_OBJ && t->ref != NF_BC_NONE16,
+          "register %u is not an object of a known entity", r);
     *entity = t->ref;
     return true;
 }
@@ -365,32 +401,53 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
     uint32_t a = NF_BC_A(in), b = NF_BC_B(in), c = NF_BC_C(in), bx = NF_BC_BX(in);
     uint32_t e;
     switch ((nf_bc_opcode)NF_BC_OP(in)) {
-    case NF_OPC_MOVE: CHECK(assignable(m, f->regs[a], f->regs[b]), "MOVE between different types"); return true;
-    case NF_OPC_LOADK: CHECK(const_fits(m, bx, f->regs[a]), "LOADK of a constant of another type"); return true;
-    case NF_OPC_LOADB: CHECK(b <= 1, "LOADB %u", b); return true;
-    case NF_OPC_LOADE: CHECK(bx < m->enums[f->regs[a].ref].nvalues, "LOADE value %u", bx); return true;
-    case NF_OPC_TEST: case NF_OPC_TESTNIL: CHECK(b <= 1, "test flag %u", b); return true;
-    case NF_OPC_EQ_I: case NF_OPC_LT_I: case NF_OPC_LE_I: case NF_OPC_EQ_D: case NF_OPC_LT_D:
-    case NF_OPC_LE_D: case NF_OPC_EQ_S: case NF_OPC_LT_S: case NF_OPC_LE_S: case NF_OPC_EQ_T:
-    case NF_OPC_LT_T: case NF_OPC_LE_T: case NF_OPC_EQ_B: case NF_OPC_EQ_O:
-        CHECK(c <= 1, "comparison flag %u", c);
+    case NF_OPC_MOVE:
+        CHECK(assignable(m, f->regs[a], f->regs[b]), "MOVE between different types");
         return true;
-    case NF_OPC_EQ_E: CHECK(c <= 1 && f->regs[a].ref == f->regs[b].ref, "EQ_E of different enumerations"); return true;
+    case NF_OPC_LOADK:
+        CHECK(const_fits(m, bx, f->regs[a]), "LOADK of a constant of another type");
+        return true;
+    case NF_OPC_LOADB: CHECK(b <= 1, "LOADB %u", b); return true;
+    case NF_OPC_LOADE:
+        CHECK(bx < m->enums[f->regs[a].ref].nvalues, "LOADE value %u", bx);
+        return true;
+    case NF_OPC_TEST:
+    case NF_OPC_TESTNIL: CHECK(b <= 1, "test flag %u", b); return true;
+    case NF_OPC_EQ_I:
+    case NF_OPC_LT_I:
+    case NF_OPC_LE_I:
+    case NF_OPC_EQ_D:
+    case NF_OPC_LT_D:
+    case NF_OPC_LE_D:
+    case NF_OPC_EQ_S:
+    case NF_OPC_LT_S:
+    case NF_OPC_LE_S:
+    case NF_OPC_EQ_T:
+    case NF_OPC_LT_T:
+    case NF_OPC_LE_T:
+    case NF_OPC_EQ_B:
+    case NF_OPC_EQ_O: CHECK(c <= 1, "comparison flag %u", c); return true;
+    case NF_OPC_EQ_E:
+        CHECK(c <= 1 && f->regs[a].ref == f->regs[b].ref, "EQ_E of different enumerations");
+        return true;
     case NF_OPC_CALL:
     case NF_OPC_CALLMF: {
         const nf_bc_flow *callee = &m->flows[bx];
-        CHECK(NF_BC_OP(in) != NF_OPC_CALLMF || callee->kind != NF_BF_NANOFLOW, "CALLMF of a nanoflow");
+        CHECK(NF_BC_OP(in) != NF_OPC_CALLMF || callee->kind != NF_BF_NANOFLOW,
+              "CALLMF of a nanoflow");
         CHECK(callee->nparams <= callee->nregs, "callee has more parameters than registers");
         if (!regs_match(v, a + 1, callee->nparams, callee->regs, "a call")) return false;
         if (callee->ret.kind != NF_BT_VOID)
-            CHECK(assignable(m, f->regs[a], callee->ret), "the call's result register has the wrong type");
+            CHECK(assignable(m, f->regs[a], callee->ret),
+                  "the call's result register has the wrong type");
         return true;
     }
     case NF_OPC_CALLACT: {
         const nf_bc_action *act = &m->actions[bx];
         if (!regs_match(v, a + 1, act->nparams, act->param_types, "an action call")) return false;
         if (act->ret.kind != NF_BT_VOID)
-            CHECK(assignable(m, f->regs[a], act->ret), "the action's result register has the wrong type");
+            CHECK(assignable(m, f->regs[a], act->ret),
+                  "the action's result register has the wrong type");
         return true;
     }
     case NF_OPC_CALLFN: {
@@ -398,18 +455,26 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         size_t nargs = strlen(fn->args);
         CHECK(c + nargs <= f->nregs, "%s() arguments run past the registers", fn->name);
         for (size_t i = 0; i < nargs; i++)
-            CHECK(letter_fits(fn->args[i], f->regs[c + i]), "%s() argument %zu has the wrong type", fn->name, i + 1);
-        CHECK(letter_fits(fn->result[0], f->regs[a]), "%s() result register has the wrong type", fn->name);
+            CHECK(letter_fits(fn->args[i], f->regs[c + i]), "%s() argument %zu has the wrong type",
+                  fn->name, i + 1);
+        CHECK(letter_fits(fn->result[0], f->regs[a]), "%s() result register has the wrong type",
+              fn->name);
         return true;
     }
     case NF_OPC_RET:
-        CHECK(f->ret.kind != NF_BT_VOID && assignable(m, f->ret, f->regs[a]), "RET of a value of the wrong type");
+        CHECK(f->ret.kind != NF_BT_VOID && assignable(m, f->ret, f->regs[a]),
+              "RET of a value of the wrong type");
         return true;
-    case NF_OPC_RET0: CHECK(f->ret.kind == NF_BT_VOID, "RET0 in a flow that returns a value"); return true;
-    case NF_OPC_NEW: CHECK(f->regs[a].ref == bx, "NEW of entity %u into a register of another entity", bx); return true;
+    case NF_OPC_RET0:
+        CHECK(f->ret.kind == NF_BT_VOID, "RET0 in a flow that returns a value");
+        return true;
+    case NF_OPC_NEW:
+        CHECK(f->regs[a].ref == bx, "NEW of entity %u into a register of another entity", bx);
+        return true;
     case NF_OPC_GETA:
     case NF_OPC_SETA: {
-        uint32_t obj = NF_BC_OP(in) == NF_OPC_GETA ? b : a, att = NF_BC_OP(in) == NF_OPC_GETA ? c : b;
+        uint32_t obj = NF_BC_OP(in) == NF_OPC_GETA ? b : a,
+                 att = NF_BC_OP(in) == NF_OPC_GETA ? c : b;
         uint32_t val = NF_BC_OP(in) == NF_OPC_GETA ? a : c;
         if (!object_entity(v, obj, &e)) return false;
         const nf_bc_attr *at = nf_bc_entity_attr(m, e, att);
@@ -421,8 +486,11 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
     case NF_OPC_GETR:
     case NF_OPC_GETRL:
     case NF_OPC_SETR: {
-        uint32_t obj = NF_BC_OP(in) == NF_OPC_SETR ? a : b, as = NF_BC_OP(in) == NF_OPC_SETR ? b : c;
-        if (!object_entity(v, obj, &e) || !member(v, e, NF_BC_ASSOC_MEMBER | as, "an association operand")) return false;
+        uint32_t obj = NF_BC_OP(in) == NF_OPC_SETR ? a : b,
+                 as = NF_BC_OP(in) == NF_OPC_SETR ? b : c;
+        if (!object_entity(v, obj, &e) ||
+            !member(v, e, NF_BC_ASSOC_MEMBER | as, "an association operand"))
+            return false;
         return true;
     }
     case NF_OPC_CAST:
@@ -435,7 +503,8 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         /* fallthrough */
     case NF_OPC_DELETE:
     case NF_OPC_ROLLBACK:
-        CHECK(f->regs[a].kind == NF_BT_OBJ || f->regs[a].kind == NF_BT_LIST, "store action on a value");
+        CHECK(f->regs[a].kind == NF_BT_OBJ || f->regs[a].kind == NF_BT_LIST,
+              "store action on a value");
         return true;
     case NF_OPC_RETRIEVE: {
         const nf_bc_desc *d;
@@ -445,8 +514,10 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         CHECK(ent < m->nentities, "retrieve of entity %u", ent);
         if (!opt_xpath(v, d->w[1], ent, f)) return false;
         CHECK(d->w[2] <= 1, "retrieve flags");
-        CHECK(d->w[3] == NF_BC_NONE || (d->w[3] < f->nregs && f->regs[d->w[3]].kind == NF_BT_INT), "retrieve limit register");
-        CHECK(d->w[4] == NF_BC_NONE || (d->w[4] < f->nregs && f->regs[d->w[4]].kind == NF_BT_INT), "retrieve offset register");
+        CHECK(d->w[3] == NF_BC_NONE || (d->w[3] < f->nregs && f->regs[d->w[3]].kind == NF_BT_INT),
+              "retrieve limit register");
+        CHECK(d->w[4] == NF_BC_NONE || (d->w[4] < f->nregs && f->regs[d->w[4]].kind == NF_BT_INT),
+              "retrieve offset register");
         if (!sort_keys(v, ent, d->w + 6, d->w[5], d->n - 6)) return false;
         CHECK(d->n == 6 + 2 * d->w[5], "retrieve descriptor length");
         nf_bc_type want = {(uint8_t)(d->w[2] ? NF_BT_OBJ : NF_BT_LIST), 0, (uint16_t)ent};
@@ -454,30 +525,40 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         return true;
     }
     case NF_OPC_NEWLIST: return list_entity(v, a, &e);
-    case NF_OPC_LCOPY: case NF_OPC_TAIL:
+    case NF_OPC_LCOPY:
+    case NF_OPC_TAIL:
         CHECK(assignable(m, f->regs[a], f->regs[b]), "list of another entity");
         return true;
-    case NF_OPC_UNION: case NF_OPC_INTERSECT: case NF_OPC_SUBTRACT:
+    case NF_OPC_UNION:
+    case NF_OPC_INTERSECT:
+    case NF_OPC_SUBTRACT:
         CHECK(assignable(m, f->regs[a], f->regs[b]), "list of another entity");
         return true;
-    case NF_OPC_LADD: case NF_OPC_LREMOVE:
-        CHECK(f->regs[b].kind == NF_BT_OBJ || f->regs[b].kind == NF_BT_LIST, "list change with a value");
+    case NF_OPC_LADD:
+    case NF_OPC_LREMOVE:
+        CHECK(f->regs[b].kind == NF_BT_OBJ || f->regs[b].kind == NF_BT_LIST,
+              "list change with a value");
         return true;
     case NF_OPC_CONTAINS:
         CHECK(f->regs[c].kind == NF_BT_OBJ || f->regs[c].kind == NF_BT_LIST, "contains of a value");
         return true;
-    case NF_OPC_LGET: case NF_OPC_HEAD:
+    case NF_OPC_LGET:
+    case NF_OPC_HEAD:
         if (!list_entity(v, b, &e)) return false;
-        CHECK(f->regs[a].ref == NF_BC_NONE16 || nf_bc_entity_is_a(m, e, f->regs[a].ref), "list element register");
+        CHECK(f->regs[a].ref == NF_BC_NONE16 || nf_bc_entity_is_a(m, e, f->regs[a].ref),
+              "list element register");
         return true;
     case NF_OPC_FORLIST:
         if (!list_entity(v, a, &e)) return false;
-        CHECK(a + 2 < f->nregs && f->regs[a + 1].kind == NF_BT_INT && f->regs[a + 2].kind == NF_BT_OBJ &&
-                  (f->regs[a + 2].ref == NF_BC_NONE16 || nf_bc_entity_is_a(m, e, f->regs[a + 2].ref)),
-              "FORLIST needs an Integer index and an object register after the list");
+        CHECK(
+            a + 2 < f->nregs && f->regs[a + 1].kind == NF_BT_INT &&
+                f->regs[a + 2].kind == NF_BT_OBJ &&
+                (f->regs[a + 2].ref == NF_BC_NONE16 || nf_bc_entity_is_a(m, e, f->regs[a + 2].ref)),
+            "FORLIST needs an Integer index and an object register after the list");
         return true;
     case NF_OPC_RANGE:
-        CHECK(c + 1 < f->nregs && f->regs[c + 1].kind == NF_BT_INT, "RANGE needs offset and amount registers");
+        CHECK(c + 1 < f->nregs && f->regs[c + 1].kind == NF_BT_INT,
+              "RANGE needs offset and amount registers");
         CHECK(assignable(m, f->regs[a], f->regs[b]), "list of another entity");
         return true;
     case NF_OPC_SORT: {
@@ -504,7 +585,8 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         if (!desc(v, c, NF_BD_FINDBY, &d) || !list_entity(v, b, &e)) return false;
         CHECK(d->n == 3 && d->w[1] < f->nregs && d->w[2] <= 1, "find descriptor");
         if (!member(v, e, d->w[0], "a find member")) return false;
-        CHECK(f->regs[a].kind == (d->w[2] ? NF_BT_OBJ : NF_BT_LIST), "find result register has the wrong type");
+        CHECK(f->regs[a].kind == (d->w[2] ? NF_BT_OBJ : NF_BT_LIST),
+              "find result register has the wrong type");
         return true;
     }
     case NF_OPC_SHOWMSG: CHECK(b <= 2 && c <= 1, "SHOWMSG flags"); return true;
@@ -527,7 +609,8 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         CHECK(b <= 2, "SYNC mode %u", b);
         CHECK(b != 2 || (c > 0 && a + c <= f->nregs), "SYNC objects run past the registers");
         for (uint32_t i = 0; b == 2 && i < c; i++)
-            CHECK(f->regs[a + i].kind == NF_BT_OBJ || f->regs[a + i].kind == NF_BT_LIST, "SYNC of a value");
+            CHECK(f->regs[a + i].kind == NF_BT_OBJ || f->regs[a + i].kind == NF_BT_LIST,
+                  "SYNC of a value");
         return true;
     default: return true;
     }
@@ -544,9 +627,13 @@ static bool operand(vctx *v, nf_bc_operand o, uint32_t val, bool wide) {
     switch (o) {
     case NF_OPND__: CHECK(val == 0, "unused operand is %u", val); return true;
     case NF_OPND_K: CHECK(val < m->nconsts, "constant %u of %u", val, m->nconsts); return true;
-    case NF_OPND_IMM: case NF_OPND_JMP: case NF_OPND_U: case NF_OPND_EVAL: case NF_OPND_ATT:
-    case NF_OPND_ASC: case NF_OPND_DSC:
-        return true; /* checked by the instruction's rules */
+    case NF_OPND_IMM:
+    case NF_OPND_JMP:
+    case NF_OPND_U:
+    case NF_OPND_EVAL:
+    case NF_OPND_ATT:
+    case NF_OPND_ASC:
+    case NF_OPND_DSC: return true; /* checked by the instruction's rules */
     case NF_OPND_ENT: CHECK(val < m->nentities, "entity %u of %u", val, m->nentities); return true;
     case NF_OPND_FLW: CHECK(val < m->nflows, "flow %u of %u", val, m->nflows); return true;
     case NF_OPND_FN: CHECK(val < NF_FN_COUNT_, "built-in function %u", val); return true;
@@ -565,11 +652,15 @@ static bool flow(vctx *v, uint32_t fi) {
     v->pc = 0;
     CHECK(f->kind <= NF_BF_RULE, "flow kind %u", f->kind);
     CHECK(f->nparams <= f->nregs, "flow has %u parameters but %u registers", f->nparams, f->nregs);
-    if (!type(v, f->ret, true, "the return type") || !opt_str(v, f->file, "a file name")) return false;
+    if (!type(v, f->ret, true, "the return type") || !opt_str(v, f->file, "a file name"))
+        return false;
     for (uint32_t r = 0; r < f->nregs; r++)
-        if (!type(v, f->regs[r], false, "a register") || !opt_str(v, f->reg_names[r], "a register name")) return false;
+        if (!type(v, f->regs[r], false, "a register") ||
+            !opt_str(v, f->reg_names[r], "a register name"))
+            return false;
     for (uint32_t r = 0; r < f->nroles; r++)
-        CHECK(f->roles[r] < m->nroles && !m->roles[f->roles[r]].user_role, "flow role %u", f->roles[r]);
+        CHECK(f->roles[r] < m->nroles && !m->roles[f->roles[r]].user_role, "flow role %u",
+              f->roles[r]);
     CHECK(f->ncode > 0, "flow has no code");
     for (uint32_t pc = 0; pc < f->ncode; pc++) {
         v->pc = pc;
@@ -591,12 +682,14 @@ static bool flow(vctx *v, uint32_t fi) {
                 return false;
             if (info->operand[1] == NF_OPND_JMP) {
                 int64_t target = (int64_t)pc + 1 + NF_BC_SBX(in);
-                CHECK(target >= 0 && target < f->ncode, "jump to %lld outside the flow", (long long)target);
+                CHECK(target >= 0 && target < f->ncode, "jump to %lld outside the flow",
+                      (long long)target);
             }
             break;
         case NF_FMT_sJ: {
             int64_t target = (int64_t)pc + 1 + NF_BC_SJ(in);
-            CHECK(target >= 0 && target < f->ncode, "jump to %lld outside the flow", (long long)target);
+            CHECK(target >= 0 && target < f->ncode, "jump to %lld outside the flow",
+                  (long long)target);
             CHECK(op != NF_OPC_LOOP || target <= pc, "LOOP jumps forward");
             break;
         }
@@ -607,24 +700,29 @@ static bool flow(vctx *v, uint32_t fi) {
         if (!insn_rules(v, in)) return false;
     }
     uint32_t last = NF_BC_OP(f->code[f->ncode - 1]);
-    CHECK(last == NF_OPC_RET || last == NF_OPC_RET0 || last == NF_OPC_RAISE || last == NF_OPC_JMP || last == NF_OPC_LOOP,
+    CHECK(last == NF_OPC_RET || last == NF_OPC_RET0 || last == NF_OPC_RAISE || last == NF_OPC_JMP ||
+              last == NF_OPC_LOOP,
           "the flow can run past its last instruction");
     v->pc = 0;
     for (uint32_t h = 0; h < f->nhandlers; h++) {
         const nf_bc_handler *hd = &f->handlers[h];
-        CHECK(hd->start <= hd->end && hd->end <= f->ncode && hd->target < f->ncode && hd->kind <= NF_BH_ROLLBACK,
+        CHECK(hd->start <= hd->end && hd->end <= f->ncode && hd->target < f->ncode &&
+                  hd->kind <= NF_BH_ROLLBACK,
               "handler %u covers [%u, %u) and jumps to %u", h, hd->start, hd->end, hd->target);
-        CHECK(hd->error_reg == 255 || (hd->error_reg < f->nregs && (f->regs[hd->error_reg].kind == NF_BT_STR ||
-                                                                     f->regs[hd->error_reg].kind == NF_BT_OBJ)),
+        CHECK(hd->error_reg == 255 ||
+                  (hd->error_reg < f->nregs && (f->regs[hd->error_reg].kind == NF_BT_STR ||
+                                                f->regs[hd->error_reg].kind == NF_BT_OBJ)),
               "handler %u error register", h);
-        CHECK(hd->type_reg == 255 || (hd->type_reg < f->nregs && f->regs[hd->type_reg].kind == NF_BT_STR),
+        CHECK(hd->type_reg == 255 ||
+                  (hd->type_reg < f->nregs && f->regs[hd->type_reg].kind == NF_BT_STR),
               "handler %u error type register", h);
         CHECK(hd->result_reg == 255 || hd->result_reg < f->nregs, "handler %u result register", h);
     }
     for (uint32_t l = 0; l < f->nlines; l++)
         CHECK(f->lines[l].pc < f->ncode && (l == 0 || f->lines[l].pc > f->lines[l - 1].pc),
               "line table entry %u", l);
-    for (uint32_t d = 0; d < f->ndescs; d++) CHECK(f->descs[d].kind < NF_BD_COUNT_, "descriptor %u kind", d);
+    for (uint32_t d = 0; d < f->ndescs; d++)
+        CHECK(f->descs[d].kind < NF_BD_COUNT_, "descriptor %u kind", d);
     return true;
 }
 

@@ -16,7 +16,8 @@ static void put(wbuf *b, const void *data, size_t n) {
     if (b->oom) return;
     if (b->n + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->n + n) cap *= 2;
+        while (cap < b->n + n)
+            cap *= 2;
         uint8_t *p = realloc(b->p, cap);
         if (!p) {
             b->oom = true;
@@ -29,7 +30,9 @@ static void put(wbuf *b, const void *data, size_t n) {
     b->n += n;
 }
 
-static void u8(wbuf *b, uint8_t v) { put(b, &v, 1); }
+static void u8(wbuf *b, uint8_t v) {
+    put(b, &v, 1);
+}
 static void u16(wbuf *b, uint16_t v) {
     uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
     put(b, x, 2);
@@ -48,7 +51,8 @@ static void type(wbuf *b, nf_bc_type t) {
     u16(b, t.ref);
 }
 static void align4(wbuf *b) {
-    while (b->n % 4) u8(b, 0);
+    while (b->n % 4)
+        u8(b, 0);
 }
 static void patch32(wbuf *b, size_t at, uint32_t v) {
     if (b->oom) return;
@@ -66,7 +70,8 @@ static void sec_strings(wbuf *b, const nf_bc_module *m) {
         u32(b, m->string_lens[i]);
         off += m->string_lens[i];
     }
-    for (uint32_t i = 0; i < m->nstrings; i++) put(b, m->strings[i], m->string_lens[i]);
+    for (uint32_t i = 0; i < m->nstrings; i++)
+        put(b, m->strings[i], m->string_lens[i]);
 }
 
 static void sec_consts(wbuf *b, const nf_bc_module *m) {
@@ -95,7 +100,8 @@ static void sec_enums(wbuf *b, const nf_bc_module *m) {
 
 static void words(wbuf *b, uint32_t n, const uint32_t *w) {
     u32(b, n);
-    for (uint32_t i = 0; i < n; i++) u32(b, w[i]);
+    for (uint32_t i = 0; i < n; i++)
+        u32(b, w[i]);
 }
 
 static void sec_entities(wbuf *b, const nf_bc_module *m) {
@@ -305,7 +311,8 @@ bool nf_bc_write(const nf_bc_module *m, uint8_t **out, size_t *len) {
         return false;
     }
     patch32(&b, 8, (uint32_t)b.n);
-    uint64_t sum = nf_bc_hash(NF_BC_HASH_INIT, b.p + NF_BC_CHECKSUM_FROM, b.n - NF_BC_CHECKSUM_FROM);
+    uint64_t sum =
+        nf_bc_hash(NF_BC_HASH_INIT, b.p + NF_BC_CHECKSUM_FROM, b.n - NF_BC_CHECKSUM_FROM);
     patch32(&b, 16, (uint32_t)sum);
     patch32(&b, 20, (uint32_t)(sum >> 32));
     *out = b.p;

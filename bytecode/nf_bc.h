@@ -15,32 +15,33 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define NF_BC_MAGIC "NFBC"
+#define NF_BC_MAGIC          "NFBC"
 #define NF_BC_FORMAT_VERSION 1
-#define NF_BC_NONE 0xFFFFFFFFu /* "no index" in 32-bit fields */
-#define NF_BC_NONE16 0xFFFFu    /* "no index" in 16-bit fields */
-#define NF_BC_MAX_REGS 250      /* registers per flow (A, B, C are 8-bit) */
+#define NF_BC_NONE           0xFFFFFFFFu /* "no index" in 32-bit fields */
+#define NF_BC_NONE16         0xFFFFu     /* "no index" in 16-bit fields */
+#define NF_BC_MAX_REGS       250         /* registers per flow (A, B, C are 8-bit) */
 
 /* ---- instructions ---------------------------------------------------------------------------- */
 
 typedef uint32_t nf_bc_insn;
 
-#define NF_BC_OP(i) ((uint8_t)((i) & 0xFFu))
-#define NF_BC_A(i) ((uint8_t)(((i) >> 8) & 0xFFu))
-#define NF_BC_B(i) ((uint8_t)(((i) >> 16) & 0xFFu))
-#define NF_BC_C(i) ((uint8_t)(((i) >> 24) & 0xFFu))
-#define NF_BC_BX(i) ((uint16_t)((i) >> 16))
+#define NF_BC_OP(i)  ((uint8_t)((i)&0xFFu))
+#define NF_BC_A(i)   ((uint8_t)(((i) >> 8) & 0xFFu))
+#define NF_BC_B(i)   ((uint8_t)(((i) >> 16) & 0xFFu))
+#define NF_BC_C(i)   ((uint8_t)(((i) >> 24) & 0xFFu))
+#define NF_BC_BX(i)  ((uint16_t)((i) >> 16))
 #define NF_BC_SBX(i) ((int32_t)NF_BC_BX(i) - 32767)
-#define NF_BC_SJ(i) ((int32_t)((i) >> 8) - 8388607)
-#define NF_BC_SC(i) ((int32_t)NF_BC_C(i) - 127)
+#define NF_BC_SJ(i)  ((int32_t)((i) >> 8) - 8388607)
+#define NF_BC_SC(i)  ((int32_t)NF_BC_C(i) - 127)
 
-#define NF_BC_MAKE_ABC(op, a, b, c) \
+#define NF_BC_MAKE_ABC(op, a, b, c)                                                                \
     ((nf_bc_insn)(op) | ((nf_bc_insn)(a) << 8) | ((nf_bc_insn)(b) << 16) | ((nf_bc_insn)(c) << 24))
-#define NF_BC_MAKE_ABX(op, a, bx) ((nf_bc_insn)(op) | ((nf_bc_insn)(a) << 8) | ((nf_bc_insn)(bx) << 16))
+#define NF_BC_MAKE_ABX(op, a, bx)                                                                  \
+    ((nf_bc_insn)(op) | ((nf_bc_insn)(a) << 8) | ((nf_bc_insn)(bx) << 16))
 #define NF_BC_MAKE_ASBX(op, a, sbx) NF_BC_MAKE_ABX(op, a, (uint32_t)((sbx) + 32767))
-#define NF_BC_MAKE_SJ(op, sj) ((nf_bc_insn)(op) | ((nf_bc_insn)((sj) + 8388607) << 8))
-#define NF_BC_SBX_MAX 32768
-#define NF_BC_SJ_MAX 8388608
+#define NF_BC_MAKE_SJ(op, sj)       ((nf_bc_insn)(op) | ((nf_bc_insn)((sj) + 8388607) << 8))
+#define NF_BC_SBX_MAX               32768
+#define NF_BC_SJ_MAX                8388608
 
 typedef enum nf_bc_opcode {
 #define OP(name, fmt, a, b, c, flags, text) NF_OPC_##name,
@@ -54,16 +55,45 @@ typedef enum nf_bc_format { NF_FMT_ABC, NF_FMT_ABx, NF_FMT_AsBx, NF_FMT_sJ } nf_
 /* Operand kinds of opcodes.def. */
 typedef enum nf_bc_operand {
     NF_OPND__ = 0,
-    NF_OPND_RB, NF_OPND_RI, NF_OPND_RD, NF_OPND_RS, NF_OPND_RT, NF_OPND_RE, NF_OPND_RO,
-    NF_OPND_RL, NF_OPND_RV,
-    NF_OPND_WB, NF_OPND_WI, NF_OPND_WD, NF_OPND_WS, NF_OPND_WT, NF_OPND_WE, NF_OPND_WO,
-    NF_OPND_WL, NF_OPND_WV,
-    NF_OPND_K, NF_OPND_IMM, NF_OPND_JMP, NF_OPND_ENT, NF_OPND_FLW, NF_OPND_ATT, NF_OPND_ASC,
-    NF_OPND_FN, NF_OPND_ACT, NF_OPND_DSC, NF_OPND_EVAL, NF_OPND_STR, NF_OPND_U
+    NF_OPND_RB,
+    NF_OPND_RI,
+    NF_OPND_RD,
+    NF_OPND_RS,
+    NF_OPND_RT,
+    NF_OPND_RE,
+    NF_OPND_RO,
+    NF_OPND_RL,
+    NF_OPND_RV,
+    NF_OPND_WB,
+    NF_OPND_WI,
+    NF_OPND_WD,
+    NF_OPND_WS,
+    NF_OPND_WT,
+    NF_OPND_WE,
+    NF_OPND_WO,
+    NF_OPND_WL,
+    NF_OPND_WV,
+    NF_OPND_K,
+    NF_OPND_IMM,
+    NF_OPND_JMP,
+    NF_OPND_ENT,
+    NF_OPND_FLW,
+    NF_OPND_ATT,
+    NF_OPND_ASC,
+    NF_OPND_FN,
+    NF_OPND_ACT,
+    NF_OPND_DSC,
+    NF_OPND_EVAL,
+    NF_OPND_STR,
+    NF_OPND_U
 } nf_bc_operand;
 
 enum nf_bc_op_flags {
-    NF_OPF_THROWS = 1, NF_OPF_JUMP = 2, NF_OPF_CALL = 4, NF_OPF_STORE = 8, NF_OPF_BACK = 16,
+    NF_OPF_THROWS = 1,
+    NF_OPF_JUMP = 2,
+    NF_OPF_CALL = 4,
+    NF_OPF_STORE = 8,
+    NF_OPF_BACK = 16,
     NF_OPF_END = 32
 };
 
@@ -77,7 +107,7 @@ typedef struct nf_bc_opinfo {
 
 extern const nf_bc_opinfo nf_bc_opinfo_table[NF_OPC_COUNT_];
 
-/* ---- built-in functions (builtins.def) -------------------------------------------------------- */
+/* ---- built-in functions (builtins.def) ------------------------------------------------------- */
 
 typedef enum nf_bc_builtin {
 #define FN(id, name, args, result) NF_FN_##id,
@@ -94,11 +124,20 @@ typedef struct nf_bc_fninfo {
 
 extern const nf_bc_fninfo nf_bc_fninfo_table[NF_FN_COUNT_];
 
-/* ---- types -------------------------------------------------------------------------------------- */
+/* ---- types ----------------------------------------------------------------------------------- */
 
 typedef enum nf_bc_tkind {
-    NF_BT_VOID = 0, NF_BT_BOOL, NF_BT_INT, NF_BT_DEC, NF_BT_STR, NF_BT_DT, NF_BT_ENUM,
-    NF_BT_OBJ, NF_BT_LIST, NF_BT_BINARY, NF_BT_COUNT_
+    NF_BT_VOID = 0,
+    NF_BT_BOOL,
+    NF_BT_INT,
+    NF_BT_DEC,
+    NF_BT_STR,
+    NF_BT_DT,
+    NF_BT_ENUM,
+    NF_BT_OBJ,
+    NF_BT_LIST,
+    NF_BT_BINARY,
+    NF_BT_COUNT_
 } nf_bc_tkind;
 
 /* A value type: kind and, for ENUM/OBJ/LIST, the enumeration or entity index (NF_BC_NONE16 for
@@ -109,15 +148,15 @@ typedef struct nf_bc_type {
     uint16_t ref;
 } nf_bc_type;
 
-/* ---- constants ---------------------------------------------------------------------------------- */
+/* ---- constants ------------------------------------------------------------------------------- */
 
 typedef struct nf_bc_const {
-    uint8_t kind;  /* NF_BT_BOOL, INT, DEC (text in str), STR, DT (ms since epoch in i) */
+    uint8_t kind; /* NF_BT_BOOL, INT, DEC (text in str), STR, DT (ms since epoch in i) */
     int64_t i;
-    uint32_t str;  /* string index for DEC and STR */
+    uint32_t str; /* string index for DEC and STR */
 } nf_bc_const;
 
-/* ---- domain model ------------------------------------------------------------------------------ */
+/* ---- domain model ---------------------------------------------------------------------------- */
 
 typedef struct nf_bc_enum {
     uint32_t name;
@@ -127,17 +166,23 @@ typedef struct nf_bc_enum {
 } nf_bc_enum;
 
 enum nf_bc_attr_flags {
-    NF_BA_INT32 = 1, NF_BA_AUTONUMBER = 2, NF_BA_HASHED = 4, NF_BA_CALCULATED = 8,
-    NF_BA_SYSTEM = 16, NF_BA_NOT_NULL = 32, NF_BA_UNIQUE = 64, NF_BA_REQUIRED = 128
+    NF_BA_INT32 = 1,
+    NF_BA_AUTONUMBER = 2,
+    NF_BA_HASHED = 4,
+    NF_BA_CALCULATED = 8,
+    NF_BA_SYSTEM = 16,
+    NF_BA_NOT_NULL = 32,
+    NF_BA_UNIQUE = 64,
+    NF_BA_REQUIRED = 128
 };
 
 typedef struct nf_bc_attr {
     uint32_t name;
     nf_bc_type type;
-    uint32_t length;      /* String: 0 = unlimited */
-    uint32_t flags;       /* nf_bc_attr_flags */
-    uint32_t default_k;   /* constant index or NF_BC_NONE */
-    uint32_t message;     /* not null / unique / required message, string or NF_BC_NONE */
+    uint32_t length;    /* String: 0 = unlimited */
+    uint32_t flags;     /* nf_bc_attr_flags */
+    uint32_t default_k; /* constant index or NF_BC_NONE */
+    uint32_t message;   /* not null / unique / required message, string or NF_BC_NONE */
 } nf_bc_attr;
 
 typedef struct nf_bc_event {
@@ -167,27 +212,34 @@ typedef struct nf_bc_rule {
 enum nf_bc_rights { NF_BR_CREATE = 1, NF_BR_DELETE = 2, NF_BR_READ_ALL = 4, NF_BR_WRITE_ALL = 8 };
 
 typedef struct nf_bc_access {
-    uint32_t role;    /* module role index */
-    uint32_t rights;  /* nf_bc_rights */
+    uint32_t role;   /* module role index */
+    uint32_t rights; /* nf_bc_rights */
     uint32_t nread, nwrite;
     uint32_t *read, *write; /* member indices: attributes, then NF_BC_ASSOC_MEMBER|association */
-    uint32_t xpath;   /* root xpath node or NF_BC_NONE */
+    uint32_t xpath;         /* root xpath node or NF_BC_NONE */
 } nf_bc_access;
 #define NF_BC_ASSOC_MEMBER 0x80000000u
 
-enum nf_bc_download { NF_BD_ALL, NF_BD_XPATH, NF_BD_NOTHING_CLEAR, NF_BD_NOTHING_PRESERVE, NF_BD_NEVER, NF_BD_ONLINE };
+enum nf_bc_download {
+    NF_BD_ALL,
+    NF_BD_XPATH,
+    NF_BD_NOTHING_CLEAR,
+    NF_BD_NOTHING_PRESERVE,
+    NF_BD_NEVER,
+    NF_BD_ONLINE
+};
 enum nf_bc_conflict { NF_BC_LAST_WINS, NF_BC_CHANGED_ATTRIBUTES, NF_BC_REVISION };
 enum nf_bc_entity_flags { NF_BE_OFFLINE = 1, NF_BE_SYSTEM = 2, NF_BE_IN_PROFILE = 4 };
 
 typedef struct nf_bc_entity {
     uint32_t name;
-    uint32_t generalization; /* entity index or NF_BC_NONE */
-    uint8_t persist;         /* 0 persistent, 1 non-persistent */
-    uint8_t flags;           /* nf_bc_entity_flags */
+    uint32_t generalization;    /* entity index or NF_BC_NONE */
+    uint8_t persist;            /* 0 persistent, 1 non-persistent */
+    uint8_t flags;              /* nf_bc_entity_flags */
     uint8_t download, conflict; /* offline profile */
-    uint32_t profile_xpath;  /* xpath node or NF_BC_NONE */
-    uint32_t revision_attr;  /* attribute index or NF_BC_NONE */
-    uint32_t nattrs;         /* own attributes; flattened index = inherited count + i */
+    uint32_t profile_xpath;     /* xpath node or NF_BC_NONE */
+    uint32_t revision_attr;     /* attribute index or NF_BC_NONE */
+    uint32_t nattrs;            /* own attributes; flattened index = inherited count + i */
     nf_bc_attr *attrs;
     uint32_t nevents, nindexes, nrules, naccess;
     nf_bc_event *events;
@@ -198,7 +250,7 @@ typedef struct nf_bc_entity {
 
 typedef struct nf_bc_assoc {
     uint32_t name;
-    uint32_t from, to;      /* entity indices */
+    uint32_t from, to; /* entity indices */
     uint8_t reference_set, owner_both, delete_behavior, pad;
 } nf_bc_assoc;
 
@@ -215,14 +267,25 @@ typedef struct nf_bc_user {
     uint32_t name, password; /* strings (the server hashes on first start) */
     uint32_t entity;         /* entity index */
     uint32_t nroles;
-    uint32_t *roles;         /* user role indices */
+    uint32_t *roles; /* user role indices */
 } nf_bc_user;
 
-/* ---- XPath programs ----------------------------------------------------------------------------- */
+/* ---- XPath programs -------------------------------------------------------------------------- */
 
 typedef enum nf_bc_xkind {
-    NF_BX_AND, NF_BX_OR, NF_BX_NOT, NF_BX_CMP, NF_BX_PATH, NF_BX_CONST, NF_BX_REG, NF_BX_TOKEN,
-    NF_BX_FUNC, NF_BX_EMPTY, NF_BX_ARITH, NF_BX_NEG, NF_BX_COUNT_
+    NF_BX_AND,
+    NF_BX_OR,
+    NF_BX_NOT,
+    NF_BX_CMP,
+    NF_BX_PATH,
+    NF_BX_CONST,
+    NF_BX_REG,
+    NF_BX_TOKEN,
+    NF_BX_FUNC,
+    NF_BX_EMPTY,
+    NF_BX_ARITH,
+    NF_BX_NEG,
+    NF_BX_COUNT_
 } nf_bc_xkind;
 
 /* One node. Children and lists live in the module's xpath word pool (xwords).
@@ -239,7 +302,7 @@ typedef struct nf_bc_xnode {
     uint32_t a, b;
 } nf_bc_xnode;
 
-/* ---- flows ---------------------------------------------------------------------------------------- */
+/* ---- flows ----------------------------------------------------------------------------------- */
 
 enum nf_bc_flow_kind { NF_BF_NANOFLOW, NF_BF_MICROFLOW, NF_BF_RULE };
 enum nf_bc_handler_kind { NF_BH_CUSTOM, NF_BH_CUSTOM_NO_ROLLBACK, NF_BH_CONTINUE, NF_BH_ROLLBACK };
@@ -248,7 +311,8 @@ typedef struct nf_bc_handler {
     uint32_t start, end; /* covered pc range [start, end) */
     uint32_t target;     /* handler pc; for CONTINUE the pc after the failing instruction */
     uint8_t kind;        /* nf_bc_handler_kind */
-    uint8_t error_reg, type_reg, result_reg; /* $latestError, $latestErrorType, cleared result; 255 none */
+    uint8_t error_reg, type_reg,
+        result_reg; /* $latestError, $latestErrorType, cleared result; 255 none */
 } nf_bc_handler;
 
 typedef struct nf_bc_line {
@@ -256,7 +320,12 @@ typedef struct nf_bc_line {
 } nf_bc_line;
 
 typedef enum nf_bc_desc_kind {
-    NF_BD_RETRIEVE, NF_BD_SORT, NF_BD_AGG, NF_BD_FINDBY, NF_BD_PAGE, NF_BD_COUNT_
+    NF_BD_RETRIEVE,
+    NF_BD_SORT,
+    NF_BD_AGG,
+    NF_BD_FINDBY,
+    NF_BD_PAGE,
+    NF_BD_COUNT_
 } nf_bc_desc_kind;
 
 /* A descriptor: an operand record too big for an instruction, as words.
@@ -274,22 +343,23 @@ typedef struct nf_bc_desc {
 
 typedef struct nf_bc_flow {
     uint32_t name;
-    uint8_t kind;           /* nf_bc_flow_kind */
-    uint8_t offline_called; /* a microflow called from nanoflows (its signature is in the model hash) */
+    uint8_t kind; /* nf_bc_flow_kind */
+    uint8_t
+        offline_called; /* a microflow called from nanoflows (its signature is in the model hash) */
     uint16_t nparams;
     nf_bc_type ret;
     uint16_t nregs;
-    nf_bc_type *regs;       /* parameters first */
-    uint32_t *reg_names;    /* string or NF_BC_NONE for temporaries */
+    nf_bc_type *regs;    /* parameters first */
+    uint32_t *reg_names; /* string or NF_BC_NONE for temporaries */
     uint32_t ncode;
     nf_bc_insn *code;
     uint32_t nhandlers, nlines, ndescs;
     nf_bc_handler *handlers; /* innermost first */
     nf_bc_line *lines;       /* sorted by pc */
     nf_bc_desc *descs;
-    uint32_t file;           /* source file name string */
+    uint32_t file; /* source file name string */
     uint32_t nroles;
-    uint32_t *roles;         /* module roles allowed to execute it */
+    uint32_t *roles; /* module roles allowed to execute it */
 } nf_bc_flow;
 
 enum nf_bc_action_kind { NF_BK_JAVASCRIPT, NF_BK_JAVA, NF_BK_LUA };
@@ -304,14 +374,15 @@ typedef struct nf_bc_action {
     uint32_t source; /* Lua body string or NF_BC_NONE */
 } nf_bc_action;
 
-/* ---- the module -------------------------------------------------------------------------------- */
+/* ---- the module ------------------------------------------------------------------------------ */
 
 typedef struct nf_bc_module {
     uint64_t model_hash;
     uint32_t nstrings;
     const char **strings; /* NUL-terminated; may contain no NUL inside */
     uint32_t *string_lens;
-    uint32_t nconsts, nenums, nentities, nassocs, nroles, nusers, nflows, nactions, nxnodes, nxwords;
+    uint32_t nconsts, nenums, nentities, nassocs, nroles, nusers, nflows, nactions, nxnodes,
+        nxwords;
     nf_bc_const *consts;
     nf_bc_enum *enums;
     nf_bc_entity *entities;
@@ -325,7 +396,7 @@ typedef struct nf_bc_module {
     void *storage; /* loaded modules: one allocation holding everything (owned) */
 } nf_bc_module;
 
-/* ---- functions ----------------------------------------------------------------------------------- */
+/* ---- functions ------------------------------------------------------------------------------- */
 
 /* Serializes m deterministically. *out (malloc'd, caller frees) and *len receive the bytes.
  * Returns false on out-of-memory or a module that exceeds the format's limits. */

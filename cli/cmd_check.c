@@ -6,12 +6,13 @@
 #include "cli.h"
 
 static void check_usage(FILE *out) {
-    fprintf(out,
-            "usage: nanoflow check FILE.mdl|DIR... [--format text|json] [--color auto|always|never]\n"
-            "\n"
-            "Checks MDL sources (a directory means every .mdl file in it) and reports every error\n"
-            "and warning as FILE:LINE:COL: severity: message [NFnnnn] with the source line.\n"
-            "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.\n");
+    fprintf(
+        out,
+        "usage: nanoflow check FILE.mdl|DIR... [--format text|json] [--color auto|always|never]\n"
+        "\n"
+        "Checks MDL sources (a directory means every .mdl file in it) and reports every error\n"
+        "and warning as FILE:LINE:COL: severity: message [NFnnnn] with the source line.\n"
+        "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.\n");
 }
 
 int nf_cmd_check(int argc, char **argv) {
@@ -28,11 +29,15 @@ int nf_cmd_check(int argc, char **argv) {
             return NF_EXIT_OK;
         }
         const char *val = NULL;
-        if (strncmp(a, "--format=", 9) == 0) val = a + 9;
-        else if (strcmp(a, "--format") == 0 && i + 1 < argc) val = argv[++i];
+        if (strncmp(a, "--format=", 9) == 0)
+            val = a + 9;
+        else if (strcmp(a, "--format") == 0 && i + 1 < argc)
+            val = argv[++i];
         if (val || strcmp(a, "--format") == 0) {
-            if (val && strcmp(val, "json") == 0) fmt = NF_FORMAT_JSON;
-            else if (val && strcmp(val, "text") == 0) fmt = NF_FORMAT_TEXT;
+            if (val && strcmp(val, "json") == 0)
+                fmt = NF_FORMAT_JSON;
+            else if (val && strcmp(val, "text") == 0)
+                fmt = NF_FORMAT_TEXT;
             else {
                 fprintf(stderr, "nanoflow check: --format takes text or json\n");
                 free(files);

@@ -50,9 +50,10 @@ int nf_cmd_compile(int argc, char **argv) {
     if (!files) return NF_EXIT_USER;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: nanoflow compile FILE.mdl|DIR... -o APP.nfb [--format text|json]\n\n"
-                   "Checks the sources and writes the verified bytecode module. The same sources\n"
-                   "always give the same bytes. Exit 0 on success, 1 on errors, 2 on usage errors.\n");
+            printf(
+                "usage: nanoflow compile FILE.mdl|DIR... -o APP.nfb [--format text|json]\n\n"
+                "Checks the sources and writes the verified bytecode module. The same sources\n"
+                "always give the same bytes. Exit 0 on success, 1 on errors, 2 on usage errors.\n");
             free(files);
             return NF_EXIT_OK;
         }
@@ -101,7 +102,8 @@ int nf_cmd_compile(int argc, char **argv) {
             status = NF_EXIT_USER;
         } else if (!nf_bc_load(bytes, len, &check, err, sizeof err)) {
             /* the compiler's output must pass the loader like any other module */
-            fprintf(stderr, "nanoflow compile: internal error, the module does not verify: %s\n", err);
+            fprintf(stderr, "nanoflow compile: internal error, the module does not verify: %s\n",
+                    err);
             status = NF_EXIT_USER;
             free(bytes);
         } else {
@@ -111,8 +113,8 @@ int nf_cmd_compile(int argc, char **argv) {
                 fprintf(stderr, "nanoflow compile: cannot write %s: %s\n", out, strerror(errno));
                 status = NF_EXIT_USER;
             } else {
-                fprintf(stderr, "wrote %s: %zu bytes, %u flows, model hash %016llx\n", out, len, m.nflows,
-                        (unsigned long long)m.model_hash);
+                fprintf(stderr, "wrote %s: %zu bytes, %u flows, model hash %016llx\n", out, len,
+                        m.nflows, (unsigned long long)m.model_hash);
             }
             free(bytes);
         }
@@ -127,9 +129,10 @@ int nf_cmd_disasm(int argc, char **argv) {
     if (!files) return NF_EXIT_USER;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: nanoflow disasm APP.nfb | FILE.mdl...\n\n"
-                   "Prints the module: constants, then each flow with its registers and types, its\n"
-                   "instructions with operands and source lines, handler tables and descriptors.\n");
+            printf(
+                "usage: nanoflow disasm APP.nfb | FILE.mdl...\n\n"
+                "Prints the module: constants, then each flow with its registers and types, its\n"
+                "instructions with operands and source lines, handler tables and descriptors.\n");
             free(files);
             return NF_EXIT_OK;
         }

@@ -52,7 +52,8 @@ static void print_json(nf_cc_diags *d, nf_cc_sources *srcs) {
             continue;
         }
         json_t *o = position(srcs, g->span, json_object());
-        json_object_set_new(o, "severity", json_string(g->sev == NF_SEV_ERROR ? "error" : "warning"));
+        json_object_set_new(o, "severity",
+                            json_string(g->sev == NF_SEV_ERROR ? "error" : "warning"));
         char code[16];
         snprintf(code, sizeof code, "NF%04u", g->code);
         json_object_set_new(o, "code", json_string(code));
@@ -71,6 +72,8 @@ static void print_json(nf_cc_diags *d, nf_cc_sources *srcs) {
 
 void nf_cli_print_diagnostics(nf_cc_compilation *c, nf_cli_format fmt, bool color) {
     nf_cc_diags *d = nf_cc_diagnostics(c);
-    if (fmt == NF_FORMAT_JSON) print_json(d, nf_cc_sources_of(c));
-    else nf_cc_diags_print(d, nf_cc_sources_of(c), stderr, color);
+    if (fmt == NF_FORMAT_JSON)
+        print_json(d, nf_cc_sources_of(c));
+    else
+        nf_cc_diags_print(d, nf_cc_sources_of(c), stderr, color);
 }

@@ -9,20 +9,21 @@
 #endif
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "nanoflow %s — offline-first logic runtime for Mendix-style nanoflows\n"
-            "\n"
-            "usage: nanoflow <command> [options] [arguments]\n"
-            "\n"
-            "commands:\n"
-            "  check FILE.mdl|DIR...     check sources: diagnostics only (exit 0 clean, 1 errors)\n"
-            "  compile FILE.mdl|DIR... -o APP.nfb   compile to a verified bytecode module\n"
-            "  disasm APP.nfb|FILE.mdl...           list a module's flows, registers and code\n"
-            "  help                      show this help\n"
-            "  version                   show the version\n"
-            "\n"
-            "Run 'nanoflow <command> --help' for a command's options. Documentation: docs/cli.md.\n",
-            NF_VERSION);
+    fprintf(
+        out,
+        "nanoflow %s — offline-first logic runtime for Mendix-style nanoflows\n"
+        "\n"
+        "usage: nanoflow <command> [options] [arguments]\n"
+        "\n"
+        "commands:\n"
+        "  check FILE.mdl|DIR...     check sources: diagnostics only (exit 0 clean, 1 errors)\n"
+        "  compile FILE.mdl|DIR... -o APP.nfb   compile to a verified bytecode module\n"
+        "  disasm APP.nfb|FILE.mdl...           list a module's flows, registers and code\n"
+        "  help                      show this help\n"
+        "  version                   show the version\n"
+        "\n"
+        "Run 'nanoflow <command> --help' for a command's options. Documentation: docs/cli.md.\n",
+        NF_VERSION);
 }
 
 int main(int argc, char **argv) {

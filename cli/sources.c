@@ -54,7 +54,8 @@ static bool add_dir(nf_cc_compilation *c, const char *dir, int depth) {
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (ok && stat(names[i], &st) == 0) {
-            if (S_ISDIR(st.st_mode)) ok = add_dir(c, names[i], depth + 1) && ok;
+            if (S_ISDIR(st.st_mode))
+                ok = add_dir(c, names[i], depth + 1) && ok;
             else if (ends_with(names[i], ".mdl")) {
                 const char *err;
                 if (!nf_cc_add_file(c, names[i], &err)) {

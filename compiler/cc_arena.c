@@ -12,7 +12,9 @@ struct nf_cc_arena_block {
 
 enum { ARENA_MIN_BLOCK = 64 * 1024 };
 
-void nf_cc_arena_init(nf_cc_arena *a) { memset(a, 0, sizeof *a); }
+void nf_cc_arena_init(nf_cc_arena *a) {
+    memset(a, 0, sizeof *a);
+}
 
 void nf_cc_arena_free(nf_cc_arena *a) {
     nf_cc_arena_block *b = a->head;

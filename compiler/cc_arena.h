@@ -25,7 +25,9 @@ void nf_cc_arena_free(nf_cc_arena *a);
 void *nf_cc_arena_alloc(nf_cc_arena *a, size_t n);
 /* Copies n bytes and appends a NUL. */
 char *nf_cc_arena_strndup(nf_cc_arena *a, const char *s, size_t n);
-static inline bool nf_cc_arena_failed(const nf_cc_arena *a) { return a->failed; }
+static inline bool nf_cc_arena_failed(const nf_cc_arena *a) {
+    return a->failed;
+}
 
 /* A growable array of pointers allocated in an arena (old storage is abandoned on growth,
  * which is fine for the front end's short-lived lists). */

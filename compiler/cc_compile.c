@@ -26,7 +26,8 @@ nf_cc_compilation *nf_cc_new(void) {
     nf_cc_arena_init(&c->arena);
     nf_cc_keywords_init(&c->keywords);
     if (!nf_cc_interner_init(&c->interner, &c->arena) ||
-        nf_cc_sources_add(&c->sources, "<system>", nf_cc_system_mdl, strlen(nf_cc_system_mdl)) != 0) {
+        nf_cc_sources_add(&c->sources, "<system>", nf_cc_system_mdl, strlen(nf_cc_system_mdl)) !=
+            0) {
         nf_cc_free(c);
         return NULL;
     }
@@ -34,11 +35,12 @@ nf_cc_compilation *nf_cc_new(void) {
 }
 
 static void model_free(nf_cc_model *m) {
-    nf_cc_map *maps[] = {&m->module_by_name, &m->enum_by_name, &m->entity_by_name,
-                         &m->assoc_by_name, &m->flow_by_name, &m->action_by_name,
+    nf_cc_map *maps[] = {&m->module_by_name,   &m->enum_by_name, &m->entity_by_name,
+                         &m->assoc_by_name,    &m->flow_by_name, &m->action_by_name,
                          &m->constant_by_name, &m->role_by_name, &m->regex_by_name,
                          &m->page_by_name};
-    for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) nf_cc_map_free(maps[i]);
+    for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++)
+        nf_cc_map_free(maps[i]);
     for (uint32_t i = 0; i < m->entities.n; i++)
         nf_cc_map_free(&((nf_cc_entity *)m->entities.items[i])->attr_by_name);
     for (uint32_t i = 0; i < m->enums.n; i++)
@@ -63,9 +65,15 @@ bool nf_cc_add_source(nf_cc_compilation *c, const char *name, const char *text, 
     return nf_cc_sources_add(&c->sources, name, text, len) >= 0;
 }
 
-nf_cc_diags *nf_cc_diagnostics(nf_cc_compilation *c) { return &c->diags; }
-nf_cc_sources *nf_cc_sources_of(nf_cc_compilation *c) { return &c->sources; }
-const struct nf_cc_model *nf_cc_model_of(const nf_cc_compilation *c) { return c->ok ? &c->model : NULL; }
+nf_cc_diags *nf_cc_diagnostics(nf_cc_compilation *c) {
+    return &c->diags;
+}
+nf_cc_sources *nf_cc_sources_of(nf_cc_compilation *c) {
+    return &c->sources;
+}
+const struct nf_cc_model *nf_cc_model_of(const nf_cc_compilation *c) {
+    return c->ok ? &c->model : NULL;
+}
 
 static nf_cc_sym *sym(nf_cc_sema *s, const char *text) {
     nf_cc_sym *y = nf_cc_intern_cstr(s->in, text);

@@ -20,8 +20,10 @@ const nf_cc_diag_info *nf_cc_diag_lookup(unsigned code) {
     while (lo < hi) { /* the table is written in ascending order */
         unsigned mid = (lo + hi) / 2;
         if (diag_table[mid].code == code) return &diag_table[mid];
-        if (diag_table[mid].code < code) lo = mid + 1;
-        else hi = mid;
+        if (diag_table[mid].code < code)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }
@@ -32,7 +34,8 @@ void nf_cc_diags_init(nf_cc_diags *d) {
 }
 
 void nf_cc_diags_free(nf_cc_diags *d) {
-    for (unsigned i = 0; i < d->n; i++) free(d->items[i].msg);
+    for (unsigned i = 0; i < d->n; i++)
+        free(d->items[i].msg);
     free(d->items);
     memset(d, 0, sizeof *d);
 }
@@ -51,8 +54,10 @@ static char *vformat(const char *fmt, va_list ap) {
 static void push(nf_cc_diags *d, nf_cc_severity sev, unsigned code, nf_cc_span span, char *msg,
                  bool is_note) {
     if (!is_note) {
-        if (sev == NF_SEV_ERROR) d->nerrors++;
-        else if (sev == NF_SEV_WARNING) d->nwarnings++;
+        if (sev == NF_SEV_ERROR)
+            d->nerrors++;
+        else if (sev == NF_SEV_WARNING)
+            d->nwarnings++;
     }
     bool parent_dropped = is_note && (d->n == 0 || d->dropped > 0);
     if (parent_dropped || (!is_note && d->n >= d->limit)) {
@@ -128,12 +133,15 @@ void nf_cc_diags_sort(nf_cc_diags *d) {
         keys[i] = (sort_key){parent->span.file, parent->span.off, d->items[i].group, i};
     }
     qsort(keys, d->n, sizeof *keys, cmp_key);
-    for (unsigned i = 0; i < d->n; i++) out[i] = d->items[keys[i].index];
+    for (unsigned i = 0; i < d->n; i++)
+        out[i] = d->items[keys[i].index];
     /* groups are indices of parents: renumber to the new positions */
     unsigned *map = malloc(d->n * sizeof *map);
     if (map) {
-        for (unsigned i = 0; i < d->n; i++) map[keys[i].index] = i;
-        for (unsigned i = 0; i < d->n; i++) out[i].group = map[out[i].group];
+        for (unsigned i = 0; i < d->n; i++)
+            map[keys[i].index] = i;
+        for (unsigned i = 0; i < d->n; i++)
+            out[i].group = map[out[i].group];
         free(map);
     }
     free(keys);
@@ -148,15 +156,18 @@ static const char *sev_name(nf_cc_severity s) {
 
 static void print_one(const nf_cc_diag *g, nf_cc_sources *srcs, FILE *out, bool color) {
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
-    const char *sevcol = !color ? "" : g->sev == NF_SEV_ERROR ? "\033[1;31m"
-                                   : g->sev == NF_SEV_WARNING ? "\033[1;35m" : "\033[1;36m";
+    const char *sevcol = !color                     ? ""
+                         : g->sev == NF_SEV_ERROR   ? "\033[1;31m"
+                         : g->sev == NF_SEV_WARNING ? "\033[1;35m"
+                                                    : "\033[1;36m";
     nf_cc_source *src = g->span.file < srcs->n ? &srcs->files[g->span.file] : NULL;
     uint32_t line = 0, col = 0;
     if (src) {
         nf_cc_source_position(src, g->span.off, &line, &col);
         fprintf(out, "%s%s:%u:%u:%s ", bold, src->path, line, col, reset);
     }
-    fprintf(out, "%s%s:%s %s", sevcol, sev_name(g->sev), reset, g->msg ? g->msg : "(out of memory)");
+    fprintf(out, "%s%s:%s %s", sevcol, sev_name(g->sev), reset,
+            g->msg ? g->msg : "(out of memory)");
     if (g->code) fprintf(out, " [NF%04u]", g->code);
     fputc('\n', out);
     if (!src) return;
@@ -185,7 +196,8 @@ static void print_one(const nf_cc_diag *g, nf_cc_sources *srcs, FILE *out, bool 
 }
 
 void nf_cc_diags_print(nf_cc_diags *d, nf_cc_sources *srcs, FILE *out, bool use_color) {
-    for (unsigned i = 0; i < d->n; i++) print_one(&d->items[i], srcs, out, use_color);
+    for (unsigned i = 0; i < d->n; i++)
+        print_one(&d->items[i], srcs, out, use_color);
     if (d->dropped)
         fprintf(out, "nanoflow: %u more diagnostics not shown (limit %u)\n", d->dropped, d->limit);
     if (d->oom) fprintf(out, "nanoflow: out of memory while collecting diagnostics\n");

@@ -25,7 +25,7 @@ typedef struct nf_cc_diag {
     nf_cc_severity sev;
     unsigned code; /* NFnnnn number; 0 for notes attached to the previous diagnostic */
     nf_cc_span span;
-    char *msg; /* owned */
+    char *msg;      /* owned */
     unsigned group; /* a diagnostic and its notes share a group; sorting keeps them together */
 } nf_cc_diag;
 

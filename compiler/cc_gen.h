@@ -19,9 +19,9 @@ typedef struct nf_cg_buf {
 } nf_cg_buf;
 
 typedef struct nf_cg_loop {
-    nf_cg_buf breaks;     /* pcs of jumps to patch to the loop's end */
-    nf_cg_buf continues;  /* pcs of jumps to patch to the loop's next-iteration point */
-    int index_reg;        /* $currentIndex, or -1 */
+    nf_cg_buf breaks;    /* pcs of jumps to patch to the loop's end */
+    nf_cg_buf continues; /* pcs of jumps to patch to the loop's next-iteration point */
+    int index_reg;       /* $currentIndex, or -1 */
 } nf_cg_loop;
 
 typedef struct nf_cg_handler_regs {
@@ -35,21 +35,24 @@ typedef struct nf_cg_flow {
     uint32_t reg_names[NF_BC_MAX_REGS];
     uint32_t nregs;
     bool too_many_regs;
-    int *var_reg;           /* by nf_cc_var index; -1 until assigned */
-    bool temp_free[NF_BC_MAX_REGS];  /* temporary registers returned by their last user */
+    int *var_reg;                   /* by nf_cc_var index; -1 until assigned */
+    bool temp_free[NF_BC_MAX_REGS]; /* temporary registers returned by their last user */
     bool is_temp[NF_BC_MAX_REGS];
-    struct { uint32_t first, n; bool free; } blocks[NF_BC_MAX_REGS];
+    struct {
+        uint32_t first, n;
+        bool free;
+    } blocks[NF_BC_MAX_REGS];
     uint32_t nblocks;
     nf_cg_buf code, lines, handlers, descs;
-    uint32_t line;          /* source line of the statement being emitted */
+    uint32_t line; /* source line of the statement being emitted */
     nf_cg_loop loops[64];
     uint32_t nloops;
     nf_cg_handler_regs hregs[64];
     uint32_t nhregs;
     int current_object_reg, current_result_reg;
-    nf_cg_buf labels;       /* merge labels: (sym, pc) */
-    nf_cg_buf joins;        /* pending joins: (sym, pc) */
-    int xtemps[64];         /* temporaries holding XPath values until the retrieve runs */
+    nf_cg_buf labels; /* merge labels: (sym, pc) */
+    nf_cg_buf joins;  /* pending joins: (sym, pc) */
+    int xtemps[64];   /* temporaries holding XPath values until the retrieve runs */
     uint32_t nxtemps;
 } nf_cg_flow;
 
@@ -61,11 +64,11 @@ typedef struct nf_cg {
     nf_cc_sources *srcs;
     nf_bc_module *out;
     bool oom, failed;
-    unsigned depth;         /* expression nesting being generated (guards the C stack) */
-    nf_cc_map str_index;    /* interned text → string index + 1 */
-    nf_cc_map const_index;  /* "kind:text" → constant index + 1 */
+    unsigned depth;        /* expression nesting being generated (guards the C stack) */
+    nf_cc_map str_index;   /* interned text → string index + 1 */
+    nf_cc_map const_index; /* "kind:text" → constant index + 1 */
     nf_cg_buf strings, consts, xnodes, xwords;
-    nf_cg_flow *f;          /* the flow being generated */
+    nf_cg_flow *f; /* the flow being generated */
 } nf_cg;
 
 /* ---- cc_gen_model.c ------------------------------------------------------------------------ */
@@ -81,7 +84,8 @@ nf_bc_type nf_cg_type(nf_cc_type t);
 uint32_t nf_cg_attr_index(const nf_cc_attr *a);
 /* Compiles an XPath constraint; `value_reg` maps a variable expression to the register holding
  * its value (NULL outside flows). Returns the root node or NF_BC_NONE. */
-uint32_t nf_cg_xpath(nf_cg *g, nf_cc_expr *x, nf_cc_entity *ctx, int (*value_reg)(nf_cg *, nf_cc_expr *));
+uint32_t nf_cg_xpath(nf_cg *g, nf_cc_expr *x, nf_cc_entity *ctx,
+                     int (*value_reg)(nf_cg *, nf_cc_expr *));
 void nf_cg_error(nf_cg *g, nf_cc_span at, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -91,7 +95,7 @@ void nf_cg_error(nf_cg *g, nf_cc_span at, const char *fmt, ...)
 /* Builds the whole module into g->out; false after errors or out-of-memory. */
 bool nf_cg_module(nf_cg *g);
 
-/* ---- cc_gen_flow.c ----------------------------------------------------------------------------- */
+/* ---- cc_gen_flow.c --------------------------------------------------------------------------- */
 void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out);
 uint32_t nf_cg_emit(nf_cg *g, nf_bc_insn in);
 uint32_t nf_cg_pc(nf_cg *g);
@@ -106,7 +110,7 @@ void nf_cg_free_block(nf_cg *g, int first, const nf_bc_type *types, uint32_t n);
 int nf_cg_var_reg(nf_cg *g, const nf_cc_var *v);
 uint32_t nf_cg_desc(nf_cg *g, nf_bc_desc_kind kind, const uint32_t *w, uint32_t n);
 
-/* ---- cc_gen_expr.c ----------------------------------------------------------------------------- */
+/* ---- cc_gen_expr.c --------------------------------------------------------------------------- */
 /* Evaluates e into register `to` (of type `want`; numbers are converted). */
 void nf_cg_expr_to(nf_cg *g, nf_cc_expr *e, int to);
 /* Evaluates e into any register of type `want`: a variable's own register when e is a plain

@@ -16,11 +16,17 @@ static nf_bc_type T(nf_bc_tkind k) {
     return t;
 }
 
-static bool same_type(nf_bc_type a, nf_bc_type b) { return a.kind == b.kind && a.ref == b.ref; }
+static bool same_type(nf_bc_type a, nf_bc_type b) {
+    return a.kind == b.kind && a.ref == b.ref;
+}
 
-static nf_bc_type reg_type(nf_cg *g, int r) { return g->f->regs[r]; }
+static nf_bc_type reg_type(nf_cg *g, int r) {
+    return g->f->regs[r];
+}
 
-static void emit(nf_cg *g, nf_bc_insn in) { nf_cg_emit(g, in); }
+static void emit(nf_cg *g, nf_bc_insn in) {
+    nf_cg_emit(g, in);
+}
 
 /* The register holding a variable reference, or -1 for an expression that is not one. */
 static int var_source(nf_cg *g, nf_cc_expr *e) {
@@ -50,7 +56,8 @@ static void convert(nf_cg *g, int to, int src) {
     } else if (t.kind == s.kind) {
         if (to != src) emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, to, src, 0));
     } else {
-        nf_cg_error(g, (nf_cc_span){0, 0, 0}, "internal: cannot convert register types %u → %u", s.kind, t.kind);
+        nf_cg_error(g, (nf_cc_span){0, 0, 0}, "internal: cannot convert register types %u → %u",
+                    s.kind, t.kind);
     }
 }
 
@@ -99,7 +106,8 @@ static bool fold_int(const nf_cc_expr *e, int64_t *out) {
     }
     case NF_EX_BINARY: {
         int64_t a, b;
-        if (nf_cg_type(e->type).kind != NF_BT_INT || !fold_int(e->u.bin.a, &a) || !fold_int(e->u.bin.b, &b))
+        if (nf_cg_type(e->type).kind != NF_BT_INT || !fold_int(e->u.bin.a, &a) ||
+            !fold_int(e->u.bin.b, &b))
             return false;
         switch ((nf_cc_op)e->op) {
         case NF_OP_ADD:
@@ -111,7 +119,8 @@ static bool fold_int(const nf_cc_expr *e, int64_t *out) {
             *out = a - b;
             return true;
         case NF_OP_MUL: { /* on magnitudes, so no intermediate overflows */
-            uint64_t ua = a < 0 ? 0 - (uint64_t)a : (uint64_t)a, ub = b < 0 ? 0 - (uint64_t)b : (uint64_t)b;
+            uint64_t ua = a < 0 ? 0 - (uint64_t)a : (uint64_t)a,
+                     ub = b < 0 ? 0 - (uint64_t)b : (uint64_t)b;
             if (ua != 0 && ub > UINT64_MAX / ua) return false;
             uint64_t prod = ua * ub;
             bool neg = (a < 0) != (b < 0) && prod != 0;
@@ -151,9 +160,11 @@ static bool fold_str(nf_cg *g, const nf_cc_expr *e, char **out, uint32_t *len) {
     return true;
 }
 
-/* ---- conditions ------------------------------------------------------------------------------- */
+/* ---- conditions ------------------------------------------------------------------------------ */
 
-static uint32_t jump(nf_cg *g) { return nf_cg_emit(g, NF_BC_MAKE_SJ(NF_OPC_JMP, 0)); }
+static uint32_t jump(nf_cg *g) {
+    return nf_cg_emit(g, NF_BC_MAKE_SJ(NF_OPC_JMP, 0));
+}
 
 static void add_jump(nf_cg *g, nf_cg_buf *out, uint32_t pc) {
     uint32_t *slot = nf_cg_push(g, out, sizeof *slot);
@@ -161,16 +172,20 @@ static void add_jump(nf_cg *g, nf_cg_buf *out, uint32_t pc) {
 }
 
 void nf_cg_patch_all(nf_cg *g, nf_cg_buf *jumps, uint32_t target) {
-    for (uint32_t i = 0; i < jumps->n; i++) nf_cg_patch(g, ((uint32_t *)jumps->items)[i], target);
+    for (uint32_t i = 0; i < jumps->n; i++)
+        nf_cg_patch(g, ((uint32_t *)jumps->items)[i], target);
     jumps->n = 0;
 }
 
-static bool is_empty_literal(const nf_cc_expr *e) { return e->kind == NF_EX_EMPTY; }
+static bool is_empty_literal(const nf_cc_expr *e) {
+    return e->kind == NF_EX_EMPTY;
+}
 
 /* The operand type both sides of a comparison are brought to. */
 static nf_bc_type compare_type(nf_cc_expr *a, nf_cc_expr *b) {
     nf_bc_type ta = nf_cg_type(a->type), tb = nf_cg_type(b->type);
-    if ((ta.kind == NF_BT_INT || ta.kind == NF_BT_DEC) && (tb.kind == NF_BT_INT || tb.kind == NF_BT_DEC))
+    if ((ta.kind == NF_BT_INT || ta.kind == NF_BT_DEC) &&
+        (tb.kind == NF_BT_INT || tb.kind == NF_BT_DEC))
         return ta.kind == NF_BT_DEC || tb.kind == NF_BT_DEC ? T(NF_BT_DEC) : T(NF_BT_INT);
     if (ta.kind == NF_BT_OBJ && tb.kind == NF_BT_OBJ) return T(NF_BT_OBJ);
     return ta.kind != NF_BT_VOID ? ta : tb;
@@ -205,10 +220,18 @@ static void compare(nf_cg *g, nf_cc_expr *e, bool when, nf_cg_buf *out) {
     int ra = nf_cg_expr_any(g, a, ct, &ta), rb = nf_cg_expr_any(g, b, ct, &tb);
     nf_bc_opcode oc = NF_OPC_EQ_I;
     switch (ct.kind) {
-    case NF_BT_INT: oc = op == NF_OP_EQ ? NF_OPC_EQ_I : op == NF_OP_LT ? NF_OPC_LT_I : NF_OPC_LE_I; break;
-    case NF_BT_DEC: oc = op == NF_OP_EQ ? NF_OPC_EQ_D : op == NF_OP_LT ? NF_OPC_LT_D : NF_OPC_LE_D; break;
-    case NF_BT_STR: oc = op == NF_OP_EQ ? NF_OPC_EQ_S : op == NF_OP_LT ? NF_OPC_LT_S : NF_OPC_LE_S; break;
-    case NF_BT_DT: oc = op == NF_OP_EQ ? NF_OPC_EQ_T : op == NF_OP_LT ? NF_OPC_LT_T : NF_OPC_LE_T; break;
+    case NF_BT_INT:
+        oc = op == NF_OP_EQ ? NF_OPC_EQ_I : op == NF_OP_LT ? NF_OPC_LT_I : NF_OPC_LE_I;
+        break;
+    case NF_BT_DEC:
+        oc = op == NF_OP_EQ ? NF_OPC_EQ_D : op == NF_OP_LT ? NF_OPC_LT_D : NF_OPC_LE_D;
+        break;
+    case NF_BT_STR:
+        oc = op == NF_OP_EQ ? NF_OPC_EQ_S : op == NF_OP_LT ? NF_OPC_LT_S : NF_OPC_LE_S;
+        break;
+    case NF_BT_DT:
+        oc = op == NF_OP_EQ ? NF_OPC_EQ_T : op == NF_OP_LT ? NF_OPC_LT_T : NF_OPC_LE_T;
+        break;
     case NF_BT_BOOL: oc = NF_OPC_EQ_B; break;
     case NF_BT_ENUM: oc = NF_OPC_EQ_E; break;
     case NF_BT_OBJ: oc = NF_OPC_EQ_O; break;
@@ -251,10 +274,12 @@ static void and_or(nf_cg *g, nf_cc_expr *e, bool when, nf_cg_buf *out) {
     }
     bool is_and = op == NF_OP_AND;
     if (when != is_and) {
-        for (size_t i = n; i-- > 0;) nf_cg_cond(g, leaves[i], when, out);
+        for (size_t i = n; i-- > 0;)
+            nf_cg_cond(g, leaves[i], when, out);
     } else {
         nf_cg_buf skip = {0};
-        for (size_t i = n; i-- > 1;) nf_cg_cond(g, leaves[i], !when, &skip);
+        for (size_t i = n; i-- > 1;)
+            nf_cg_cond(g, leaves[i], !when, &skip);
         nf_cg_cond(g, leaves[0], when, out);
         nf_cg_patch_all(g, &skip, nf_cg_pc(g));
     }
@@ -263,7 +288,8 @@ static void and_or(nf_cg *g, nf_cc_expr *e, bool when, nf_cg_buf *out) {
 
 static bool too_deep(nf_cg *g, nf_cc_expr *e) {
     if (g->depth < 1000) return false;
-    if (!g->failed) nf_cg_error(g, e->span, "expression is nested too deeply to compile (1000 levels)");
+    if (!g->failed)
+        nf_cg_error(g, e->span, "expression is nested too deeply to compile (1000 levels)");
     return true;
 }
 
@@ -294,12 +320,13 @@ static void cond_inner(nf_cg *g, nf_cc_expr *e, bool when, nf_cg_buf *out) {
     case NF_EX_BINARY:
         switch ((nf_cc_op)e->op) {
         case NF_OP_AND:
-        case NF_OP_OR:
-            and_or(g, e, when, out);
-            return;
-        case NF_OP_EQ: case NF_OP_NE: case NF_OP_LT: case NF_OP_LE: case NF_OP_GT: case NF_OP_GE:
-            compare(g, e, when, out);
-            return;
+        case NF_OP_OR: and_or(g, e, when, out); return;
+        case NF_OP_EQ:
+        case NF_OP_NE:
+        case NF_OP_LT:
+        case NF_OP_LE:
+        case NF_OP_GT:
+        case NF_OP_GE: compare(g, e, when, out); return;
         default: break;
         }
         break;
@@ -323,7 +350,7 @@ static void bool_value(nf_cg *g, nf_cc_expr *e, int to) {
     nf_cg_patch(g, end, nf_cg_pc(g));
 }
 
-/* ---- functions ---------------------------------------------------------------------------------- */
+/* ---- functions ------------------------------------------------------------------------------- */
 
 static bool letter_accepts(char l, nf_bc_type t, bool exact) {
     switch (l) {
@@ -370,9 +397,11 @@ static int pick_form(const char *name, nf_cc_expr **args, uint32_t n) {
 static void call_form(nf_cg *g, int fn, nf_cc_expr **args, uint32_t n, int to) {
     const nf_bc_fninfo *fi = &nf_bc_fninfo_table[fn];
     nf_bc_type types[8]; /* forms take at most 6 arguments (builtins.def) */
-    for (uint32_t i = 0; i < n && i < 8; i++) types[i] = letter_type(fi->args[i], nf_cg_type(args[i]->type));
+    for (uint32_t i = 0; i < n && i < 8; i++)
+        types[i] = letter_type(fi->args[i], nf_cg_type(args[i]->type));
     int first = n ? nf_cg_temp_block(g, types, n) : 0;
-    for (uint32_t i = 0; i < n; i++) nf_cg_expr_to(g, args[i], first + (int)i);
+    for (uint32_t i = 0; i < n; i++)
+        nf_cg_expr_to(g, args[i], first + (int)i);
     nf_bc_type rt = letter_type(fi->result[0], reg_type(g, to));
     int dst = letter_accepts(fi->result[0], reg_type(g, to), true) ? to : nf_cg_temp(g, rt);
     emit(g, NF_BC_MAKE_ABC(NF_OPC_CALLFN, dst, fn, first));
@@ -405,9 +434,10 @@ static void call_builtin(nf_cg *g, nf_cc_expr *e, int to) {
             int blk = nf_cg_temp_block(g, types, 2);
             emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, blk, to, 0));
             nf_cg_expr_to(g, args[i], blk + 1);
-            int fn = rt.kind == NF_BT_INT ? (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_I : NF_FN_MIN_I)
-                     : rt.kind == NF_BT_DEC ? (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_D : NF_FN_MIN_D)
-                                            : (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_T : NF_FN_MIN_T);
+            int fn =
+                rt.kind == NF_BT_INT   ? (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_I : NF_FN_MIN_I)
+                : rt.kind == NF_BT_DEC ? (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_D : NF_FN_MIN_D)
+                                       : (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_T : NF_FN_MIN_T);
             emit(g, NF_BC_MAKE_ABC(NF_OPC_CALLFN, to, fn, blk));
             nf_cg_free_block(g, blk, types, 2);
         }
@@ -423,7 +453,7 @@ static void call_builtin(nf_cg *g, nf_cc_expr *e, int to) {
     call_form(g, fn, args, n, to);
 }
 
-/* ---- expressions ---------------------------------------------------------------------------------- */
+/* ---- expressions ----------------------------------------------------------------------------- */
 
 static void load_int(nf_cg *g, int64_t v, int to) {
     if (reg_type(g, to).kind == NF_BT_DEC) {
@@ -438,8 +468,9 @@ static void load_int(nf_cg *g, int64_t v, int to) {
 }
 
 static bool is_arith(const nf_cc_expr *e) {
-    return e->kind == NF_EX_BINARY && (e->op == NF_OP_ADD || e->op == NF_OP_SUB || e->op == NF_OP_MUL ||
-                                       e->op == NF_OP_DIV || e->op == NF_OP_MOD);
+    return e->kind == NF_EX_BINARY &&
+           (e->op == NF_OP_ADD || e->op == NF_OP_SUB || e->op == NF_OP_MUL || e->op == NF_OP_DIV ||
+            e->op == NF_OP_MOD);
 }
 
 /* The register type an arithmetic node computes in. */
@@ -468,7 +499,8 @@ static void arith_step(nf_cg *g, nf_cc_expr *e, int acc) {
     }
     bool dec = at.kind == NF_BT_DEC;
     nf_cc_op op = (nf_cc_op)e->op;
-    if (!dec && (op == NF_OP_ADD || op == NF_OP_SUB) && e->u.bin.b->kind == NF_EX_INT) { /* ADDI_I */
+    if (!dec && (op == NF_OP_ADD || op == NF_OP_SUB) &&
+        e->u.bin.b->kind == NF_EX_INT) { /* ADDI_I */
         int64_t k = strtoll(e->u.bin.b->u.lit.text, NULL, 10);
         if (op == NF_OP_SUB) k = -k;
         if (k >= -127 && k <= 128) {
@@ -515,7 +547,8 @@ static void arith(nf_cg *g, nf_cc_expr *e, int to) {
     nf_bc_type t0 = arith_type(spine[n - 1]);
     int acc = (g->f->is_temp[to] && same_type(reg_type(g, to), t0)) ? to : nf_cg_temp(g, t0);
     nf_cc_expr *leftmost = spine[n - 1]->u.bin.a;
-    if (t0.kind == NF_BT_STR && nf_cg_type(leftmost->type).kind != NF_BT_STR && leftmost->kind != NF_EX_EMPTY) {
+    if (t0.kind == NF_BT_STR && nf_cg_type(leftmost->type).kind != NF_BT_STR &&
+        leftmost->kind != NF_EX_EMPTY) {
         bool tl;
         int r = value(g, leftmost, &tl);
         emit(g, NF_BC_MAKE_ABC(NF_OPC_TOSTR, acc, r, 0));
@@ -527,7 +560,9 @@ static void arith(nf_cg *g, nf_cc_expr *e, int to) {
         nf_cc_expr *node = spine[--n];
         nf_bc_type nt = arith_type(node);
         if (!same_type(reg_type(g, acc), nt)) { /* Integer becomes Decimal, or a number a String */
-            int next = (g->f->is_temp[to] && same_type(reg_type(g, to), nt) && to != acc) ? to : nf_cg_temp(g, nt);
+            int next = (g->f->is_temp[to] && same_type(reg_type(g, to), nt) && to != acc)
+                           ? to
+                           : nf_cg_temp(g, nt);
             emit(g, NF_BC_MAKE_ABC(nt.kind == NF_BT_STR ? NF_OPC_TOSTR : NF_OPC_I2D, next, acc, 0));
             if (acc != to) nf_cg_free_temp(g, acc);
             acc = next;
@@ -548,12 +583,14 @@ static void path(nf_cg *g, nf_cc_expr *e, int to) {
     for (uint32_t i = 0; i < e->u.path.nsteps; i++) {
         nf_cc_step *st = &e->u.path.steps[i];
         bool last = i + 1 == e->u.path.nsteps;
-        nf_bc_type t = st->attr ? nf_cg_type(st->attr->type) : nf_cg_type(nf_cc_assoc_step_type(st));
+        nf_bc_type t =
+            st->attr ? nf_cg_type(st->attr->type) : nf_cg_type(nf_cc_assoc_step_type(st));
         int dst = last && same_type(reg_type(g, to), t) ? to : nf_cg_temp(g, t);
         if (st->attr)
             emit(g, NF_BC_MAKE_ABC(NF_OPC_GETA, dst, cur, nf_cg_attr_index(st->attr)));
         else
-            emit(g, NF_BC_MAKE_ABC(t.kind == NF_BT_LIST ? NF_OPC_GETRL : NF_OPC_GETR, dst, cur, st->assoc->index));
+            emit(g, NF_BC_MAKE_ABC(t.kind == NF_BT_LIST ? NF_OPC_GETRL : NF_OPC_GETR, dst, cur,
+                                   st->assoc->index));
         release(g, cur, temp);
         cur = dst;
         temp = dst != to;
@@ -590,8 +627,12 @@ static void expr_inner(nf_cg *g, nf_cc_expr *e, int to) {
     }
     switch ((nf_cc_exkind)e->kind) {
     case NF_EX_INT: load_int(g, strtoll(e->u.lit.text, NULL, 10), to); return;
-    case NF_EX_DECIMAL: emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, to, nf_cg_const_dec(g, e->u.lit.text, e->u.lit.len))); return;
-    case NF_EX_STRING: emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, to, nf_cg_const_str(g, e->u.str.s, e->u.str.len))); return;
+    case NF_EX_DECIMAL:
+        emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, to, nf_cg_const_dec(g, e->u.lit.text, e->u.lit.len)));
+        return;
+    case NF_EX_STRING:
+        emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, to, nf_cg_const_str(g, e->u.str.s, e->u.str.len)));
+        return;
     case NF_EX_BOOL: emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADB, to, e->u.b ? 1 : 0, 0)); return;
     case NF_EX_EMPTY: emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADNIL, to, 0, 0)); return;
     case NF_EX_VAR: {
@@ -609,7 +650,9 @@ static void expr_inner(nf_cg *g, nf_cc_expr *e, int to) {
     }
     case NF_EX_PATH: path(g, e, to); return;
     case NF_EX_CONSTANT: nf_cg_expr_to(g, e->ref.constant->decl->u.constant.value, to); return;
-    case NF_EX_QNAME: emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADE, to, (uint32_t)e->ref.enum_value)); return;
+    case NF_EX_QNAME:
+        emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADE, to, (uint32_t)e->ref.enum_value));
+        return;
     case NF_EX_MXTOKEN: {
         nf_bc_type st = T(NF_BT_STR);
         int arg = nf_cg_temp_block(g, &st, 1);
@@ -627,8 +670,10 @@ static void expr_inner(nf_cg *g, nf_cc_expr *e, int to) {
         } else if (e->u.bin.a->kind == NF_EX_INT) {
             int64_t v = strtoll(e->u.bin.a->u.lit.text, NULL, 10);
             /* -9223372036854775808 does not survive strtoll's positive parse: saturate */
-            if (v == INT64_MAX && strcmp(e->u.bin.a->u.lit.text, "9223372036854775807") != 0) load_int(g, INT64_MIN, to);
-            else load_int(g, -v, to);
+            if (v == INT64_MAX && strcmp(e->u.bin.a->u.lit.text, "9223372036854775807") != 0)
+                load_int(g, INT64_MIN, to);
+            else
+                load_int(g, -v, to);
         } else {
             nf_bc_type ot = nf_cg_type(e->type);
             int dst = same_type(rt, ot) ? to : nf_cg_temp(g, ot);
@@ -644,7 +689,11 @@ static void expr_inner(nf_cg *g, nf_cc_expr *e, int to) {
         return;
     case NF_EX_BINARY:
         switch ((nf_cc_op)e->op) {
-        case NF_OP_ADD: case NF_OP_SUB: case NF_OP_MUL: case NF_OP_DIV: case NF_OP_MOD: arith(g, e, to); return;
+        case NF_OP_ADD:
+        case NF_OP_SUB:
+        case NF_OP_MUL:
+        case NF_OP_DIV:
+        case NF_OP_MOD: arith(g, e, to); return;
         default: bool_value(g, e, to); return;
         }
     case NF_EX_CALL: call_builtin(g, e, to); return;
@@ -658,8 +707,6 @@ static void expr_inner(nf_cg *g, nf_cc_expr *e, int to) {
         nf_cg_patch(g, end, nf_cg_pc(g));
         return;
     }
-    default:
-        nf_cg_error(g, e->span, "this expression cannot be compiled here");
-        return;
+    default: nf_cg_error(g, e->span, "this expression cannot be compiled here"); return;
     }
 }

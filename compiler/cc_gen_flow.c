@@ -18,16 +18,21 @@ static nf_bc_type T(nf_bc_tkind k) {
     return t;
 }
 
-static bool same_type(nf_bc_type a, nf_bc_type b) { return a.kind == b.kind && a.ref == b.ref; }
+static bool same_type(nf_bc_type a, nf_bc_type b) {
+    return a.kind == b.kind && a.ref == b.ref;
+}
 
 /* ---- emission ------------------------------------------------------------------------------- */
 
-uint32_t nf_cg_pc(nf_cg *g) { return g->f->code.n; }
+uint32_t nf_cg_pc(nf_cg *g) {
+    return g->f->code.n;
+}
 
 uint32_t nf_cg_emit(nf_cg *g, nf_bc_insn in) {
     nf_cg_flow *f = g->f;
     if (f->code.n + 1 > 16u * 1024 * 1024) {
-        if (!g->failed) nf_cg_error(g, f->flow->decl->name.span, "flow %s has too much code", f->flow->name->s);
+        if (!g->failed)
+            nf_cg_error(g, f->flow->decl->name.span, "flow %s has too much code", f->flow->name->s);
         return f->code.n ? f->code.n - 1 : 0;
     }
     nf_bc_insn *slot = nf_cg_push(g, &f->code, sizeof *slot);
@@ -40,13 +45,16 @@ void nf_cg_patch(nf_cg *g, uint32_t pc, uint32_t target) {
     if (!code || pc >= g->f->code.n) return;
     int64_t off = (int64_t)target - (int64_t)pc - 1;
     if (off <= -NF_BC_SJ_MAX || off >= NF_BC_SJ_MAX) {
-        nf_cg_error(g, g->f->flow->decl->name.span, "a jump in %s is too long", g->f->flow->name->s);
+        nf_cg_error(g, g->f->flow->decl->name.span, "a jump in %s is too long",
+                    g->f->flow->name->s);
         return;
     }
     code[pc] = NF_BC_MAKE_SJ(target <= pc ? NF_OPC_LOOP : NF_OPC_JMP, (int32_t)off);
 }
 
-static uint32_t jump(nf_cg *g) { return nf_cg_emit(g, NF_BC_MAKE_SJ(NF_OPC_JMP, 0)); }
+static uint32_t jump(nf_cg *g) {
+    return nf_cg_emit(g, NF_BC_MAKE_SJ(NF_OPC_JMP, 0));
+}
 
 static void add(nf_cg *g, nf_cg_buf *b, uint32_t v) {
     uint32_t *slot = nf_cg_push(g, b, sizeof *slot);
@@ -59,13 +67,17 @@ uint32_t nf_cg_desc(nf_cg *g, nf_bc_desc_kind kind, const uint32_t *w, uint32_t 
     d->kind = (uint8_t)kind;
     d->n = n;
     d->w = n ? nf_cc_arena_alloc(g->arena, n * sizeof *d->w) : NULL;
-    if (n && !d->w) g->oom = true;
-    else if (n) memcpy(d->w, w, n * sizeof *d->w);
-    if (g->f->descs.n > 65535) nf_cg_error(g, g->f->flow->decl->name.span, "flow %s has too many descriptors", g->f->flow->name->s);
+    if (n && !d->w)
+        g->oom = true;
+    else if (n)
+        memcpy(d->w, w, n * sizeof *d->w);
+    if (g->f->descs.n > 65535)
+        nf_cg_error(g, g->f->flow->decl->name.span, "flow %s has too many descriptors",
+                    g->f->flow->name->s);
     return g->f->descs.n - 1;
 }
 
-/* ---- registers -------------------------------------------------------------------------------- */
+/* ---- registers ------------------------------------------------------------------------------- */
 
 static int new_reg(nf_cg *g, nf_bc_type t, uint32_t name) {
     nf_cg_flow *f = g->f;
@@ -107,12 +119,14 @@ static bool block_matches(nf_cg_flow *f, uint32_t first, const nf_bc_type *types
 int nf_cg_temp_block(nf_cg *g, const nf_bc_type *types, uint32_t n) {
     nf_cg_flow *f = g->f;
     for (uint32_t b = 0; b < f->nblocks; b++)
-        if (f->blocks[b].free && f->blocks[b].n == n && block_matches(f, f->blocks[b].first, types, n)) {
+        if (f->blocks[b].free && f->blocks[b].n == n &&
+            block_matches(f, f->blocks[b].first, types, n)) {
             f->blocks[b].free = false;
             return (int)f->blocks[b].first;
         }
     int first = (int)f->nregs;
-    for (uint32_t i = 0; i < n; i++) new_reg(g, types[i], NF_BC_NONE);
+    for (uint32_t i = 0; i < n; i++)
+        new_reg(g, types[i], NF_BC_NONE);
     if (f->nblocks < NF_BC_MAX_REGS && !f->too_many_regs) {
         f->blocks[f->nblocks].first = (uint32_t)first;
         f->blocks[f->nblocks].n = n;
@@ -131,7 +145,8 @@ void nf_cg_free_block(nf_cg *g, int first, const nf_bc_type *types, uint32_t n) 
 int nf_cg_var_reg(nf_cg *g, const nf_cc_var *v) {
     nf_cg_flow *f = g->f;
     if (f->var_reg[v->index] < 0)
-        f->var_reg[v->index] = new_reg(g, nf_cg_type(v->type), nf_cg_string(g, v->name->s, v->name->len));
+        f->var_reg[v->index] =
+            new_reg(g, nf_cg_type(v->type), nf_cg_string(g, v->name->s, v->name->len));
     return f->var_reg[v->index];
 }
 
@@ -149,7 +164,7 @@ static int def_reg(nf_cg *g, const nf_cc_sym *name, nf_bc_type t, bool *temp) {
     return v ? nf_cg_var_reg(g, v) : nf_cg_temp(g, t);
 }
 
-/* ---- lines ---------------------------------------------------------------------------------------- */
+/* ---- lines ----------------------------------------------------------------------------------- */
 
 static void mark_line(nf_cg *g, nf_cc_span at) {
     if (at.file >= g->srcs->n) return;
@@ -169,14 +184,15 @@ static void mark_line(nf_cg *g, nf_cc_span at) {
     }
 }
 
-/* ---- statements ------------------------------------------------------------------------------- */
+/* ---- statements ------------------------------------------------------------------------------ */
 
 static void block(nf_cg *g, nf_cc_block *b);
 
 static void handler_regs_push(nf_cg *g, int *err, int *type) {
     nf_cg_flow *f = g->f;
-    nf_bc_type et = (!f->nanoflow && g->mdl->system_error) ? nf_cg_type(nf_cc_t_object(g->mdl->system_error))
-                                                           : T(NF_BT_STR);
+    nf_bc_type et = (!f->nanoflow && g->mdl->system_error)
+                        ? nf_cg_type(nf_cc_t_object(g->mdl->system_error))
+                        : T(NF_BT_STR);
     *err = nf_cg_temp(g, et);
     *type = nf_cg_temp(g, T(NF_BT_STR));
     if (f->nhregs < 64) {
@@ -212,7 +228,8 @@ static void on_error(nf_cg *g, nf_cc_handler *eh, uint32_t start, int result_reg
             h->target = end < nf_cg_pc(g) ? end : nf_cg_pc(g);
             h->result_reg = result_reg >= 0 ? (uint8_t)result_reg : 255;
         }
-        if (end == nf_cg_pc(g)) nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_NOP, 0, 0, 0)); /* a landing pad */
+        if (end == nf_cg_pc(g))
+            nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_NOP, 0, 0, 0)); /* a landing pad */
         return;
     }
     case NF_H_ROLLBACK: {
@@ -225,7 +242,8 @@ static void on_error(nf_cg *g, nf_cc_handler *eh, uint32_t start, int result_reg
         uint32_t over = jump(g);
         int err, type;
         handler_regs_push(g, &err, &type);
-        nf_bc_handler *h = add_handler(g, start, end, eh->kind == NF_H_CUSTOM ? NF_BH_CUSTOM : NF_BH_CUSTOM_NO_ROLLBACK);
+        nf_bc_handler *h = add_handler(
+            g, start, end, eh->kind == NF_H_CUSTOM ? NF_BH_CUSTOM : NF_BH_CUSTOM_NO_ROLLBACK);
         uint32_t hi = g->f->handlers.n - 1;
         uint32_t target = nf_cg_pc(g);
         block(g, &eh->body);
@@ -247,17 +265,23 @@ static void set_member(nf_cg *g, int obj_reg, nf_cc_step *st, nf_cc_expr *value)
         nf_bc_type at = nf_cg_type(st->attr->type);
         int r;
         bool temp = true;
-        if (at.kind == NF_BT_ENUM && value->kind == NF_EX_STRING) { /* legacy 'Value' for an enumeration */
+        if (at.kind == NF_BT_ENUM &&
+            value->kind == NF_EX_STRING) { /* legacy 'Value' for an enumeration */
             r = nf_cg_temp(g, at);
             nf_cc_sym *vn = nf_cc_intern(g->in, value->u.str.s, value->u.str.len);
-            nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADE, r, (uint32_t)(vn ? nf_cc_enum_value_index(st->attr->type.u.enumeration, vn) : 0)));
+            nf_cg_emit(
+                g,
+                NF_BC_MAKE_ABX(
+                    NF_OPC_LOADE, r,
+                    (uint32_t)(vn ? nf_cc_enum_value_index(st->attr->type.u.enumeration, vn) : 0)));
         } else {
             r = nf_cg_expr_any(g, value, at, &temp);
         }
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SETA, obj_reg, nf_cg_attr_index(st->attr), r));
         if (temp) nf_cg_free_temp(g, r);
     } else if (st->assoc) {
-        nf_bc_type want = nf_cg_type(st->assoc->reference_set ? nf_cc_t_list(st->entity) : nf_cc_t_object(st->entity));
+        nf_bc_type want = nf_cg_type(st->assoc->reference_set ? nf_cc_t_list(st->entity)
+                                                              : nf_cc_t_object(st->entity));
         bool temp;
         int r = nf_cg_expr_any(g, value, want, &temp);
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SETR, obj_reg, st->assoc->index, r));
@@ -266,11 +290,13 @@ static void set_member(nf_cg *g, int obj_reg, nf_cc_step *st, nf_cc_expr *value)
 }
 
 static void assignments(nf_cg *g, int obj, nf_cc_assign *as, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) set_member(g, obj, &as[i].resolved, as[i].value);
+    for (uint32_t i = 0; i < n; i++)
+        set_member(g, obj, &as[i].resolved, as[i].value);
 }
 
 /* Builds a message from a template ('Hello {1}' with ({1} = $Name)) into a String register. */
-static void template_text(nf_cg *g, nf_cc_expr *text, nf_cc_template_param *ps, uint32_t n, int to) {
+static void template_text(nf_cg *g, nf_cc_expr *text, nf_cc_template_param *ps, uint32_t n,
+                          int to) {
     if (!n || text->kind != NF_EX_STRING) {
         nf_cg_expr_to(g, text, to);
         return;
@@ -282,7 +308,8 @@ static void template_text(nf_cg *g, nf_cc_expr *text, nf_cc_template_param *ps, 
     for (uint32_t i = 0; i <= len; i++) {
         uint32_t j = i + 1, idx = 0;
         bool ph = i < len && s[i] == '{';
-        while (ph && j < len && s[j] >= '0' && s[j] <= '9') idx = idx * 10 + (uint32_t)(s[j++] - '0');
+        while (ph && j < len && s[j] >= '0' && s[j] <= '9')
+            idx = idx * 10 + (uint32_t)(s[j++] - '0');
         ph = ph && j > i + 1 && j < len && s[j] == '}';
         nf_cc_template_param *p = NULL;
         for (uint32_t k = 0; ph && k < n; k++)
@@ -290,7 +317,8 @@ static void template_text(nf_cg *g, nf_cc_expr *text, nf_cc_template_param *ps, 
         if (i < len && !p) continue;
         /* flush the literal text before the placeholder (or the end) */
         if (i > lit || (first && i == len)) {
-            nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, first ? to : piece, nf_cg_const_str(g, s + lit, i - lit)));
+            nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, first ? to : piece,
+                                         nf_cg_const_str(g, s + lit, i - lit)));
             if (!first) nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_CONCAT, to, to, piece));
             first = false;
         }
@@ -311,7 +339,8 @@ static void template_text(nf_cg *g, nf_cc_expr *text, nf_cc_template_param *ps, 
 static int value_reg_cb(nf_cg *g, nf_cc_expr *e) {
     bool temp;
     int r = nf_cg_expr_any(g, e, nf_cg_type(e->type), &temp);
-    if (temp && g->f->nxtemps < 64) g->f->xtemps[g->f->nxtemps++] = r; /* freed after the retrieve */
+    if (temp && g->f->nxtemps < 64)
+        g->f->xtemps[g->f->nxtemps++] = r; /* freed after the retrieve */
     return r;
 }
 
@@ -325,7 +354,8 @@ static void retrieve(nf_cg *g, nf_cc_stmt *st) {
         if (temp) nf_cg_free_temp(g, dst);
         return;
     }
-    nf_cc_entity *e = v && (v->type.kind == NF_T_OBJECT || v->type.kind == NF_T_LIST) ? v->type.u.entity : NULL;
+    nf_cc_entity *e =
+        v && (v->type.kind == NF_T_OBJECT || v->type.kind == NF_T_LIST) ? v->type.u.entity : NULL;
     if (!e) return;
     g->f->nxtemps = 0;
     uint32_t xp = nf_cg_xpath(g, st->u.retrieve.where, e, value_reg_cb);
@@ -346,7 +376,8 @@ static void retrieve(nf_cg *g, nf_cc_stmt *st) {
         w[4] = (uint32_t)r;
     }
     w[5] = 0;
-    if (st->u.retrieve.nsort > 64) nf_cg_error(g, st->span, "a retrieve sorts by at most 64 attributes");
+    if (st->u.retrieve.nsort > 64)
+        nf_cg_error(g, st->span, "a retrieve sorts by at most 64 attributes");
     for (uint32_t i = 0; i < st->u.retrieve.nsort && i < 64; i++) {
         if (!st->u.retrieve.sort[i].resolved) continue;
         w[n++] = nf_cg_attr_index(st->u.retrieve.sort[i].resolved);
@@ -357,7 +388,8 @@ static void retrieve(nf_cg *g, nf_cc_stmt *st) {
     int dst = nf_cg_var_reg(g, v);
     nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_RETRIEVE, dst, d));
     /* the XPath's value registers and range registers were temporaries of this statement */
-    for (uint32_t i = 0; i < g->f->nxtemps; i++) nf_cg_free_temp(g, g->f->xtemps[i]);
+    for (uint32_t i = 0; i < g->f->nxtemps; i++)
+        nf_cg_free_temp(g, g->f->xtemps[i]);
     g->f->nxtemps = 0;
     if (w[3] != NF_BC_NONE) nf_cg_free_temp(g, (int)w[3]);
     if (w[4] != NF_BC_NONE) nf_cg_free_temp(g, (int)w[4]);
@@ -366,7 +398,8 @@ static void retrieve(nf_cg *g, nf_cc_stmt *st) {
 /* A loop over the list in register-block [list, index, element]; body_fn emits the body. */
 typedef void (*loop_body_fn)(nf_cg *g, void *ctx, int elem, nf_cg_buf *exits);
 
-static void list_loop(nf_cg *g, int list_src, nf_bc_type elem_type, loop_body_fn body, void *ctx, int *elem_out) {
+static void list_loop(nf_cg *g, int list_src, nf_bc_type elem_type, loop_body_fn body, void *ctx,
+                      int *elem_out) {
     nf_bc_type types[3] = {g->f->regs[list_src], T(NF_BT_INT), elem_type};
     int blk = nf_cg_temp_block(g, types, 3);
     nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, blk, list_src, 0));
@@ -385,8 +418,8 @@ static void list_loop(nf_cg *g, int list_src, nf_bc_type elem_type, loop_body_fn
 
 typedef struct lambda_ctx {
     nf_cc_stmt *st;
-    int result;   /* result register */
-    int count;    /* average: element count */
+    int result; /* result register */
+    int count;  /* average: element count */
 } lambda_ctx;
 
 static void with_current_object(nf_cg *g, int elem, int *saved) {
@@ -424,7 +457,8 @@ static void listop(nf_cg *g, nf_cc_stmt *st) {
     case NF_LO_FIND:
     case NF_LO_FILTER: {
         lambda_ctx c = {st, dst, -1};
-        nf_cg_emit(g, NF_BC_MAKE_ABC(o->op == NF_LO_FIND ? NF_OPC_LOADNIL : NF_OPC_NEWLIST, dst, 0, 0));
+        nf_cg_emit(
+            g, NF_BC_MAKE_ABC(o->op == NF_LO_FIND ? NF_OPC_LOADNIL : NF_OPC_NEWLIST, dst, 0, 0));
         nf_bc_type et = nf_cg_type(nf_cc_t_object(o->list->type.u.entity));
         list_loop(g, list, et, find_filter_body, &c, NULL);
         break;
@@ -445,7 +479,8 @@ static void listop(nf_cg *g, nf_cc_stmt *st) {
             nf_cc_assoc *as = nf_cc_map_get(&g->mdl->assoc_by_name, o->by_member.full);
             if (as) {
                 member = NF_BC_ASSOC_MEMBER | as->index;
-                want = nf_cg_type(nf_cc_t_object(nf_cc_entity_is_a(e, as->from) ? as->to : as->from));
+                want =
+                    nf_cg_type(nf_cc_t_object(nf_cc_entity_is_a(e, as->from) ? as->to : as->from));
             }
         }
         int val = nf_cg_expr_any(g, o->by_value, want, &to_);
@@ -473,8 +508,10 @@ static void listop(nf_cg *g, nf_cc_stmt *st) {
     case NF_LO_SUBTRACT:
     case NF_LO_EQUALS: {
         int other = nf_cg_expr_any(g, o->other, nf_cg_type(o->other->type), &to_);
-        nf_bc_opcode oc = o->op == NF_LO_UNION ? NF_OPC_UNION : o->op == NF_LO_INTERSECT ? NF_OPC_INTERSECT
-                          : o->op == NF_LO_SUBTRACT ? NF_OPC_SUBTRACT : NF_OPC_LEQUALS;
+        nf_bc_opcode oc = o->op == NF_LO_UNION       ? NF_OPC_UNION
+                          : o->op == NF_LO_INTERSECT ? NF_OPC_INTERSECT
+                          : o->op == NF_LO_SUBTRACT  ? NF_OPC_SUBTRACT
+                                                     : NF_OPC_LEQUALS;
         nf_cg_emit(g, NF_BC_MAKE_ABC(oc, dst, list, other));
         if (to_) nf_cg_free_temp(g, other);
         break;
@@ -488,10 +525,14 @@ static void listop(nf_cg *g, nf_cc_stmt *st) {
     case NF_LO_RANGE: {
         nf_bc_type types[2] = {T(NF_BT_INT), T(NF_BT_INT)};
         int blk = nf_cg_temp_block(g, types, 2);
-        if (o->offset) nf_cg_expr_to(g, o->offset, blk);
-        else nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, blk, 0));
-        if (o->limit) nf_cg_expr_to(g, o->limit, blk + 1);
-        else nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, blk + 1, 0));
+        if (o->offset)
+            nf_cg_expr_to(g, o->offset, blk);
+        else
+            nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, blk, 0));
+        if (o->limit)
+            nf_cg_expr_to(g, o->limit, blk + 1);
+        else
+            nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, blk + 1, 0));
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_RANGE, dst, list, blk));
         nf_cg_free_block(g, blk, types, 2);
         break;
@@ -536,13 +577,18 @@ static void agg_body(nf_cg *g, void *vctx, int elem, nf_cg_buf *exits) {
         if (a->op == NF_AG_SUM || a->op == NF_AG_AVERAGE) {
             nf_bc_opcode oc = vt.kind == NF_BT_DEC ? NF_OPC_ADD_D : NF_OPC_ADD_I;
             nf_cg_emit(g, NF_BC_MAKE_ABC(oc, c->result, c->result, val));
-            if (c->count >= 0) nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_ADDI_I, c->count, c->count, 128));
+            if (c->count >= 0)
+                nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_ADDI_I, c->count, c->count, 128));
         } else { /* keep val when the result is empty or val is smaller (larger) */
             nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_TESTNIL, c->result, 1, 0));
             uint32_t take = jump(g);
-            nf_bc_opcode lt = vt.kind == NF_BT_DEC ? NF_OPC_LT_D : vt.kind == NF_BT_DT ? NF_OPC_LT_T : NF_OPC_LT_I;
-            if (a->op == NF_AG_MINIMUM) nf_cg_emit(g, NF_BC_MAKE_ABC(lt, val, c->result, 1));
-            else nf_cg_emit(g, NF_BC_MAKE_ABC(lt, c->result, val, 1));
+            nf_bc_opcode lt = vt.kind == NF_BT_DEC  ? NF_OPC_LT_D
+                              : vt.kind == NF_BT_DT ? NF_OPC_LT_T
+                                                    : NF_OPC_LT_I;
+            if (a->op == NF_AG_MINIMUM)
+                nf_cg_emit(g, NF_BC_MAKE_ABC(lt, val, c->result, 1));
+            else
+                nf_cg_emit(g, NF_BC_MAKE_ABC(lt, c->result, val, 1));
             uint32_t take2 = jump(g);
             uint32_t skip = jump(g);
             nf_cg_patch(g, take, nf_cg_pc(g));
@@ -570,14 +616,20 @@ static void aggregate(nf_cg *g, nf_cc_stmt *st) {
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LLEN, dst, list, 0));
     } else if (a->has_attr && e) {
         nf_cc_attr *at = nf_cc_entity_attr(e, a->attr.full);
-        uint32_t w[2] = {a->op == NF_AG_SUM ? 0u : a->op == NF_AG_AVERAGE ? 1u : a->op == NF_AG_MINIMUM ? 2u : 3u,
+        uint32_t w[2] = {a->op == NF_AG_SUM       ? 0u
+                         : a->op == NF_AG_AVERAGE ? 1u
+                         : a->op == NF_AG_MINIMUM ? 2u
+                                                  : 3u,
                          at ? nf_cg_attr_index(at) : 0};
         nf_bc_type at_t = at ? nf_cg_type(at->type) : T(NF_BT_DEC);
         nf_bc_type want = a->op == NF_AG_AVERAGE ? T(NF_BT_DEC) : at_t;
         int r = same_type(g->f->regs[dst], want) ? dst : nf_cg_temp(g, want);
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_AGG, r, list, nf_cg_desc(g, NF_BD_AGG, w, 2)));
         if (r != dst) {
-            nf_cg_emit(g, NF_BC_MAKE_ABC(g->f->regs[dst].kind == NF_BT_DEC && want.kind == NF_BT_INT ? NF_OPC_I2D : NF_OPC_MOVE, dst, r, 0));
+            nf_cg_emit(g, NF_BC_MAKE_ABC(g->f->regs[dst].kind == NF_BT_DEC && want.kind == NF_BT_INT
+                                             ? NF_OPC_I2D
+                                             : NF_OPC_MOVE,
+                                         dst, r, 0));
             nf_cg_free_temp(g, r);
         }
     } else {
@@ -587,8 +639,10 @@ static void aggregate(nf_cg *g, nf_cc_stmt *st) {
         case NF_AG_ANY: nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADB, dst, 0, 0)); break;
         case NF_AG_REDUCE: nf_cg_expr_to(g, a->initial, dst); break;
         case NF_AG_SUM:
-            if (g->f->regs[dst].kind == NF_BT_DEC) nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, dst, nf_cg_const_dec(g, "0", 1)));
-            else nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, dst, 0));
+            if (g->f->regs[dst].kind == NF_BT_DEC)
+                nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, dst, nf_cg_const_dec(g, "0", 1)));
+            else
+                nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, dst, 0));
             break;
         case NF_AG_AVERAGE:
             nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, dst, nf_cg_const_dec(g, "0", 1)));
@@ -605,7 +659,8 @@ static void aggregate(nf_cg *g, nf_cc_stmt *st) {
             nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, zero, 0));
             nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_EQ_I, c.count, zero, 1));
             uint32_t empty = jump(g);
-            nf_cg_emit(g, NF_BC_MAKE_ABC(g->f->nanoflow ? NF_OPC_DIV_DN : NF_OPC_DIV_DM, dst, dst, cnt_d));
+            nf_cg_emit(
+                g, NF_BC_MAKE_ABC(g->f->nanoflow ? NF_OPC_DIV_DN : NF_OPC_DIV_DM, dst, dst, cnt_d));
             uint32_t done = jump(g);
             nf_cg_patch(g, empty, nf_cg_pc(g));
             nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADNIL, dst, 0, 0));
@@ -670,8 +725,10 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
         nf_cc_expr *value = NULL;
         for (uint32_t k = 0; k < st->u.call.nargs; k++)
             if (st->u.call.args[k].name == names[i]) value = st->u.call.args[k].value;
-        if (value) nf_cg_expr_to(g, value, blk + (int)i);
-        else nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADNIL, blk + (int)i, 0, 0));
+        if (value)
+            nf_cg_expr_to(g, value, blk + (int)i);
+        else
+            nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADNIL, blk + (int)i, 0, 0));
     }
     uint32_t start = nf_cg_pc(g);
     nf_cg_emit(g, NF_BC_MAKE_ABX(oc, blk, idx));
@@ -682,7 +739,9 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
             result_reg = nf_cg_var_reg(g, v);
             if (ret.kind != NF_BT_VOID) {
                 nf_bc_type vt = g->f->regs[result_reg];
-                nf_cg_emit(g, NF_BC_MAKE_ABC(vt.kind == NF_BT_DEC && ret.kind == NF_BT_INT ? NF_OPC_I2D : NF_OPC_MOVE,
+                nf_cg_emit(g, NF_BC_MAKE_ABC(vt.kind == NF_BT_DEC && ret.kind == NF_BT_INT
+                                                 ? NF_OPC_I2D
+                                                 : NF_OPC_MOVE,
                                              result_reg, blk, 0));
             }
         }
@@ -715,7 +774,8 @@ static void loop_stmt(nf_cg *g, nf_cc_stmt *st) {
     block(g, &st->u.loop.body);
     uint32_t next = nf_cg_pc(g);
     nf_cg_patch(g, to_next, next);
-    nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_FORLIST, blk, (int32_t)((int64_t)top - (int64_t)next - 1)));
+    nf_cg_emit(g,
+               NF_BC_MAKE_ASBX(NF_OPC_FORLIST, blk, (int32_t)((int64_t)top - (int64_t)next - 1)));
     if (lp) {
         nf_cg_patch_all(g, &lp->continues, next);
         nf_cg_patch_all(g, &lp->breaks, nf_cg_pc(g));
@@ -759,7 +819,9 @@ static bool uses_current_index(const nf_cc_expr *e) {
     case NF_EX_VAR: return strcmp(e->u.var->s, "currentIndex") == 0;
     case NF_EX_UNARY: return uses_current_index(e->u.bin.a);
     case NF_EX_BINARY: return uses_current_index(e->u.bin.a) || uses_current_index(e->u.bin.b);
-    case NF_EX_IF: return uses_current_index(e->u.cond.c) || uses_current_index(e->u.cond.t) || uses_current_index(e->u.cond.e);
+    case NF_EX_IF:
+        return uses_current_index(e->u.cond.c) || uses_current_index(e->u.cond.t) ||
+               uses_current_index(e->u.cond.e);
     case NF_EX_CALL:
         for (uint32_t i = 0; i < e->u.call.nargs; i++)
             if (uses_current_index(e->u.call.args[i])) return true;
@@ -785,7 +847,9 @@ static void case_stmt(nf_cg *g, nf_cc_stmt *st) {
                 nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_TESTNIL, subj, 1, 0));
             } else {
                 nf_cc_enum *en = st->u.case_.subject->type.u.enumeration;
-                int32_t vi = en ? nf_cc_enum_value_index(en, w->values[j].parts[w->values[j].nparts - 1]) : 0;
+                int32_t vi =
+                    en ? nf_cc_enum_value_index(en, w->values[j].parts[w->values[j].nparts - 1])
+                       : 0;
                 nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADE, k, (uint32_t)(vi < 0 ? 0 : vi)));
                 nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_EQ_E, subj, k, 1));
             }
@@ -808,7 +872,8 @@ static void case_stmt(nf_cg *g, nf_cc_stmt *st) {
 
 static unsigned depth(const nf_cc_entity *e) {
     unsigned d = 0;
-    for (; e && e->generalization; e = e->generalization) d++;
+    for (; e && e->generalization; e = e->generalization)
+        d++;
     return d;
 }
 
@@ -908,7 +973,9 @@ static void set_stmt(nf_cg *g, nf_cc_stmt *st) {
         base.u.path.nsteps--;
         nf_cc_expr *obj_e = base.u.path.nsteps ? &base : t->u.path.base;
         nf_cc_step *last = &t->u.path.steps[t->u.path.nsteps - 1];
-        nf_cc_entity *owner = last->attr ? last->attr->owner : last->reverse ? last->assoc->to : last->assoc->from;
+        nf_cc_entity *owner = last->attr      ? last->attr->owner
+                              : last->reverse ? last->assoc->to
+                                              : last->assoc->from;
         if (base.u.path.nsteps) base.type = nf_cc_t_object(owner);
         bool temp;
         int obj = nf_cg_expr_any(g, obj_e, nf_cg_type(obj_e->type), &temp);
@@ -942,8 +1009,10 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         nf_cc_var *v = var_named(g, st->u.declare.var);
         if (!v) return;
         int r = nf_cg_var_reg(g, v);
-        if (st->u.declare.init) nf_cg_expr_to(g, st->u.declare.init, r);
-        else nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADNIL, r, 0, 0));
+        if (st->u.declare.init)
+            nf_cg_expr_to(g, st->u.declare.init, r);
+        else
+            nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADNIL, r, 0, 0));
         on_error(g, &st->on_error, start, r);
         return;
     }
@@ -956,14 +1025,20 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         nf_cc_var *v = var_named(g, st->kind == NF_ST_COMMIT ? st->u.commit.var : st->u.target.var);
         if (!v) return;
         int r = nf_cg_var_reg(g, v);
-        nf_bc_opcode oc = st->kind == NF_ST_COMMIT ? NF_OPC_COMMIT : st->kind == NF_ST_DELETE ? NF_OPC_DELETE : NF_OPC_ROLLBACK;
-        nf_cg_emit(g, NF_BC_MAKE_ABC(oc, r, st->kind == NF_ST_COMMIT && st->u.commit.without_events ? 1 : 0, 0));
+        nf_bc_opcode oc = st->kind == NF_ST_COMMIT   ? NF_OPC_COMMIT
+                          : st->kind == NF_ST_DELETE ? NF_OPC_DELETE
+                                                     : NF_OPC_ROLLBACK;
+        nf_cg_emit(
+            g, NF_BC_MAKE_ABC(oc, r,
+                              st->kind == NF_ST_COMMIT && st->u.commit.without_events ? 1 : 0, 0));
         on_error(g, &st->on_error, start, -1);
         return;
     }
     case NF_ST_CAST: {
         nf_cc_var *dst = var_named(g, st->u.cast.var), *src = var_named(g, st->u.cast.src);
-        if (dst && src) nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_CAST, nf_cg_var_reg(g, dst), nf_cg_var_reg(g, src), 0));
+        if (dst && src)
+            nf_cg_emit(
+                g, NF_BC_MAKE_ABC(NF_OPC_CAST, nf_cg_var_reg(g, dst), nf_cg_var_reg(g, src), 0));
         on_error(g, &st->on_error, start, -1);
         return;
     }
@@ -984,15 +1059,19 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         nf_bc_opcode oc = st->kind == NF_ST_ADD ? NF_OPC_LADD : NF_OPC_LREMOVE;
         nf_cc_expr *target = st->u.change_list.list;
         bool ti;
-        int item = nf_cg_expr_any(g, st->u.change_list.item, nf_cg_type(st->u.change_list.item->type), &ti);
-        if (target->kind == NF_EX_PATH) { /* $Obj/Module.Assoc of a reference set: read, change, write back */
+        int item = nf_cg_expr_any(g, st->u.change_list.item,
+                                  nf_cg_type(st->u.change_list.item->type), &ti);
+        if (target->kind ==
+            NF_EX_PATH) { /* $Obj/Module.Assoc of a reference set: read, change, write back */
             nf_cc_step *last = &target->u.path.steps[target->u.path.nsteps - 1];
             int lst = nf_cg_temp(g, nf_cg_type(target->type));
             nf_cg_expr_to(g, target, lst);
             nf_cg_emit(g, NF_BC_MAKE_ABC(oc, lst, item, 0));
             bool to;
-            int obj = nf_cg_expr_any(g, target->u.path.base, nf_cg_type(target->u.path.base->type), &to);
-            if (last->assoc) nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SETR, obj, last->assoc->index, lst));
+            int obj =
+                nf_cg_expr_any(g, target->u.path.base, nf_cg_type(target->u.path.base->type), &to);
+            if (last->assoc)
+                nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SETR, obj, last->assoc->index, lst));
             if (to) nf_cg_free_temp(g, obj);
             nf_cg_free_temp(g, lst);
         } else {
@@ -1035,10 +1114,13 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         return;
     }
     case NF_ST_RAISE: nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_RAISE, 0, 0, 0)); return;
-    case NF_ST_THROW: nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_UNSUPPORTED, 0, nf_cg_cstring(g, "throw"))); return;
+    case NF_ST_THROW:
+        nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_UNSUPPORTED, 0, nf_cg_cstring(g, "throw")));
+        return;
     case NF_ST_CALL: call(g, st); return;
     case NF_ST_SHOW_PAGE: {
-        if (st->u.show_page.nargs > 32) nf_cg_error(g, st->span, "show page passes at most 32 arguments");
+        if (st->u.show_page.nargs > 32)
+            nf_cg_error(g, st->span, "show page passes at most 32 arguments");
         uint32_t n = st->u.show_page.nargs < 32 ? st->u.show_page.nargs : 32;
         uint32_t w[2 + 32];
         nf_bc_type types[32];
@@ -1051,7 +1133,8 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
             if (types[i].kind == NF_BT_VOID) types[i] = T(NF_BT_STR);
         }
         int blk = n ? nf_cg_temp_block(g, types, n) : 0;
-        for (uint32_t i = 0; i < n; i++) nf_cg_expr_to(g, st->u.show_page.args[i].value, blk + (int)i);
+        for (uint32_t i = 0; i < n; i++)
+            nf_cg_expr_to(g, st->u.show_page.args[i].value, blk + (int)i);
         uint32_t d = nf_cg_desc(g, NF_BD_PAGE, w, 2 + n);
         start = nf_cg_pc(g);
         nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_SHOWPAGE, blk, d));
@@ -1086,8 +1169,11 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
     }
     case NF_ST_LOG: {
         int node = nf_cg_temp(g, T(NF_BT_STR)), txt = nf_cg_temp(g, T(NF_BT_STR));
-        if (st->u.log.node) nf_cg_expr_to(g, st->u.log.node, node);
-        else nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, node, nf_cg_const_str(g, "Application", 11)));
+        if (st->u.log.node)
+            nf_cg_expr_to(g, st->u.log.node, node);
+        else
+            nf_cg_emit(g,
+                       NF_BC_MAKE_ABX(NF_OPC_LOADK, node, nf_cg_const_str(g, "Application", 11)));
         template_text(g, st->u.log.text, st->u.log.params, st->u.log.nparams, txt);
         start = nf_cg_pc(g);
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOG, st->u.log.level, node, txt));
@@ -1097,12 +1183,15 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         return;
     }
     case NF_ST_SYNC: {
-        if (st->u.sync.nobjects > 32) nf_cg_error(g, st->span, "synchronize takes at most 32 variables");
+        if (st->u.sync.nobjects > 32)
+            nf_cg_error(g, st->span, "synchronize takes at most 32 variables");
         uint32_t n = st->u.sync.nobjects < 32 ? st->u.sync.nobjects : 32;
         nf_bc_type types[32];
-        for (uint32_t i = 0; i < n; i++) types[i] = nf_cg_type(st->u.sync.objects[i]->type);
+        for (uint32_t i = 0; i < n; i++)
+            types[i] = nf_cg_type(st->u.sync.objects[i]->type);
         int blk = n ? nf_cg_temp_block(g, types, n) : 0;
-        for (uint32_t i = 0; i < n; i++) nf_cg_expr_to(g, st->u.sync.objects[i], blk + (int)i);
+        for (uint32_t i = 0; i < n; i++)
+            nf_cg_expr_to(g, st->u.sync.objects[i], blk + (int)i);
         start = nf_cg_pc(g);
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SYNC, blk, st->u.sync.mode, n));
         if (n) nf_cg_free_block(g, blk, types, n);
@@ -1117,7 +1206,10 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         return;
     }
     case NF_ST_MERGE: {
-        struct { const nf_cc_sym *s; uint32_t pc; } *l = nf_cg_push(g, &f->labels, sizeof *l);
+        struct {
+            const nf_cc_sym *s;
+            uint32_t pc;
+        } *l = nf_cg_push(g, &f->labels, sizeof *l);
         if (l) {
             l->s = st->u.label.label;
             l->pc = nf_cg_pc(g);
@@ -1125,7 +1217,10 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         return;
     }
     case NF_ST_JOIN: {
-        struct { const nf_cc_sym *s; uint32_t pc; } *j = nf_cg_push(g, &f->joins, sizeof *j);
+        struct {
+            const nf_cc_sym *s;
+            uint32_t pc;
+        } *j = nf_cg_push(g, &f->joins, sizeof *j);
         if (j) {
             j->s = st->u.label.label;
             j->pc = jump(g);
@@ -1140,7 +1235,8 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
     }
     case NF_ST_CANCEL_SYNC: nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_CANCELSYNC, 0, 0, 0)); return;
     case NF_ST_FORBIDDEN:
-        nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_UNSUPPORTED, 0, nf_cg_cstring(g, st->u.forbidden.what)));
+        nf_cg_emit(g,
+                   NF_BC_MAKE_ABX(NF_OPC_UNSUPPORTED, 0, nf_cg_cstring(g, st->u.forbidden.what)));
         on_error(g, &st->on_error, start, -1);
         return;
     case NF_ST_BROKEN:
@@ -1191,7 +1287,8 @@ void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
         g->oom = true;
         return;
     }
-    for (uint32_t i = 0; i < flow->nvars; i++) f->var_reg[i] = -1;
+    for (uint32_t i = 0; i < flow->nvars; i++)
+        f->var_reg[i] = -1;
     for (uint32_t i = 0; i < flow->nparams; i++) /* parameters are registers 0 … n-1 */
         if (flow->params[i]) nf_cg_var_reg(g, flow->params[i]);
     block(g, &flow->decl->u.flow.body);
@@ -1205,7 +1302,10 @@ void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_RET, r, 0, 0));
     }
     /* joins jump to their merge labels */
-    typedef struct { const nf_cc_sym *s; uint32_t pc; } label;
+    typedef struct {
+        const nf_cc_sym *s;
+        uint32_t pc;
+    } label;
     for (uint32_t i = 0; i < f->joins.n; i++) {
         label *j = &((label *)f->joins.items)[i];
         for (uint32_t k = 0; k < f->labels.n; k++) {
@@ -1215,7 +1315,9 @@ void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
     }
     thread_jumps(g);
     out->name = nf_cg_string(g, flow->name->s, flow->name->len);
-    out->kind = flow->kind == NF_FLOW_NANOFLOW ? NF_BF_NANOFLOW : flow->kind == NF_FLOW_MICROFLOW ? NF_BF_MICROFLOW : NF_BF_RULE;
+    out->kind = flow->kind == NF_FLOW_NANOFLOW    ? NF_BF_NANOFLOW
+                : flow->kind == NF_FLOW_MICROFLOW ? NF_BF_MICROFLOW
+                                                  : NF_BF_RULE;
     out->offline_called = flow->called_from_nanoflow;
     out->nparams = (uint16_t)flow->nparams;
     out->ret = rt;

@@ -49,9 +49,12 @@ uint32_t nf_cg_string(nf_cg *g, const char *s, uint32_t len) {
     return g->strings.n - 1;
 }
 
-uint32_t nf_cg_cstring(nf_cg *g, const char *s) { return nf_cg_string(g, s, (uint32_t)strlen(s)); }
+uint32_t nf_cg_cstring(nf_cg *g, const char *s) {
+    return nf_cg_string(g, s, (uint32_t)strlen(s));
+}
 
-static uint32_t add_const(nf_cg *g, uint8_t kind, int64_t i, uint32_t str, const char *key, size_t klen) {
+static uint32_t add_const(nf_cg *g, uint8_t kind, int64_t i, uint32_t str, const char *key,
+                          size_t klen) {
     nf_cc_sym *k = nf_cc_intern(g->in, key, (uint32_t)klen);
     if (!k) {
         g->oom = true;
@@ -101,23 +104,29 @@ uint32_t nf_cg_const_dec(nf_cg *g, const char *text, uint32_t len) {
     if (point <= 0) {
         out[o++] = '0';
         out[o++] = '.';
-        for (int k = 0; k < -point; k++) out[o++] = '0';
-        for (uint32_t k = 0; k < nm; k++) out[o++] = mant[k];
+        for (int k = 0; k < -point; k++)
+            out[o++] = '0';
+        for (uint32_t k = 0; k < nm; k++)
+            out[o++] = mant[k];
     } else {
-        for (int k = 0; k < point; k++) out[o++] = k < (int)nm ? mant[k] : '0';
+        for (int k = 0; k < point; k++)
+            out[o++] = k < (int)nm ? mant[k] : '0';
         if ((uint32_t)point < nm) {
             out[o++] = '.';
-            for (uint32_t k = (uint32_t)point; k < nm; k++) out[o++] = mant[k];
+            for (uint32_t k = (uint32_t)point; k < nm; k++)
+                out[o++] = mant[k];
         }
     }
     /* trim leading zeros of the integral part and trailing fraction zeros */
     out[o] = '\0';
     char *p = out;
-    while (p[0] == '0' && p[1] && p[1] != '.') p++;
+    while (p[0] == '0' && p[1] && p[1] != '.')
+        p++;
     char *dotp = strchr(p, '.');
     if (dotp) {
         char *e = p + strlen(p);
-        while (e > dotp + 1 && e[-1] == '0') *--e = '\0';
+        while (e > dotp + 1 && e[-1] == '0')
+            *--e = '\0';
         if (e == dotp + 1) *dotp = '\0';
     }
     uint32_t s = nf_cg_cstring(g, p);
@@ -159,11 +168,12 @@ nf_bc_type nf_cg_type(nf_cc_type t) {
 
 uint32_t nf_cg_attr_index(const nf_cc_attr *a) {
     uint32_t before = 0;
-    for (const nf_cc_entity *g = a->owner->generalization; g; g = g->generalization) before += g->nattrs;
+    for (const nf_cc_entity *g = a->owner->generalization; g; g = g->generalization)
+        before += g->nattrs;
     return before + a->index;
 }
 
-/* ---- XPath ------------------------------------------------------------------------------------ */
+/* ---- XPath ----------------------------------------------------------------------------------- */
 
 static uint32_t xnode(nf_cg *g, uint8_t kind, uint8_t op, uint32_t a, uint32_t b) {
     nf_bc_xnode *n = nf_cg_push(g, &g->xnodes, sizeof *n);
@@ -181,7 +191,8 @@ static uint32_t xword(nf_cg *g, uint32_t w) {
     return g->xwords.n - 1;
 }
 
-static uint32_t xp(nf_cg *g, nf_cc_expr *e, nf_cc_entity *ctx, int (*value_reg)(nf_cg *, nf_cc_expr *)) {
+static uint32_t xp(nf_cg *g, nf_cc_expr *e, nf_cc_entity *ctx,
+                   int (*value_reg)(nf_cg *, nf_cc_expr *)) {
     switch ((nf_cc_exkind)e->kind) {
     case NF_EX_XPATH_PRED: return xp(g, e->u.pred.inner, ctx, value_reg);
     case NF_EX_BINARY: {
@@ -212,7 +223,8 @@ static uint32_t xp(nf_cg *g, nf_cc_expr *e, nf_cc_entity *ctx, int (*value_reg)(
         uint32_t n = e->u.xpath.nsteps < 64 ? e->u.xpath.nsteps : 64;
         for (uint32_t i = 0; i < n; i++) {
             nf_cc_step *st = &e->u.xpath.steps[i];
-            filters[i] = st->filter && st->entity ? xp(g, st->filter, st->entity, value_reg) : NF_BC_NONE;
+            filters[i] =
+                st->filter && st->entity ? xp(g, st->filter, st->entity, value_reg) : NF_BC_NONE;
         }
         uint32_t start = g->xwords.n, nsteps = 0;
         for (uint32_t i = 0; i < n; i++) {
@@ -243,18 +255,25 @@ static uint32_t xp(nf_cg *g, nf_cc_expr *e, nf_cc_entity *ctx, int (*value_reg)(
         int64_t v = strtoll(e->u.lit.text, NULL, 10);
         return xnode(g, NF_BX_CONST, 0, nf_cg_const_int(g, v), 0);
     }
-    case NF_EX_DECIMAL: return xnode(g, NF_BX_CONST, 0, nf_cg_const_dec(g, e->u.lit.text, e->u.lit.len), 0);
-    case NF_EX_STRING: return xnode(g, NF_BX_CONST, 0, nf_cg_const_str(g, e->u.str.s, e->u.str.len), 0);
+    case NF_EX_DECIMAL:
+        return xnode(g, NF_BX_CONST, 0, nf_cg_const_dec(g, e->u.lit.text, e->u.lit.len), 0);
+    case NF_EX_STRING:
+        return xnode(g, NF_BX_CONST, 0, nf_cg_const_str(g, e->u.str.s, e->u.str.len), 0);
     case NF_EX_BOOL: return xnode(g, NF_BX_CONST, 0, nf_cg_const_bool(g, e->u.b), 0);
     case NF_EX_EMPTY: return xnode(g, NF_BX_EMPTY, 0, 0, 0);
-    case NF_EX_MXTOKEN: return xnode(g, NF_BX_TOKEN, 0, nf_cg_string(g, e->u.var->s, e->u.var->len), 0);
+    case NF_EX_MXTOKEN:
+        return xnode(g, NF_BX_TOKEN, 0, nf_cg_string(g, e->u.var->s, e->u.var->len), 0);
     case NF_EX_CALL: {
         uint32_t args[16], n = e->u.call.nargs < 16 ? e->u.call.nargs : 16;
-        if (e->u.call.nargs > 16) nf_cg_error(g, e->span, "an XPath function takes at most 16 arguments");
-        for (uint32_t i = 0; i < n; i++) args[i] = xp(g, e->u.call.args[i], ctx, value_reg);
+        if (e->u.call.nargs > 16)
+            nf_cg_error(g, e->span, "an XPath function takes at most 16 arguments");
+        for (uint32_t i = 0; i < n; i++)
+            args[i] = xp(g, e->u.call.args[i], ctx, value_reg);
         uint32_t start = g->xwords.n;
-        for (uint32_t i = 0; i < n; i++) xword(g, args[i]);
-        return xnode(g, NF_BX_FUNC, (uint8_t)n, nf_cg_string(g, e->u.call.name.full->s, e->u.call.name.full->len), start);
+        for (uint32_t i = 0; i < n; i++)
+            xword(g, args[i]);
+        return xnode(g, NF_BX_FUNC, (uint8_t)n,
+                     nf_cg_string(g, e->u.call.name.full->s, e->u.call.name.full->len), start);
     }
     case NF_EX_VAR:
     case NF_EX_PATH:
@@ -268,14 +287,17 @@ static uint32_t xp(nf_cg *g, nf_cc_expr *e, nf_cc_entity *ctx, int (*value_reg)(
     }
 }
 
-uint32_t nf_cg_xpath(nf_cg *g, nf_cc_expr *x, nf_cc_entity *ctx, int (*value_reg)(nf_cg *, nf_cc_expr *)) {
+uint32_t nf_cg_xpath(nf_cg *g, nf_cc_expr *x, nf_cc_entity *ctx,
+                     int (*value_reg)(nf_cg *, nf_cc_expr *)) {
     if (!x) return NF_BC_NONE;
     return xp(g, x, ctx, value_reg);
 }
 
-/* ---- the domain model -------------------------------------------------------------------------- */
+/* ---- the domain model ------------------------------------------------------------------------ */
 
-static uint32_t S(nf_cg *g, const nf_cc_sym *s) { return nf_cg_string(g, s->s, s->len); }
+static uint32_t S(nf_cg *g, const nf_cc_sym *s) {
+    return nf_cg_string(g, s->s, s->len);
+}
 
 /* A literal default value as a constant of the attribute's type, or NF_BC_NONE. */
 static uint32_t default_const(nf_cg *g, const nf_cc_attr *a) {
@@ -292,13 +314,17 @@ static uint32_t default_const(nf_cg *g, const nf_cc_attr *a) {
     case NF_T_DECIMAL: {
         if (lit->kind != NF_EX_INT && lit->kind != NF_EX_DECIMAL) return NF_BC_NONE;
         char buf[300];
-        int n = snprintf(buf, sizeof buf, "%s%.*s", neg ? "-" : "", (int)lit->u.lit.len, lit->u.lit.text);
+        int n = snprintf(buf, sizeof buf, "%s%.*s", neg ? "-" : "", (int)lit->u.lit.len,
+                         lit->u.lit.text);
         return nf_cg_const_dec(g, buf, (uint32_t)n);
     }
-    case NF_T_STRING: return lit->kind == NF_EX_STRING ? nf_cg_const_str(g, lit->u.str.s, lit->u.str.len) : NF_BC_NONE;
+    case NF_T_STRING:
+        return lit->kind == NF_EX_STRING ? nf_cg_const_str(g, lit->u.str.s, lit->u.str.len)
+                                         : NF_BC_NONE;
     case NF_T_ENUM: {
         int32_t idx = -1;
-        if (lit->kind == NF_EX_QNAME) idx = lit->ref.enum_value;
+        if (lit->kind == NF_EX_QNAME)
+            idx = lit->ref.enum_value;
         else if (lit->kind == NF_EX_STRING) {
             nf_cc_sym *v = nf_cc_intern(g->in, lit->u.str.s, lit->u.str.len);
             if (v) idx = nf_cc_enum_value_index(a->type.u.enumeration, v);
@@ -355,12 +381,14 @@ static void gen_entity(nf_cg *g, nf_cc_entity *e, nf_bc_entity *out) {
         nf_bc_attr *b = &out->attrs[i];
         b->name = S(g, a->name);
         b->type = nf_cg_type(a->type);
-        if (b->type.kind == NF_BT_VOID) b->type.kind = NF_BT_STR; /* an attribute whose type failed: not reached */
+        if (b->type.kind == NF_BT_VOID)
+            b->type.kind = NF_BT_STR; /* an attribute whose type failed: not reached */
         b->length = (uint32_t)a->length;
         b->flags = attr_flags(a);
         b->default_k = default_const(g, a);
         const char *msg = a->decl ? (a->decl->not_null_msg ? a->decl->not_null_msg
-                                     : a->decl->unique_msg ? a->decl->unique_msg : a->decl->required_msg)
+                                     : a->decl->unique_msg ? a->decl->unique_msg
+                                                           : a->decl->required_msg)
                                   : NULL;
         b->message = msg ? nf_cg_cstring(g, msg) : NF_BC_NONE;
     }
@@ -399,7 +427,8 @@ static void gen_rules(nf_cg *g, nf_cc_entity *e, nf_bc_entity *out) {
     out->rules = arr(g, rules->n, sizeof *out->rules);
     for (uint32_t i = 0; i < rules->n && out->rules; i++) {
         nf_cc_decl *d = rules->items[i];
-        if (d->u.validation.rule == NF_RULE_EXPRESSION) continue; /* checked by the server's flows */
+        if (d->u.validation.rule == NF_RULE_EXPRESSION)
+            continue; /* checked by the server's flows */
         nf_cc_qname q = d->u.validation.entity;
         nf_cc_entity *re = nf_cc_map_get(&g->mdl->entity_by_name, q.full);
         nf_cc_attr *target = NULL;
@@ -436,12 +465,16 @@ static void gen_rules(nf_cg *g, nf_cc_entity *e, nf_bc_entity *out) {
             nf_cc_expr *lit = neg ? b->u.bin.a : b;
             if (lit->kind != NF_EX_INT && lit->kind != NF_EX_DECIMAL) continue;
             char buf[300];
-            int n = snprintf(buf, sizeof buf, "%s%.*s", neg ? "-" : "", (int)lit->u.lit.len, lit->u.lit.text);
+            int n = snprintf(buf, sizeof buf, "%s%.*s", neg ? "-" : "", (int)lit->u.lit.len,
+                             lit->u.lit.text);
             uint32_t kk = nf_cg_const_dec(g, buf, (uint32_t)n);
-            if (k == 0) r->lo_k = kk;
-            else r->hi_k = kk;
+            if (k == 0)
+                r->lo_k = kk;
+            else
+                r->hi_k = kk;
         }
-        if (d->u.validation.pattern) r->pattern = nf_cg_cstring(g, d->u.validation.pattern);
+        if (d->u.validation.pattern)
+            r->pattern = nf_cg_cstring(g, d->u.validation.pattern);
         else if (d->u.validation.regex.full) {
             nf_cc_decl *rx = nf_cc_map_get(&g->mdl->regex_by_name, d->u.validation.regex.full);
             if (rx && rx->u.regex.pattern) r->pattern = nf_cg_cstring(g, rx->u.regex.pattern);
@@ -457,7 +490,8 @@ static uint32_t member_index(nf_cg *g, nf_cc_entity *e, const nf_cc_qname *q) {
     return as ? (NF_BC_ASSOC_MEMBER | as->index) : NF_BC_NONE;
 }
 
-static uint32_t *members(nf_cg *g, nf_cc_entity *e, const nf_cc_qname *qs, uint32_t n, uint32_t *out_n) {
+static uint32_t *members(nf_cg *g, nf_cc_entity *e, const nf_cc_qname *qs, uint32_t n,
+                         uint32_t *out_n) {
     uint32_t *w = arr(g, n, sizeof *w);
     *out_n = 0;
     for (uint32_t i = 0; i < n && w; i++) {
@@ -476,7 +510,8 @@ static void gen_access(nf_cg *g, nf_cc_entity *e, nf_bc_entity *out) {
         if (d->kind != NF_DECL_GRANT_ENTITY) continue;
         if (nf_cc_map_get(&g->mdl->entity_by_name, d->u.grant_entity.entity.full) != e) continue;
         for (uint32_t k = 0; k < d->u.grant_entity.nroles; k++) {
-            nf_cc_role *role = nf_cc_map_get(&g->mdl->role_by_name, d->u.grant_entity.roles[k].full);
+            nf_cc_role *role =
+                nf_cc_map_get(&g->mdl->role_by_name, d->u.grant_entity.roles[k].full);
             if (!role || role->user_role) continue;
             if (d->revoke) { /* drop the role's rules on this entity */
                 uint32_t kept = 0;
@@ -492,7 +527,8 @@ static void gen_access(nf_cg *g, nf_cc_entity *e, nf_bc_entity *out) {
                         (r->read_all ? NF_BR_READ_ALL : 0) | (r->write_all ? NF_BR_WRITE_ALL : 0);
             a->read = members(g, e, r->read, r->nread, &a->nread);
             a->write = members(g, e, r->write, r->nwrite, &a->nwrite);
-            a->xpath = d->u.grant_entity.xpath ? nf_cg_xpath(g, d->u.grant_entity.xpath, e, NULL) : NF_BC_NONE;
+            a->xpath = d->u.grant_entity.xpath ? nf_cg_xpath(g, d->u.grant_entity.xpath, e, NULL)
+                                               : NF_BC_NONE;
         }
     }
 }
@@ -516,7 +552,9 @@ static void gen_security(nf_cg *g, nf_bc_module *m) {
         nf_bc_user *u = &m->users[m->nusers++];
         u->name = nf_cg_cstring(g, d->u.demo_user.user ? d->u.demo_user.user : "");
         u->password = nf_cg_cstring(g, d->u.demo_user.password ? d->u.demo_user.password : "");
-        nf_cc_entity *e = d->u.demo_user.has_entity ? nf_cc_map_get(&mdl->entity_by_name, d->u.demo_user.entity.full) : NULL;
+        nf_cc_entity *e = d->u.demo_user.has_entity
+                              ? nf_cc_map_get(&mdl->entity_by_name, d->u.demo_user.entity.full)
+                              : NULL;
         u->entity = e ? e->index : (mdl->system_user ? mdl->system_user->index : 0);
         u->roles = arr(g, d->u.demo_user.nroles, sizeof *u->roles);
         for (uint32_t k = 0; k < d->u.demo_user.nroles && u->roles; k++) {
@@ -531,21 +569,28 @@ static void gen_flow_roles(nf_cg *g, nf_cc_flow *f, nf_bc_flow *out) {
     out->roles = arr(g, grants->n * 4 + 1, sizeof *out->roles);
     for (uint32_t i = 0; i < grants->n && out->roles; i++) {
         nf_cc_decl *d = grants->items[i];
-        if (d->kind != NF_DECL_GRANT_FLOW || nf_cc_map_get(&g->mdl->flow_by_name, d->u.grant_flow.flow.full) != f) continue;
+        if (d->kind != NF_DECL_GRANT_FLOW ||
+            nf_cc_map_get(&g->mdl->flow_by_name, d->u.grant_flow.flow.full) != f)
+            continue;
         for (uint32_t k = 0; k < d->u.grant_flow.nroles; k++) {
             nf_cc_role *role = nf_cc_map_get(&g->mdl->role_by_name, d->u.grant_flow.roles[k].full);
             if (!role || role->user_role) continue;
             uint32_t j = 0;
-            while (j < out->nroles && out->roles[j] != role->index) j++;
-            if (d->revoke && j < out->nroles) out->roles[j] = out->roles[--out->nroles];
-            else if (!d->revoke && j == out->nroles) out->roles[out->nroles++] = role->index;
+            while (j < out->nroles && out->roles[j] != role->index)
+                j++;
+            if (d->revoke && j < out->nroles)
+                out->roles[j] = out->roles[--out->nroles];
+            else if (!d->revoke && j == out->nroles)
+                out->roles[out->nroles++] = role->index;
         }
     }
 }
 
-/* ---- the model hash ------------------------------------------------------------------------------ */
+/* ---- the model hash -------------------------------------------------------------------------- */
 
-static int cmp_lines(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_lines(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* What a deployed offline client depends on: entities and their attributes (names and types),
  * associations, enumerations and the signatures of microflows that nanoflows call. Hashed as
@@ -555,24 +600,25 @@ static uint64_t model_hash(nf_cg *g) {
     size_t cap = 64, n = 0;
     char **lines = malloc(cap * sizeof *lines);
     char tb[160];
-#define LINE(...) \
-    do { \
-        if (n == cap) { \
-            char **nl = realloc(lines, cap * 2 * sizeof *lines); \
-            if (!nl) goto oom; \
-            lines = nl; \
-            cap *= 2; \
-        } \
-        int len_ = snprintf(NULL, 0, __VA_ARGS__); \
-        lines[n] = malloc((size_t)len_ + 1); \
-        if (!lines[n]) goto oom; \
-        snprintf(lines[n++], (size_t)len_ + 1, __VA_ARGS__); \
+#define LINE(...)                                                                                  \
+    do {                                                                                           \
+        if (n == cap) {                                                                            \
+            char **nl = realloc(lines, cap * 2 * sizeof *lines);                                   \
+            if (!nl) goto oom;                                                                     \
+            lines = nl;                                                                            \
+            cap *= 2;                                                                              \
+        }                                                                                          \
+        int len_ = snprintf(NULL, 0, __VA_ARGS__);                                                 \
+        lines[n] = malloc((size_t)len_ + 1);                                                       \
+        if (!lines[n]) goto oom;                                                                   \
+        snprintf(lines[n++], (size_t)len_ + 1, __VA_ARGS__);                                       \
     } while (0)
     if (!lines) return 0;
     for (uint32_t i = 0; i < mdl->entities.n; i++) {
         nf_cc_entity *e = mdl->entities.items[i];
         if (e->system) continue;
-        LINE("entity %s %s %s", e->name->s, e->persist == NF_PERSISTENT ? "persistent" : "non-persistent",
+        LINE("entity %s %s %s", e->name->s,
+             e->persist == NF_PERSISTENT ? "persistent" : "non-persistent",
              e->generalization ? e->generalization->name->s : "-");
         for (uint32_t k = 0; k < e->nattrs; k++)
             LINE("attribute %s.%s %s %d", e->name->s, e->attrs[k]->name->s,
@@ -581,18 +627,22 @@ static uint64_t model_hash(nf_cg *g) {
     for (uint32_t i = 0; i < mdl->assocs.n; i++) {
         nf_cc_assoc *a = mdl->assocs.items[i];
         if (!a->from || !a->to || a->module->system) continue;
-        LINE("association %s %s %s %s", a->name->s, a->from->name->s, a->to->name->s, a->reference_set ? "set" : "reference");
+        LINE("association %s %s %s %s", a->name->s, a->from->name->s, a->to->name->s,
+             a->reference_set ? "set" : "reference");
     }
     for (uint32_t i = 0; i < mdl->enums.n; i++) {
         nf_cc_enum *en = mdl->enums.items[i];
-        for (uint32_t k = 0; k < en->nvalues; k++) LINE("enumeration %s.%s", en->name->s, en->values[k].name->s);
+        for (uint32_t k = 0; k < en->nvalues; k++)
+            LINE("enumeration %s.%s", en->name->s, en->values[k].name->s);
     }
     for (uint32_t i = 0; i < mdl->flows.n; i++) {
         nf_cc_flow *f = mdl->flows.items[i];
         if (!f->called_from_nanoflow) continue;
         LINE("microflow %s returns %s", f->name->s, nf_cc_type_name(f->ret, tb, sizeof tb));
         for (uint32_t k = 0; k < f->nparams; k++)
-            if (f->params[k]) LINE("parameter %s.%s %s", f->name->s, f->params[k]->name->s, nf_cc_type_name(f->params[k]->type, tb, sizeof tb));
+            if (f->params[k])
+                LINE("parameter %s.%s %s", f->name->s, f->params[k]->name->s,
+                     nf_cc_type_name(f->params[k]->type, tb, sizeof tb));
     }
 #undef LINE
     qsort(lines, n, sizeof *lines, cmp_lines);
@@ -604,13 +654,14 @@ static uint64_t model_hash(nf_cg *g) {
     free(lines);
     return h;
 oom:
-    for (size_t i = 0; i < n; i++) free(lines[i]);
+    for (size_t i = 0; i < n; i++)
+        free(lines[i]);
     free(lines);
     g->oom = true;
     return 0;
 }
 
-/* ---- the module --------------------------------------------------------------------------------- */
+/* ---- the module ------------------------------------------------------------------------------ */
 
 bool nf_cg_module(nf_cg *g) {
     nf_cc_model *mdl = g->mdl;
@@ -627,7 +678,8 @@ bool nf_cg_module(nf_cg *g) {
         b->captions = arr(g, en->nvalues, sizeof(uint32_t));
         for (uint32_t k = 0; k < en->nvalues && b->value_names && b->captions; k++) {
             b->value_names[k] = S(g, en->values[k].name);
-            b->captions[k] = nf_cg_cstring(g, en->values[k].caption ? en->values[k].caption : en->values[k].name->s);
+            b->captions[k] = nf_cg_cstring(g, en->values[k].caption ? en->values[k].caption
+                                                                    : en->values[k].name->s);
         }
     }
     m->nentities = mdl->entities.n;
@@ -655,7 +707,9 @@ bool nf_cg_module(nf_cg *g) {
         nf_cc_action *a = mdl->actions.items[i];
         nf_bc_action *b = &m->actions[i];
         b->name = S(g, a->name);
-        b->kind = a->kind == NF_ACTION_JAVASCRIPT ? NF_BK_JAVASCRIPT : a->kind == NF_ACTION_JAVA ? NF_BK_JAVA : NF_BK_LUA;
+        b->kind = a->kind == NF_ACTION_JAVASCRIPT ? NF_BK_JAVASCRIPT
+                  : a->kind == NF_ACTION_JAVA     ? NF_BK_JAVA
+                                                  : NF_BK_LUA;
         b->nparams = a->nparams;
         b->param_names = arr(g, a->nparams, sizeof(uint32_t));
         b->param_types = arr(g, a->nparams, sizeof(nf_bc_type));
@@ -664,8 +718,9 @@ bool nf_cg_module(nf_cg *g) {
             b->param_types[k] = nf_cg_type(a->param_types[k]);
         }
         b->ret = nf_cg_type(a->ret);
-        b->source = a->decl->u.action.source ? nf_cg_string(g, a->decl->u.action.source, a->decl->u.action.source_len)
-                                             : NF_BC_NONE;
+        b->source = a->decl->u.action.source
+                        ? nf_cg_string(g, a->decl->u.action.source, a->decl->u.action.source_len)
+                        : NF_BC_NONE;
     }
     m->nflows = mdl->flows.n;
     m->flows = arr(g, mdl->flows.n, sizeof *m->flows);

@@ -35,7 +35,8 @@ static bool grow(nf_cc_interner *in) {
         nf_cc_sym *s = in->slots[i];
         if (!s) continue;
         uint32_t j = s->hash & (cap - 1);
-        while (slots[j]) j = (j + 1) & (cap - 1);
+        while (slots[j])
+            j = (j + 1) & (cap - 1);
         slots[j] = s;
     }
     free(in->slots);
@@ -52,7 +53,8 @@ nf_cc_sym *nf_cc_intern(nf_cc_interner *in, const char *s, uint32_t len) {
     if ((in->n + 1) * 4 > in->cap * 3) {
         if (!grow(in)) return NULL;
         j = h & (in->cap - 1);
-        while (in->slots[j]) j = (j + 1) & (in->cap - 1);
+        while (in->slots[j])
+            j = (j + 1) & (in->cap - 1);
     }
     nf_cc_sym *e = nf_cc_arena_alloc(in->arena, sizeof *e);
     char *copy = e ? nf_cc_arena_strndup(in->arena, s, len) : NULL;
@@ -71,7 +73,9 @@ nf_cc_sym *nf_cc_intern_cstr(nf_cc_interner *in, const char *s) {
 
 /* ---- pointer-keyed map ---------------------------------------------------------------- */
 
-static uint32_t ptr_slot(const nf_cc_sym *k, uint32_t cap) { return k->hash & (cap - 1); }
+static uint32_t ptr_slot(const nf_cc_sym *k, uint32_t cap) {
+    return k->hash & (cap - 1);
+}
 
 void nf_cc_map_free(nf_cc_map *m) {
     free(m->keys);
@@ -100,7 +104,8 @@ bool nf_cc_map_put(nf_cc_map *m, const nf_cc_sym *key, void *val) {
         for (uint32_t i = 0; i < m->cap; i++) {
             if (!m->keys[i]) continue;
             uint32_t j = ptr_slot(m->keys[i], cap);
-            while (keys[j]) j = (j + 1) & (cap - 1);
+            while (keys[j])
+                j = (j + 1) & (cap - 1);
             keys[j] = m->keys[i];
             vals[j] = m->vals[i];
         }
@@ -111,7 +116,8 @@ bool nf_cc_map_put(nf_cc_map *m, const nf_cc_sym *key, void *val) {
         m->cap = cap;
     }
     uint32_t j = ptr_slot(key, m->cap);
-    while (m->keys[j] && m->keys[j] != key) j = (j + 1) & (m->cap - 1);
+    while (m->keys[j] && m->keys[j] != key)
+        j = (j + 1) & (m->cap - 1);
     if (!m->keys[j]) m->n++;
     m->keys[j] = key;
     m->vals[j] = val;

@@ -11,11 +11,14 @@ static const char *const keyword_words[] = {
 #undef KW
 };
 
-static inline unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+static inline unsigned char lower(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
 
 static uint32_t kw_hash(const char *s, uint32_t len) {
     uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < len; i++) h = (h ^ lower((unsigned char)s[i])) * 16777619u;
+    for (uint32_t i = 0; i < len; i++)
+        h = (h ^ lower((unsigned char)s[i])) * 16777619u;
     return h;
 }
 
@@ -24,7 +27,8 @@ void nf_cc_keywords_init(nf_cc_keywords *kw) {
     for (unsigned k = 1; k < NF_KW_COUNT_; k++) {
         const char *w = keyword_words[k];
         uint32_t j = kw_hash(w, (uint32_t)strlen(w)) & 1023u;
-        while (kw->slots[j]) j = (j + 1) & 1023u;
+        while (kw->slots[j])
+            j = (j + 1) & 1023u;
         kw->slots[j] = (uint16_t)k;
     }
 }
@@ -34,20 +38,25 @@ nf_cc_kw nf_cc_keyword(const nf_cc_keywords *kw, const char *s, uint32_t len) {
     for (uint32_t j = kw_hash(s, len) & 1023u; kw->slots[j]; j = (j + 1) & 1023u) {
         const char *w = keyword_words[kw->slots[j]];
         uint32_t i = 0;
-        while (i < len && w[i] && lower((unsigned char)s[i]) == (unsigned char)w[i]) i++;
+        while (i < len && w[i] && lower((unsigned char)s[i]) == (unsigned char)w[i])
+            i++;
         if (i == len && w[i] == '\0') return (nf_cc_kw)kw->slots[j];
     }
     return NF_KW_NONE;
 }
 
-const char *nf_cc_keyword_text(nf_cc_kw k) { return k < NF_KW_COUNT_ ? keyword_words[k] : "?"; }
+const char *nf_cc_keyword_text(nf_cc_kw k) {
+    return k < NF_KW_COUNT_ ? keyword_words[k] : "?";
+}
 
 const char *nf_cc_tkind_text(nf_cc_tkind k) {
     static const char *const names[NF_TK_COUNT_] = {
-        "end of file", "name", "quoted name", "variable", "string", "integer", "decimal",
-        "[%token%]", "$$ block", "'('", "')'", "'{'", "'}'", "'['", "']'", "','", "';'", "'.'",
-        "':'", "'/'", "'*'", "'+'", "'-'", "'%'", "'='", "'!='", "'<'", "'<='", "'>'", "'>='",
-        "'@'", "'|'", "'?'", "'#'", "'::'", "'->'"};
+        "end of file", "name",      "quoted name", "variable", "string", "integer",
+        "decimal",     "[%token%]", "$$ block",    "'('",      "')'",    "'{'",
+        "'}'",         "'['",       "']'",         "','",      "';'",    "'.'",
+        "':'",         "'/'",       "'*'",         "'+'",      "'-'",    "'%'",
+        "'='",         "'!='",      "'<'",         "'<='",     "'>'",    "'>='",
+        "'@'",         "'|'",       "'?'",         "'#'",      "'::'",   "'->'"};
     return k < NF_TK_COUNT_ ? names[k] : "?";
 }
 
@@ -106,8 +115,12 @@ static void err(lexer *lx, nf_cc_diag_code code, uint32_t off, uint32_t len, con
 static inline bool is_ident_start(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
-static inline bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-static inline bool is_ident_char(unsigned char c) { return is_ident_start(c) || is_digit(c); }
+static inline bool is_digit(unsigned char c) {
+    return c >= '0' && c <= '9';
+}
+static inline bool is_ident_char(unsigned char c) {
+    return is_ident_start(c) || is_digit(c);
+}
 
 /* Skips whitespace and comments, recording doc comments and the space/newline flags. */
 static void skip_trivia(lexer *lx) {
@@ -123,7 +136,8 @@ static void skip_trivia(lexer *lx) {
             lx->flags |= NF_TF_SPACE_BEFORE;
             lx->pos++;
         } else if (c == '-' && p + 1 < lx->len && s[p + 1] == '-') {
-            while (lx->pos < lx->len && s[lx->pos] != '\n') lx->pos++;
+            while (lx->pos < lx->len && s[lx->pos] != '\n')
+                lx->pos++;
             lx->flags |= NF_TF_SPACE_BEFORE;
         } else if (c == '/' && p + 1 < lx->len && s[p + 1] == '*') {
             bool doc = p + 2 < lx->len && s[p + 2] == '*' && !(p + 3 < lx->len && s[p + 3] == '/');
@@ -150,11 +164,13 @@ static void lex_number(lexer *lx) {
     const char *s = lx->s;
     uint32_t start = lx->pos, p = start;
     nf_cc_tkind kind = NF_TK_INT;
-    while (p < lx->len && is_digit((unsigned char)s[p])) p++;
+    while (p < lx->len && is_digit((unsigned char)s[p]))
+        p++;
     if (p + 1 < lx->len && s[p] == '.' && is_digit((unsigned char)s[p + 1])) {
         kind = NF_TK_DECIMAL;
         p++;
-        while (p < lx->len && is_digit((unsigned char)s[p])) p++;
+        while (p < lx->len && is_digit((unsigned char)s[p]))
+            p++;
     }
     if (p < lx->len && (s[p] == 'e' || s[p] == 'E')) {
         uint32_t q = p + 1;
@@ -162,7 +178,8 @@ static void lex_number(lexer *lx) {
         if (q < lx->len && is_digit((unsigned char)s[q])) {
             kind = NF_TK_DECIMAL;
             p = q;
-            while (p < lx->len && is_digit((unsigned char)s[p])) p++;
+            while (p < lx->len && is_digit((unsigned char)s[p]))
+                p++;
         } else {
             err(lx, NF_D_BAD_NUMBER, start, q - start, "exponent has no digits");
             p = q;
@@ -170,7 +187,8 @@ static void lex_number(lexer *lx) {
     }
     if (p < lx->len && is_ident_start((unsigned char)s[p])) {
         uint32_t q = p;
-        while (q < lx->len && is_ident_char((unsigned char)s[q])) q++;
+        while (q < lx->len && is_ident_char((unsigned char)s[q]))
+            q++;
         err(lx, NF_D_BAD_NUMBER, start, q - start, "a number cannot be followed by letters");
         p = q;
     }
@@ -223,7 +241,8 @@ static void lex_string(lexer *lx) {
 static void lex_quoted_ident(lexer *lx, char q) {
     const char *s = lx->s;
     uint32_t start = lx->pos, p = start + 1;
-    while (p < lx->len && s[p] != q && s[p] != '\n') p++;
+    while (p < lx->len && s[p] != q && s[p] != '\n')
+        p++;
     if (p >= lx->len || s[p] != q) {
         err(lx, NF_D_UNTERMINATED_QIDENT, start, 1, "quoted name is not closed");
         emit(lx, NF_TK_QIDENT, start + 1, p - start - 1, 0);
@@ -237,7 +256,8 @@ static void lex_quoted_ident(lexer *lx, char q) {
 static void lex_dollar_block(lexer *lx) {
     const char *s = lx->s;
     uint32_t start = lx->pos, p = start + 2;
-    while (p + 1 < lx->len && !(s[p] == '$' && s[p + 1] == '$')) p++;
+    while (p + 1 < lx->len && !(s[p] == '$' && s[p + 1] == '$'))
+        p++;
     if (p + 1 >= lx->len) {
         err(lx, NF_D_UNTERMINATED_DOLLAR, start, 2, "$$ block is not closed with $$");
         emit(lx, NF_TK_DOLLAR, start + 2, lx->len - start - 2, 0);
@@ -252,7 +272,8 @@ static void lex_dollar_block(lexer *lx) {
 static bool try_mx_token(lexer *lx) {
     const char *s = lx->s;
     uint32_t p = lx->pos + 2;
-    while (p < lx->len && (is_ident_char((unsigned char)s[p]))) p++;
+    while (p < lx->len && (is_ident_char((unsigned char)s[p])))
+        p++;
     if (p + 1 < lx->len && s[p] == '%' && s[p + 1] == ']') {
         emit(lx, NF_TK_MXTOKEN, lx->pos + 2, p - lx->pos - 2, 0);
         lx->pos = p + 2;
@@ -269,10 +290,31 @@ static bool try_mx_token(lexer *lx) {
 static bool starts_token(unsigned char c, unsigned char c1) {
     if (is_ident_start(c) || is_digit(c)) return true;
     switch (c) {
-    case '\'': case '"': case '`': case '[': case '(': case ')': case '{': case '}': case ']':
-    case ',': case ';': case '.': case '/': case '*': case '+': case '%': case '=': case '@':
-    case '|': case '?': case '#': case ':': case '-': case '<': case '>':
-        return true;
+    case '\'':
+    case '"':
+    case '`':
+    case '[':
+    case '(':
+    case ')':
+    case '{':
+    case '}':
+    case ']':
+    case ',':
+    case ';':
+    case '.':
+    case '/':
+    case '*':
+    case '+':
+    case '%':
+    case '=':
+    case '@':
+    case '|':
+    case '?':
+    case '#':
+    case ':':
+    case '-':
+    case '<':
+    case '>': return true;
     case '$': return c1 == '$' || is_ident_char(c1);
     case '!': return c1 == '=';
     default: return false;
@@ -285,8 +327,8 @@ static void flush_bad(lexer *lx, uint32_t *bad_start, uint32_t bad_end) {
     *bad_start = UINT32_MAX;
 }
 
-bool nf_cc_lex(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t file,
-               nf_cc_tokens *out, nf_cc_diags *d) {
+bool nf_cc_lex(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t file, nf_cc_tokens *out,
+               nf_cc_diags *d) {
     return nf_cc_lex_range(kw, src, file, 0, (uint32_t)src->len, false, out, d);
 }
 
@@ -294,7 +336,8 @@ bool nf_cc_lex_range(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t
                      uint32_t start, uint32_t end, bool quote_doubled, nf_cc_tokens *out,
                      nf_cc_diags *d) {
     memset(out, 0, sizeof *out);
-    lexer lx = {kw, src->text, end, start, file, out, d, NF_TF_NEWLINE_BEFORE, false, quote_doubled};
+    lexer lx = {kw,    src->text,    end, start, file, out, d, NF_TF_NEWLINE_BEFORE,
+                false, quote_doubled};
     /* files saved by Windows editors may start with a UTF-8 byte-order mark */
     if (start == 0 && end >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0) lx.pos = 3;
     const char *s = lx.s;
@@ -312,7 +355,8 @@ bool nf_cc_lex_range(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t
             }
             /* skip a whole UTF-8 sequence so the caret and count stay sensible */
             uint32_t q = p + 1;
-            while (q < lx.len && ((unsigned char)s[q] & 0xC0) == 0x80) q++;
+            while (q < lx.len && ((unsigned char)s[q] & 0xC0) == 0x80)
+                q++;
             bad_end = q;
             lx.pos = q;
             continue;
@@ -320,7 +364,8 @@ bool nf_cc_lex_range(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t
         flush_bad(&lx, &bad_start, bad_end);
         if (is_ident_start(c)) {
             uint32_t q = p + 1;
-            while (q < lx.len && is_ident_char((unsigned char)s[q])) q++;
+            while (q < lx.len && is_ident_char((unsigned char)s[q]))
+                q++;
             emit(&lx, NF_TK_IDENT, p, q - p, (uint16_t)nf_cc_keyword(kw, s + p, q - p));
             lx.pos = q;
             continue;
@@ -342,7 +387,8 @@ bool nf_cc_lex_range(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t
             }
             if (is_ident_char(c1)) {
                 uint32_t q = p + 1;
-                while (q < lx.len && is_ident_char((unsigned char)s[q])) q++;
+                while (q < lx.len && is_ident_char((unsigned char)s[q]))
+                    q++;
                 emit(&lx, NF_TK_VAR, p + 1, q - p - 1, 0);
                 lx.pos = q;
                 continue;
@@ -367,7 +413,10 @@ bool nf_cc_lex_range(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t
         case '*': k = NF_TK_STAR; break;
         case '+': k = NF_TK_PLUS; break;
         case '%': k = NF_TK_PERCENT; break;
-        case '=': k = NF_TK_EQ; if (c1 == '=') n = 2; break;
+        case '=':
+            k = NF_TK_EQ;
+            if (c1 == '=') n = 2;
+            break;
         case '@': k = NF_TK_AT; break;
         case '|': k = NF_TK_PIPE; break;
         case '?': k = NF_TK_QUESTION; break;
@@ -384,13 +433,18 @@ bool nf_cc_lex_range(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t
             if (c1 == '=') k = NF_TK_NE, n = 2;
             break;
         case '<':
-            if (c1 == '=') k = NF_TK_LE, n = 2;
-            else if (c1 == '>') k = NF_TK_NE, n = 2;
-            else k = NF_TK_LT;
+            if (c1 == '=')
+                k = NF_TK_LE, n = 2;
+            else if (c1 == '>')
+                k = NF_TK_NE, n = 2;
+            else
+                k = NF_TK_LT;
             break;
         case '>':
-            if (c1 == '=') k = NF_TK_GE, n = 2;
-            else k = NF_TK_GT;
+            if (c1 == '=')
+                k = NF_TK_GE, n = 2;
+            else
+                k = NF_TK_GT;
             break;
         default: break;
         }

@@ -23,10 +23,33 @@ typedef enum nf_cc_tkind {
     NF_TK_DECIMAL, /* 1.5, 1e10 */
     NF_TK_MXTOKEN, /* [%CurrentDateTime%]: text is the name between [% and %] */
     NF_TK_DOLLAR,  /* $$ ... $$: text is the body */
-    NF_TK_LPAREN, NF_TK_RPAREN, NF_TK_LBRACE, NF_TK_RBRACE, NF_TK_LBRACKET, NF_TK_RBRACKET,
-    NF_TK_COMMA, NF_TK_SEMI, NF_TK_DOT, NF_TK_COLON, NF_TK_SLASH, NF_TK_STAR, NF_TK_PLUS,
-    NF_TK_MINUS, NF_TK_PERCENT, NF_TK_EQ, NF_TK_NE, NF_TK_LT, NF_TK_LE, NF_TK_GT, NF_TK_GE,
-    NF_TK_AT, NF_TK_PIPE, NF_TK_QUESTION, NF_TK_HASH, NF_TK_DCOLON, NF_TK_ARROW,
+    NF_TK_LPAREN,
+    NF_TK_RPAREN,
+    NF_TK_LBRACE,
+    NF_TK_RBRACE,
+    NF_TK_LBRACKET,
+    NF_TK_RBRACKET,
+    NF_TK_COMMA,
+    NF_TK_SEMI,
+    NF_TK_DOT,
+    NF_TK_COLON,
+    NF_TK_SLASH,
+    NF_TK_STAR,
+    NF_TK_PLUS,
+    NF_TK_MINUS,
+    NF_TK_PERCENT,
+    NF_TK_EQ,
+    NF_TK_NE,
+    NF_TK_LT,
+    NF_TK_LE,
+    NF_TK_GT,
+    NF_TK_GE,
+    NF_TK_AT,
+    NF_TK_PIPE,
+    NF_TK_QUESTION,
+    NF_TK_HASH,
+    NF_TK_DCOLON,
+    NF_TK_ARROW,
     NF_TK_COUNT_
 } nf_cc_tkind;
 
@@ -71,8 +94,8 @@ const char *nf_cc_tkind_text(nf_cc_tkind k);
 
 /* Tokenizes src (file index `file`). Reports lexical errors to d and keeps going; always
  * produces a token array ending in EOF unless out of memory (returns false). */
-bool nf_cc_lex(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t file,
-               nf_cc_tokens *out, nf_cc_diags *d);
+bool nf_cc_lex(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t file, nf_cc_tokens *out,
+               nf_cc_diags *d);
 /* Tokenizes the byte range [start, end) of src, e.g. the XPath inside a string literal.
  * With quote_doubled, string literals are written with doubled quotes ('' … '') as they are
  * inside another string literal. Token offsets stay offsets into src. */

@@ -30,14 +30,14 @@ typedef struct nf_cc_entity nf_cc_entity;
 typedef struct nf_cc_attr {
     nf_cc_sym *name;
     nf_cc_entity *owner;
-    nf_cc_type type;       /* value type seen by expressions */
-    uint8_t declared;      /* nf_cc_typeref_kind as written (AutoNumber, HashedString, …) */
-    int32_t length;        /* String: max length, 0 = unlimited */
+    nf_cc_type type;  /* value type seen by expressions */
+    uint8_t declared; /* nf_cc_typeref_kind as written (AutoNumber, HashedString, …) */
+    int32_t length;   /* String: max length, 0 = unlimited */
     bool calculated, autonumber, hashed, system_member, binary;
     bool not_null, unique, required;
     nf_cc_attr_decl *decl; /* NULL for built-in members */
     nf_cc_span span;
-    uint32_t index;        /* position within the owner's own attributes */
+    uint32_t index; /* position within the owner's own attributes */
 } nf_cc_attr;
 
 typedef struct nf_cc_assoc {
@@ -65,9 +65,9 @@ struct nf_cc_entity {
     bool system;
     bool resolving, resolved; /* generalization cycle detection */
     /* offline */
-    bool offline;       /* synchronized to devices */
-    bool in_profile;    /* named in an offline profile */
-    bool used_offline;  /* used by a nanoflow */
+    bool offline;      /* synchronized to devices */
+    bool in_profile;   /* named in an offline profile */
+    bool used_offline; /* used by a nanoflow */
     nf_cc_span used_span;
     nf_cc_profile_entry *profile; /* NULL: download all by default */
 };
@@ -110,7 +110,7 @@ typedef struct nf_cc_constant {
 
 typedef struct nf_cc_role {
     nf_cc_sym *name;
-    bool user_role; /* otherwise a module role */
+    bool user_role;                   /* otherwise a module role */
     struct nf_cc_role **module_roles; /* user role: its module roles */
     uint32_t nmodule_roles;
     nf_cc_decl *decl;
@@ -118,17 +118,20 @@ typedef struct nf_cc_role {
 } nf_cc_role;
 
 typedef enum nf_cc_varkind {
-    NF_VAR_PARAM, NF_VAR_LOCAL, NF_VAR_ITERATOR, NF_VAR_PREDEFINED
+    NF_VAR_PARAM,
+    NF_VAR_LOCAL,
+    NF_VAR_ITERATOR,
+    NF_VAR_PREDEFINED
 } nf_cc_varkind;
 
 struct nf_cc_var {
     nf_cc_sym *name;
     nf_cc_type type;
     nf_cc_span span;
-    uint8_t kind;     /* nf_cc_varkind */
-    uint32_t index;   /* in the flow's vars */
+    uint8_t kind;        /* nf_cc_varkind */
+    uint32_t index;      /* in the flow's vars */
     uint32_t loop_depth; /* loops enclosing the creation point */
-    bool dead;        /* its loop has ended: visible only for a precise error */
+    bool dead;           /* its loop has ended: visible only for a precise error */
 };
 
 typedef struct nf_cc_model {

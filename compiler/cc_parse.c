@@ -14,17 +14,31 @@ nf_cc_span nf_p_tok_span(const nf_cc_parser *p, const nf_cc_token *t) {
     /* widen delimited tokens to include their delimiters so carets point at the quote */
     switch ((nf_cc_tkind)t->kind) {
     case NF_TK_STRING:
-    case NF_TK_QIDENT: off -= 1; len += 2; break;
-    case NF_TK_VAR: off -= 1; len += 1; break;
-    case NF_TK_MXTOKEN: off -= 2; len += 4; break;
-    case NF_TK_DOLLAR: off -= 2; len += 4; break;
+    case NF_TK_QIDENT:
+        off -= 1;
+        len += 2;
+        break;
+    case NF_TK_VAR:
+        off -= 1;
+        len += 1;
+        break;
+    case NF_TK_MXTOKEN:
+        off -= 2;
+        len += 4;
+        break;
+    case NF_TK_DOLLAR:
+        off -= 2;
+        len += 4;
+        break;
     default: break;
     }
     if (off + len > p->src->len) len = (uint32_t)p->src->len - off;
     return (nf_cc_span){p->file, off, len};
 }
 
-nf_cc_span nf_p_span(const nf_cc_parser *p) { return nf_p_tok_span(p, nf_p_tok(p)); }
+nf_cc_span nf_p_span(const nf_cc_parser *p) {
+    return nf_p_tok_span(p, nf_p_tok(p));
+}
 
 nf_cc_span nf_p_span_from(const nf_cc_parser *p, uint32_t from_tok) {
     nf_cc_span a = nf_p_tok_span(p, &p->t[from_tok]);
@@ -208,7 +222,8 @@ bool nf_p_qname(nf_cc_parser *p, nf_cc_qname *out, const char *what) {
 char *nf_p_doc_before(nf_cc_parser *p, uint32_t tok) {
     uint32_t off = p->t[tok].off;
     const nf_cc_doc *best = NULL;
-    while (p->next_doc < p->ndocs && p->docs[p->next_doc].off < off) best = &p->docs[p->next_doc++];
+    while (p->next_doc < p->ndocs && p->docs[p->next_doc].off < off)
+        best = &p->docs[p->next_doc++];
     if (!best) return NULL;
     /* only a doc comment with nothing but whitespace/annotations between it and the token */
     uint32_t prev_end = tok > 0 ? p->t[tok - 1].off + p->t[tok - 1].len : 0;
@@ -222,8 +237,12 @@ void nf_p_skip_group(nf_cc_parser *p) {
     int depth = 0;
     do {
         switch (nf_p_kind(p)) {
-        case NF_TK_LPAREN: case NF_TK_LBRACKET: case NF_TK_LBRACE: depth++; break;
-        case NF_TK_RPAREN: case NF_TK_RBRACKET: case NF_TK_RBRACE: depth--; break;
+        case NF_TK_LPAREN:
+        case NF_TK_LBRACKET:
+        case NF_TK_LBRACE: depth++; break;
+        case NF_TK_RPAREN:
+        case NF_TK_RBRACKET:
+        case NF_TK_RBRACE: depth--; break;
         case NF_TK_EOF: return;
         default: break;
         }
@@ -261,12 +280,20 @@ static bool starts_toplevel(const nf_cc_parser *p, uint32_t k) {
         /* `create nanoflow M.X` starts a declaration; `create Sales.Order (…)` inside a flow
          * body creates an object: the word after `create` is then the start of a qualified name */
         const nf_cc_token *a = nf_p_peek(p, k + 1), *b = nf_p_peek(p, k + 2);
-        return a->kind == NF_TK_IDENT && !(b->kind == NF_TK_DOT && !(b->flags & NF_TF_SPACE_BEFORE));
+        return a->kind == NF_TK_IDENT &&
+               !(b->kind == NF_TK_DOT && !(b->flags & NF_TF_SPACE_BEFORE));
     }
-    case NF_KW_grant: case NF_KW_revoke: case NF_KW_alter: case NF_KW_drop:
-    case NF_KW_rename: case NF_KW_move: case NF_KW_update: case NF_KW_describe: case NF_KW_mdl:
-    case NF_KW_use: case NF_KW_connect:
-        return true;
+    case NF_KW_grant:
+    case NF_KW_revoke:
+    case NF_KW_alter:
+    case NF_KW_drop:
+    case NF_KW_rename:
+    case NF_KW_move:
+    case NF_KW_update:
+    case NF_KW_describe:
+    case NF_KW_mdl:
+    case NF_KW_use:
+    case NF_KW_connect: return true;
     default: return false;
     }
 }
@@ -282,8 +309,14 @@ static void skip_toplevel(nf_cc_parser *p) {
             starts_toplevel(p, 0))
             return;
         switch ((nf_cc_tkind)t->kind) {
-        case NF_TK_LPAREN: case NF_TK_LBRACKET: case NF_TK_LBRACE: depth++; break;
-        case NF_TK_RPAREN: case NF_TK_RBRACKET: case NF_TK_RBRACE: if (depth > 0) depth--; break;
+        case NF_TK_LPAREN:
+        case NF_TK_LBRACKET:
+        case NF_TK_LBRACE: depth++; break;
+        case NF_TK_RPAREN:
+        case NF_TK_RBRACKET:
+        case NF_TK_RBRACE:
+            if (depth > 0) depth--;
+            break;
         case NF_TK_SEMI:
             if (depth == 0 && blocks == 0) {
                 nf_p_next(p);
@@ -291,8 +324,10 @@ static void skip_toplevel(nf_cc_parser *p) {
             }
             break;
         case NF_TK_IDENT:
-            if (t->kw == NF_KW_begin) blocks++;
-            else if (t->kw == NF_KW_end && blocks > 0) blocks--;
+            if (t->kw == NF_KW_begin)
+                blocks++;
+            else if (t->kw == NF_KW_end && blocks > 0)
+                blocks--;
             break;
         default: break;
         }
@@ -368,8 +403,12 @@ bool nf_cc_parse_file(nf_cc_parse_env *env, const nf_cc_source *src, uint32_t fi
             while (!nf_p_at(&p, NF_TK_EOF)) {
                 const nf_cc_token *t = nf_p_tok(&p);
                 if ((t->flags & NF_TF_NEWLINE_BEFORE) && starts_toplevel(&p, 0)) break;
-                if (t->kind == NF_TK_LPAREN || t->kind == NF_TK_LBRACKET || t->kind == NF_TK_LBRACE) depth++;
-                if ((t->kind == NF_TK_RPAREN || t->kind == NF_TK_RBRACKET || t->kind == NF_TK_RBRACE) && depth > 0) depth--;
+                if (t->kind == NF_TK_LPAREN || t->kind == NF_TK_LBRACKET || t->kind == NF_TK_LBRACE)
+                    depth++;
+                if ((t->kind == NF_TK_RPAREN || t->kind == NF_TK_RBRACKET ||
+                     t->kind == NF_TK_RBRACE) &&
+                    depth > 0)
+                    depth--;
                 nf_p_next(&p);
                 if (t->kind == NF_TK_SEMI && depth == 0 && !p.decl_has_body) break;
             }

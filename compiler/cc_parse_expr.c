@@ -102,7 +102,8 @@ static nf_cc_expr *path_steps(nf_cc_parser *p, nf_cc_expr *base) {
     }
     e->u.path.base = base;
     e->u.path.steps = nf_p_buf_take(p, &steps, &e->u.path.nsteps);
-    if (e->u.path.nsteps) e->span = join(base->span, e->u.path.steps[e->u.path.nsteps - 1].name.span);
+    if (e->u.path.nsteps)
+        e->span = join(base->span, e->u.path.steps[e->u.path.nsteps - 1].name.span);
     return e;
 }
 
@@ -288,13 +289,17 @@ static nf_cc_expr *mul(nf_cc_parser *p) {
     nf_cc_expr *a = unary(p);
     for (;;) {
         nf_cc_op op;
-        if (nf_p_at(p, NF_TK_STAR)) op = NF_OP_MUL;
-        else if (nf_p_at(p, NF_TK_COLON) || nf_p_at_kw(p, NF_KW_div)) op = NF_OP_DIV;
-        else if (nf_p_at_kw(p, NF_KW_mod)) op = NF_OP_MOD;
+        if (nf_p_at(p, NF_TK_STAR))
+            op = NF_OP_MUL;
+        else if (nf_p_at(p, NF_TK_COLON) || nf_p_at_kw(p, NF_KW_div))
+            op = NF_OP_DIV;
+        else if (nf_p_at_kw(p, NF_KW_mod))
+            op = NF_OP_MOD;
         else if (nf_p_at(p, NF_TK_PERCENT)) {
             nf_p_error(p, NF_D_SYNTAX, nf_p_span(p), "'%%' is not a Mendix operator: write mod");
             return NULL;
-        } else return a;
+        } else
+            return a;
         if (!a) return NULL;
         nf_p_next(p);
         a = binary(p, op, a, unary(p));
@@ -382,7 +387,7 @@ nf_cc_expr *nf_p_expr(nf_cc_parser *p) {
     return e;
 }
 
-/* ---- XPath ------------------------------------------------------------------------------------ */
+/* ---- XPath ----------------------------------------------------------------------------------- */
 
 static nf_cc_expr *xp_or(nf_cc_parser *p);
 
@@ -391,7 +396,8 @@ static nf_cc_expr *xp_or(nf_cc_parser *p);
 static bool string_holds_token(const nf_cc_parser *p, const nf_cc_token *t) {
     const char *s = p->src->text + t->off;
     uint32_t i = 0;
-    while (i < t->len && (s[i] == ' ' || s[i] == '\t')) i++;
+    while (i < t->len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
     return i + 1 < t->len && s[i] == '[' && s[i + 1] == '%';
 }
 
@@ -531,7 +537,8 @@ static nf_cc_expr *xp_primary(nf_cc_parser *p) {
             e->u.call.name.full = name;
             e->u.call.name.parts = nf_p_copy(p, &name, 1, sizeof name);
             e->u.call.name.nparts = 1;
-            for (uint32_t i = 0; i < ntoks; i++) nf_p_next(p);
+            for (uint32_t i = 0; i < ntoks; i++)
+                nf_p_next(p);
             e->u.call.name.span = nf_p_span_from(p, start);
             nf_p_next(p); /* ( */
             if (!nf_p_enter(p)) return NULL;
@@ -696,7 +703,9 @@ nf_cc_expr *nf_p_xpath_chain(nf_cc_parser *p) {
     return all;
 }
 
-static nf_cc_expr *chain_to_eof(nf_cc_parser *p) { return nf_p_xpath_chain(p); }
+static nf_cc_expr *chain_to_eof(nf_cc_parser *p) {
+    return nf_p_xpath_chain(p);
+}
 
 nf_cc_expr *nf_p_xpath_string(nf_cc_parser *p, const nf_cc_token *str) {
     /* the string's text is XPath whose own strings are written with doubled quotes */

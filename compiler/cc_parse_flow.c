@@ -72,7 +72,7 @@ static nf_cc_expr *var_or_path(nf_cc_parser *p, const char *what) {
     return e;
 }
 
-/* ---- shared clauses ---------------------------------------------------------------------------- */
+/* ---- shared clauses -------------------------------------------------------------------------- */
 
 bool nf_p_args(nf_cc_parser *p, nf_cc_arg **out, uint32_t *n) {
     *out = NULL;
@@ -84,8 +84,9 @@ bool nf_p_args(nf_cc_parser *p, nf_cc_arg **out, uint32_t *n) {
             nf_cc_arg *a = nf_p_buf_push(p, &args);
             if (!a) goto fail;
             const nf_cc_token *t = nf_p_tok(p), *t1 = nf_p_peek(p, 1);
-            bool named = (t->kind == NF_TK_VAR || nf_p_is_name(t)) &&
-                         (t1->kind == NF_TK_EQ || (t1->kind == NF_TK_COLON && t->kind != NF_TK_VAR));
+            bool named =
+                (t->kind == NF_TK_VAR || nf_p_is_name(t)) &&
+                (t1->kind == NF_TK_EQ || (t1->kind == NF_TK_COLON && t->kind != NF_TK_VAR));
             if (named) {
                 a->name = nf_p_tok_sym(p, t);
                 a->name_span = nf_p_span(p);
@@ -199,8 +200,10 @@ static bool on_error(nf_cc_parser *p, nf_cc_stmt *s) {
     nf_p_next(p);
     nf_cc_handler *h = &s->on_error;
     bool ok = true;
-    if (nf_p_accept_kw(p, NF_KW_continue)) h->kind = NF_H_CONTINUE;
-    else if (nf_p_accept_kw(p, NF_KW_rollback)) h->kind = NF_H_ROLLBACK;
+    if (nf_p_accept_kw(p, NF_KW_continue))
+        h->kind = NF_H_CONTINUE;
+    else if (nf_p_accept_kw(p, NF_KW_rollback))
+        h->kind = NF_H_ROLLBACK;
     else if (nf_p_accept_kw(p, NF_KW_without)) {
         h->kind = NF_H_CUSTOM_NO_ROLLBACK;
         ok = nf_p_expect_kw(p, NF_KW_rollback) && handler_body(p, h);
@@ -220,8 +223,10 @@ static bool sort_keys(nf_cc_parser *p, nf_cc_sortkey **out, uint32_t *n, nf_cc_t
             nf_p_buf_free(&ks);
             return false;
         }
-        if (nf_p_accept_kw(p, NF_KW_desc)) k->desc = true;
-        else nf_p_accept_kw(p, NF_KW_asc);
+        if (nf_p_accept_kw(p, NF_KW_desc))
+            k->desc = true;
+        else
+            nf_p_accept_kw(p, NF_KW_asc);
     } while (!nf_p_at(p, stop) && nf_p_accept(p, NF_TK_COMMA));
     *out = nf_p_buf_take(p, &ks, n);
     return true;
@@ -234,23 +239,38 @@ static bool is_block_end(const nf_cc_parser *p) {
     if (t->kind == NF_TK_EOF || t->kind == NF_TK_RBRACE) return true;
     if (t->kind != NF_TK_IDENT) return false;
     switch (t->kw) {
-    case NF_KW_end: case NF_KW_else: case NF_KW_elsif: case NF_KW_when: case NF_KW_catch:
-        return true;
+    case NF_KW_end:
+    case NF_KW_else:
+    case NF_KW_elsif:
+    case NF_KW_when:
+    case NF_KW_catch: return true;
     case NF_KW_case: /* legacy split-type branch: `case Module.Entity` */
         return nf_p_is_name(nf_p_peek(p, 1));
     case NF_KW_create: { /* the next top-level declaration: the body was not closed */
         const nf_cc_token *a = nf_p_peek(p, 1);
         if (a->kind != NF_TK_IDENT) return false;
         switch (a->kw) {
-        case NF_KW_nanoflow: case NF_KW_microflow: case NF_KW_persistent: case NF_KW_entity:
-        case NF_KW_association: case NF_KW_enumeration: case NF_KW_module: case NF_KW_or:
-        case NF_KW_constant: case NF_KW_offline: case NF_KW_javascript: case NF_KW_lua:
-        case NF_KW_java: case NF_KW_user: case NF_KW_demo: case NF_KW_validation:
-            return true;
+        case NF_KW_nanoflow:
+        case NF_KW_microflow:
+        case NF_KW_persistent:
+        case NF_KW_entity:
+        case NF_KW_association:
+        case NF_KW_enumeration:
+        case NF_KW_module:
+        case NF_KW_or:
+        case NF_KW_constant:
+        case NF_KW_offline:
+        case NF_KW_javascript:
+        case NF_KW_lua:
+        case NF_KW_java:
+        case NF_KW_user:
+        case NF_KW_demo:
+        case NF_KW_validation: return true;
         default: return false;
         }
     }
-    case NF_KW_grant: case NF_KW_revoke: return true;
+    case NF_KW_grant:
+    case NF_KW_revoke: return true;
     default: return false;
     }
 }
@@ -260,17 +280,51 @@ bool nf_p_starts_stmt(const nf_cc_parser *p) {
     if (t->kind == NF_TK_VAR || t->kind == NF_TK_AT) return true;
     if (t->kind != NF_TK_IDENT) return false;
     switch (t->kw) {
-    case NF_KW_declare: case NF_KW_set: case NF_KW_create: case NF_KW_change: case NF_KW_commit:
-    case NF_KW_delete: case NF_KW_rollback: case NF_KW_cast: case NF_KW_retrieve: case NF_KW_add:
-    case NF_KW_remove: case NF_KW_clear: case NF_KW_if: case NF_KW_case: case NF_KW_split:
-    case NF_KW_loop: case NF_KW_while: case NF_KW_break: case NF_KW_continue: case NF_KW_return:
-    case NF_KW_raise: case NF_KW_throw: case NF_KW_call: case NF_KW_show: case NF_KW_close:
-    case NF_KW_validation: case NF_KW_log: case NF_KW_synchronize: case NF_KW_download:
-    case NF_KW_try: case NF_KW_merge: case NF_KW_join: case NF_KW_execute: case NF_KW_rest:
-    case NF_KW_send: case NF_KW_import: case NF_KW_export: case NF_KW_transform: case NF_KW_get:
-    case NF_KW_workflow: case NF_KW_open: case NF_KW_notify: case NF_KW_lock: case NF_KW_unlock:
-    case NF_KW_cancel:
-        return true;
+    case NF_KW_declare:
+    case NF_KW_set:
+    case NF_KW_create:
+    case NF_KW_change:
+    case NF_KW_commit:
+    case NF_KW_delete:
+    case NF_KW_rollback:
+    case NF_KW_cast:
+    case NF_KW_retrieve:
+    case NF_KW_add:
+    case NF_KW_remove:
+    case NF_KW_clear:
+    case NF_KW_if:
+    case NF_KW_case:
+    case NF_KW_split:
+    case NF_KW_loop:
+    case NF_KW_while:
+    case NF_KW_break:
+    case NF_KW_continue:
+    case NF_KW_return:
+    case NF_KW_raise:
+    case NF_KW_throw:
+    case NF_KW_call:
+    case NF_KW_show:
+    case NF_KW_close:
+    case NF_KW_validation:
+    case NF_KW_log:
+    case NF_KW_synchronize:
+    case NF_KW_download:
+    case NF_KW_try:
+    case NF_KW_merge:
+    case NF_KW_join:
+    case NF_KW_execute:
+    case NF_KW_rest:
+    case NF_KW_send:
+    case NF_KW_import:
+    case NF_KW_export:
+    case NF_KW_transform:
+    case NF_KW_get:
+    case NF_KW_workflow:
+    case NF_KW_open:
+    case NF_KW_notify:
+    case NF_KW_lock:
+    case NF_KW_unlock:
+    case NF_KW_cancel: return true;
     default: return false;
     }
 }
@@ -285,17 +339,20 @@ void nf_p_recover_stmt(nf_cc_parser *p) {
                 nf_p_next(p);
                 return;
             }
-            if (p->pos > start && (is_block_end(p) ||
-                                   ((t->flags & NF_TF_NEWLINE_BEFORE) && nf_p_starts_stmt(p))))
+            if (p->pos > start &&
+                (is_block_end(p) || ((t->flags & NF_TF_NEWLINE_BEFORE) && nf_p_starts_stmt(p))))
                 return;
         }
         switch ((nf_cc_tkind)t->kind) {
-        case NF_TK_LPAREN: case NF_TK_LBRACKET: case NF_TK_LBRACE: depth++; break;
+        case NF_TK_LPAREN:
+        case NF_TK_LBRACKET:
+        case NF_TK_LBRACE: depth++; break;
         case NF_TK_RBRACE:
             if (depth == 0) return; /* closes a { … } handler: leave it to the caller */
             depth--;
             break;
-        case NF_TK_RPAREN: case NF_TK_RBRACKET:
+        case NF_TK_RPAREN:
+        case NF_TK_RBRACKET:
             if (depth > 0) depth--; /* a stray closer belongs to the broken statement */
             break;
         default: break;
@@ -374,8 +431,8 @@ fail:
 }
 
 /* when V[, V] then body … — enumeration values or (empty); `typed` for split type entities. */
-static bool whens(nf_cc_parser *p, nf_cc_when **out, uint32_t *n, bool typed, nf_cc_block *else_body,
-                  bool *has_else) {
+static bool whens(nf_cc_parser *p, nf_cc_when **out, uint32_t *n, bool typed,
+                  nf_cc_block *else_body, bool *has_else) {
     nf_p_buf ws = {.size = sizeof(nf_cc_when)};
     for (;;) {
         nf_p_skip_annotations(p);
@@ -512,8 +569,7 @@ static nf_cc_stmt *stmt_create(nf_cc_parser *p, uint32_t start, nf_cc_sym *var, 
     s->u.object.var_span = vspan;
     nf_p_next(p); /* create */
     if (!nf_p_typeref(p, &s->u.object.type)) return NULL;
-    if (nf_p_at(p, NF_TK_LPAREN) &&
-        !assignments(p, &s->u.object.assigns, &s->u.object.nassigns))
+    if (nf_p_at(p, NF_TK_LPAREN) && !assignments(p, &s->u.object.assigns, &s->u.object.nassigns))
         return NULL;
     if (commit_modifier(p)) {
         s->u.object.commit = true;
@@ -531,8 +587,7 @@ static nf_cc_stmt *stmt_change(nf_cc_parser *p, uint32_t start) {
     if (!s) return NULL;
     nf_p_next(p); /* change */
     if (!variable(p, &s->u.object.var, &s->u.object.var_span, "the object to change")) return NULL;
-    if (nf_p_at(p, NF_TK_LPAREN) &&
-        !assignments(p, &s->u.object.assigns, &s->u.object.nassigns))
+    if (nf_p_at(p, NF_TK_LPAREN) && !assignments(p, &s->u.object.assigns, &s->u.object.nassigns))
         return NULL;
     if (commit_modifier(p)) {
         s->u.object.commit = true;
@@ -561,8 +616,9 @@ static nf_cc_stmt *stmt_retrieve(nf_cc_parser *p, uint32_t start) {
             return NULL;
         }
     } else if (nf_p_at(p, NF_TK_LPAREN) || nf_p_at_kw(p, NF_KW_database)) {
-        nf_p_error(p, NF_D_OQL_EXPRESSION, nf_p_span(p),
-                   "OQL and external database retrieves are not supported; retrieve from an entity");
+        nf_p_error(
+            p, NF_D_OQL_EXPRESSION, nf_p_span(p),
+            "OQL and external database retrieves are not supported; retrieve from an entity");
         return NULL;
     } else if (!nf_p_qname(p, &s->u.retrieve.entity, "an entity or $object/association")) {
         return NULL;
@@ -582,12 +638,14 @@ static nf_cc_stmt *stmt_retrieve(nf_cc_parser *p, uint32_t start) {
         if (!sort_keys(p, &s->u.retrieve.sort, &s->u.retrieve.nsort, NF_TK_EOF)) return NULL;
     }
     for (;;) {
-        if (nf_p_accept_kw(p, NF_KW_first)) s->u.retrieve.first = true;
+        if (nf_p_accept_kw(p, NF_KW_first))
+            s->u.retrieve.first = true;
         else if (nf_p_accept_kw(p, NF_KW_limit)) {
             if (!(s->u.retrieve.limit = nf_p_expr(p))) return NULL;
         } else if (nf_p_accept_kw(p, NF_KW_offset)) {
             if (!(s->u.retrieve.offset = nf_p_expr(p))) return NULL;
-        } else break;
+        } else
+            break;
     }
     nf_cc_expr *lim = s->u.retrieve.limit;
     if (p->mdl_version == 0 && lim && !s->u.retrieve.offset && lim->kind == NF_EX_INT &&
@@ -608,19 +666,31 @@ static bool list_var(nf_cc_parser *p, nf_cc_expr **out, const char *what) {
 
 static bool is_listop_kw(nf_cc_kw k) {
     switch (k) {
-    case NF_KW_head: case NF_KW_tail: case NF_KW_find: case NF_KW_filter: case NF_KW_sort:
-    case NF_KW_union: case NF_KW_intersect: case NF_KW_subtract: case NF_KW_contains:
-    case NF_KW_equals: case NF_KW_range:
-        return true;
+    case NF_KW_head:
+    case NF_KW_tail:
+    case NF_KW_find:
+    case NF_KW_filter:
+    case NF_KW_sort:
+    case NF_KW_union:
+    case NF_KW_intersect:
+    case NF_KW_subtract:
+    case NF_KW_contains:
+    case NF_KW_equals:
+    case NF_KW_range: return true;
     default: return false;
     }
 }
 
 static bool is_aggregate_kw(nf_cc_kw k) {
     switch (k) {
-    case NF_KW_count: case NF_KW_sum: case NF_KW_average: case NF_KW_minimum: case NF_KW_maximum:
-    case NF_KW_all: case NF_KW_any: case NF_KW_reduce:
-        return true;
+    case NF_KW_count:
+    case NF_KW_sum:
+    case NF_KW_average:
+    case NF_KW_minimum:
+    case NF_KW_maximum:
+    case NF_KW_all:
+    case NF_KW_any:
+    case NF_KW_reduce: return true;
     default: return false;
     }
 }
@@ -654,8 +724,10 @@ static nf_cc_stmt *stmt_listop(nf_cc_parser *p, uint32_t start, nf_cc_sym *var, 
     if (call_form) {
         if (!list_var(p, &o->list, "a list variable")) return NULL;
         switch (o->op) {
-        case NF_LO_HEAD: case NF_LO_TAIL: break;
-        case NF_LO_FIND: case NF_LO_FILTER:
+        case NF_LO_HEAD:
+        case NF_LO_TAIL: break;
+        case NF_LO_FIND:
+        case NF_LO_FILTER:
             if (!nf_p_expect(p, NF_TK_COMMA, "','") || !(o->cond = nf_p_expr(p))) return NULL;
             break;
         case NF_LO_SORT:
@@ -681,10 +753,12 @@ static nf_cc_stmt *stmt_listop(nf_cc_parser *p, uint32_t start, nf_cc_sym *var, 
         return s;
     }
     switch (o->op) {
-    case NF_LO_HEAD: case NF_LO_TAIL:
+    case NF_LO_HEAD:
+    case NF_LO_TAIL:
         if (!list_var(p, &o->list, "a list variable")) return NULL;
         break;
-    case NF_LO_FIND: case NF_LO_FILTER:
+    case NF_LO_FIND:
+    case NF_LO_FILTER:
         if (!list_var(p, &o->list, "a list variable")) return NULL;
         if (nf_p_accept_kw(p, NF_KW_by)) { /* by Member = value */
             o->op = o->op == NF_LO_FIND ? NF_LO_FIND_BY : NF_LO_FILTER_BY;
@@ -700,7 +774,8 @@ static nf_cc_stmt *stmt_listop(nf_cc_parser *p, uint32_t start, nf_cc_sym *var, 
             !sort_keys(p, &o->sort, &o->nsort, NF_TK_EOF))
             return NULL;
         break;
-    case NF_LO_UNION: case NF_LO_INTERSECT:
+    case NF_LO_UNION:
+    case NF_LO_INTERSECT:
         if (!list_var(p, &o->list, "a list variable") || !nf_p_expect_kw(p, NF_KW_with) ||
             !list_var(p, &o->other, "a list variable"))
             return NULL;
@@ -773,7 +848,8 @@ static nf_cc_stmt *stmt_aggregate(nf_cc_parser *p, uint32_t start, nf_cc_sym *va
     if (!list_var(p, &a->list, "a list variable")) return NULL;
     switch (a->op) {
     case NF_AG_COUNT: break;
-    case NF_AG_ALL: case NF_AG_ANY:
+    case NF_AG_ALL:
+    case NF_AG_ANY:
         if (!nf_p_expect_kw(p, NF_KW_where) || !(a->expr = nf_p_expr(p))) return NULL;
         break;
     case NF_AG_REDUCE:
@@ -799,7 +875,8 @@ static nf_cc_stmt *stmt_call(nf_cc_parser *p, uint32_t start, nf_cc_sym *var, nf
 
 /* Server-side actions Mendix forbids in nanoflows and the nanoflow runtime does not execute:
  * kept as one node naming the action; the rest of the statement is skipped. */
-static nf_cc_stmt *stmt_forbidden(nf_cc_parser *p, uint32_t start, nf_cc_sym *var, const char *what) {
+static nf_cc_stmt *stmt_forbidden(nf_cc_parser *p, uint32_t start, nf_cc_sym *var,
+                                  const char *what) {
     nf_cc_stmt *s = new_stmt(p, NF_ST_FORBIDDEN, start);
     if (!s) return NULL;
     s->u.forbidden.what = what;
@@ -809,10 +886,13 @@ static nf_cc_stmt *stmt_forbidden(nf_cc_parser *p, uint32_t start, nf_cc_sym *va
         const nf_cc_token *t = nf_p_tok(p);
         if (depth == 0) {
             if (t->kind == NF_TK_SEMI || is_block_end(p)) break;
-            if (t->kind == NF_TK_IDENT && t->kw == NF_KW_on && nf_p_peek_kw(p, 1, NF_KW_error)) break;
-            if (p->pos > start + 2 && (t->flags & NF_TF_NEWLINE_BEFORE) && nf_p_starts_stmt(p)) break;
+            if (t->kind == NF_TK_IDENT && t->kw == NF_KW_on && nf_p_peek_kw(p, 1, NF_KW_error))
+                break;
+            if (p->pos > start + 2 && (t->flags & NF_TF_NEWLINE_BEFORE) && nf_p_starts_stmt(p))
+                break;
         }
-        if (t->kind == NF_TK_LPAREN || t->kind == NF_TK_LBRACKET || t->kind == NF_TK_LBRACE) depth++;
+        if (t->kind == NF_TK_LPAREN || t->kind == NF_TK_LBRACKET || t->kind == NF_TK_LBRACE)
+            depth++;
         if ((t->kind == NF_TK_RPAREN || t->kind == NF_TK_RBRACKET || t->kind == NF_TK_RBRACE) &&
             depth > 0)
             depth--;
@@ -836,7 +916,9 @@ static const char *forbidden_kind(const nf_cc_parser *p) {
     case NF_KW_get: return "workflow action";
     case NF_KW_workflow: return "workflow action";
     case NF_KW_open: return nf_p_peek_kw(p, 1, NF_KW_page) ? NULL : "workflow action";
-    case NF_KW_notify: case NF_KW_lock: case NF_KW_unlock: return "workflow action";
+    case NF_KW_notify:
+    case NF_KW_lock:
+    case NF_KW_unlock: return "workflow action";
     case NF_KW_set: return nf_p_peek_kw(p, 1, NF_KW_task) ? "workflow action" : NULL;
     case NF_KW_download: return "download file";
     case NF_KW_call:
@@ -857,8 +939,10 @@ static nf_cc_stmt *stmt_call(nf_cc_parser *p, uint32_t start, nf_cc_sym *var, nf
     s->u.call.var = var;
     s->u.call.var_span = vspan;
     nf_p_next(p); /* call */
-    if (nf_p_accept_kw(p, NF_KW_microflow)) s->u.call.kind = NF_CALL_MICROFLOW;
-    else if (nf_p_accept_kw(p, NF_KW_nanoflow)) s->u.call.kind = NF_CALL_NANOFLOW;
+    if (nf_p_accept_kw(p, NF_KW_microflow))
+        s->u.call.kind = NF_CALL_MICROFLOW;
+    else if (nf_p_accept_kw(p, NF_KW_nanoflow))
+        s->u.call.kind = NF_CALL_NANOFLOW;
     else if (nf_p_accept_kw(p, NF_KW_javascript)) {
         s->u.call.kind = NF_CALL_JAVASCRIPT;
         if (!nf_p_expect_kw(p, NF_KW_action)) return NULL;
@@ -950,14 +1034,32 @@ static nf_cc_stmt *stmt_log(nf_cc_parser *p, uint32_t start) {
     nf_p_next(p); /* log */
     s->u.log.level = NF_LOG_INFO;
     switch (nf_p_tok(p)->kind == NF_TK_IDENT ? nf_p_tok(p)->kw : NF_KW_NONE) {
-    case NF_KW_trace: s->u.log.level = NF_LOG_TRACE; nf_p_next(p); break;
-    case NF_KW_debug: s->u.log.level = NF_LOG_DEBUG; nf_p_next(p); break;
-    case NF_KW_info: s->u.log.level = NF_LOG_INFO; nf_p_next(p); break;
-    case NF_KW_warning: s->u.log.level = NF_LOG_WARNING; nf_p_next(p); break;
-    case NF_KW_error:
-        if (!nf_p_peek_kw(p, 1, NF_KW_on)) { s->u.log.level = NF_LOG_ERROR; nf_p_next(p); }
+    case NF_KW_trace:
+        s->u.log.level = NF_LOG_TRACE;
+        nf_p_next(p);
         break;
-    case NF_KW_critical: s->u.log.level = NF_LOG_CRITICAL; nf_p_next(p); break;
+    case NF_KW_debug:
+        s->u.log.level = NF_LOG_DEBUG;
+        nf_p_next(p);
+        break;
+    case NF_KW_info:
+        s->u.log.level = NF_LOG_INFO;
+        nf_p_next(p);
+        break;
+    case NF_KW_warning:
+        s->u.log.level = NF_LOG_WARNING;
+        nf_p_next(p);
+        break;
+    case NF_KW_error:
+        if (!nf_p_peek_kw(p, 1, NF_KW_on)) {
+            s->u.log.level = NF_LOG_ERROR;
+            nf_p_next(p);
+        }
+        break;
+    case NF_KW_critical:
+        s->u.log.level = NF_LOG_CRITICAL;
+        nf_p_next(p);
+        break;
     default: break;
     }
     if (nf_p_accept_kw(p, NF_KW_node) && !(s->u.log.node = nf_p_expr(p))) return NULL;
@@ -970,8 +1072,10 @@ static nf_cc_stmt *stmt_sync(nf_cc_parser *p, uint32_t start) {
     nf_cc_stmt *s = new_stmt(p, NF_ST_SYNC, start);
     if (!s) return NULL;
     nf_p_next(p); /* synchronize */
-    if (nf_p_accept_kw(p, NF_KW_all)) s->u.sync.mode = NF_SYNC_ALL;
-    else if (nf_p_accept_kw(p, NF_KW_unsynchronized)) s->u.sync.mode = NF_SYNC_UNSYNCHRONIZED;
+    if (nf_p_accept_kw(p, NF_KW_all))
+        s->u.sync.mode = NF_SYNC_ALL;
+    else if (nf_p_accept_kw(p, NF_KW_unsynchronized))
+        s->u.sync.mode = NF_SYNC_UNSYNCHRONIZED;
     else if (nf_p_at(p, NF_TK_VAR)) {
         s->u.sync.mode = NF_SYNC_OBJECTS;
         nf_p_buf objs = {.size = sizeof(nf_cc_expr *)};
@@ -1032,9 +1136,11 @@ static nf_cc_stmt *stmt_assign(nf_cc_parser *p, uint32_t start) {
     }
     bool keyword_form = n1->kind == NF_TK_VAR;
     bool call_form = n1->kind == NF_TK_LPAREN;
-    if (is_listop_kw(kw) && (keyword_form || (call_form && kw != NF_KW_find && kw != NF_KW_contains)))
+    if (is_listop_kw(kw) &&
+        (keyword_form || (call_form && kw != NF_KW_find && kw != NF_KW_contains)))
         return stmt_listop(p, start, var, vspan);
-    if (is_aggregate_kw(kw) && (keyword_form || call_form)) return stmt_aggregate(p, start, var, vspan);
+    if (is_aggregate_kw(kw) && (keyword_form || call_form))
+        return stmt_aggregate(p, start, var, vspan);
     const char *fk = forbidden_kind(p);
     if (fk) return stmt_forbidden(p, start, var, fk);
     nf_cc_stmt *s = new_stmt(p, NF_ST_SET, start);
@@ -1062,158 +1168,180 @@ static nf_cc_stmt *statement(nf_cc_parser *p) {
         const char *fk = forbidden_kind(p);
         if (fk) {
             s = stmt_forbidden(p, start, NULL, fk);
-        } else switch ((nf_cc_kw)t->kw) {
-        case NF_KW_declare: {
-            s = new_stmt(p, NF_ST_DECLARE, start);
-            if (!s) return NULL;
-            nf_p_next(p);
-            if (!variable(p, &s->u.declare.var, &s->u.declare.var_span, "a variable name")) return NULL;
-            nf_p_accept(p, NF_TK_COLON);
-            if (!nf_p_typeref(p, &s->u.declare.type)) return NULL;
-            if (nf_p_accept(p, NF_TK_EQ) && !(s->u.declare.init = nf_p_expr(p))) return NULL;
-            break;
-        }
-        case NF_KW_set:
-            nf_p_next(p);
-            if (!nf_p_at(p, NF_TK_VAR)) {
-                nf_p_expected(p, "a variable after 'set'");
-                return NULL;
-            }
-            s = stmt_assign(p, p->pos);
-            if (s) s->span = nf_p_tok_span(p, &p->t[start]);
-            break;
-        case NF_KW_create: s = stmt_create(p, start, NULL, (nf_cc_span){0, 0, 0}); break;
-        case NF_KW_change: s = stmt_change(p, start); break;
-        case NF_KW_commit:
-            s = new_stmt(p, NF_ST_COMMIT, start);
-            if (!s) return NULL;
-            nf_p_next(p);
-            if (!variable(p, &s->u.commit.var, &s->u.commit.var_span, "the object or list to commit"))
-                return NULL;
-            if (nf_p_accept_kw(p, NF_KW_with)) {
-                if (!nf_p_expect_kw(p, NF_KW_events)) return NULL;
-                s->u.commit.with_events = true;
-            } else if (nf_p_accept_kw(p, NF_KW_without)) {
-                if (!nf_p_expect_kw(p, NF_KW_events)) return NULL;
-                s->u.commit.without_events = true;
-            }
-            s->u.commit.refresh = nf_p_accept_kw(p, NF_KW_refresh);
-            break;
-        case NF_KW_delete:
-        case NF_KW_rollback:
-            s = new_stmt(p, t->kw == NF_KW_delete ? NF_ST_DELETE : NF_ST_ROLLBACK, start);
-            if (!s) return NULL;
-            nf_p_next(p);
-            if (!variable(p, &s->u.target.var, &s->u.target.var_span, "an object or list variable"))
-                return NULL;
-            s->u.target.refresh = nf_p_accept_kw(p, NF_KW_refresh);
-            break;
-        case NF_KW_cast:
-            s = new_stmt(p, NF_ST_CAST, start);
-            if (!s) return NULL;
-            nf_p_next(p);
-            if (!variable(p, &s->u.cast.src, &s->u.cast.src_span, "the object to cast")) return NULL;
-            break;
-        case NF_KW_retrieve: s = stmt_retrieve(p, start); break;
-        case NF_KW_add:
-        case NF_KW_remove: {
-            bool add = t->kw == NF_KW_add;
-            s = new_stmt(p, add ? NF_ST_ADD : NF_ST_REMOVE, start);
-            if (!s) return NULL;
-            nf_p_next(p);
-            if (!(s->u.change_list.item = nf_p_expr(p)) ||
-                !nf_p_expect_kw(p, add ? NF_KW_to : NF_KW_from) ||
-                !(s->u.change_list.list = var_or_path(p, "a list or $object/association")))
-                return NULL;
-            break;
-        }
-        case NF_KW_clear:
-            if (nf_p_peek_kw(p, 1, NF_KW_from) && nf_p_peek_kw(p, 2, NF_KW_device)) {
-                s = new_stmt(p, NF_ST_CLEAR_DEVICE, start);
+        } else
+            switch ((nf_cc_kw)t->kw) {
+            case NF_KW_declare: {
+                s = new_stmt(p, NF_ST_DECLARE, start);
                 if (!s) return NULL;
                 nf_p_next(p);
-                nf_p_next(p);
-                nf_p_next(p);
-                if (!nf_p_qname(p, &s->u.clear_device.entity, "an entity name")) return NULL;
+                if (!variable(p, &s->u.declare.var, &s->u.declare.var_span, "a variable name"))
+                    return NULL;
+                nf_p_accept(p, NF_TK_COLON);
+                if (!nf_p_typeref(p, &s->u.declare.type)) return NULL;
+                if (nf_p_accept(p, NF_TK_EQ) && !(s->u.declare.init = nf_p_expr(p))) return NULL;
                 break;
             }
-            s = new_stmt(p, NF_ST_CLEAR, start);
-            if (!s) return NULL;
-            nf_p_next(p);
-            if (!variable(p, &s->u.target.var, &s->u.target.var_span, "a list variable")) return NULL;
-            break;
-        case NF_KW_if: activity = false; s = stmt_if(p, start); break;
-        case NF_KW_case: activity = false; s = stmt_case(p, start); break;
-        case NF_KW_split: activity = false; s = stmt_split(p, start); break;
-        case NF_KW_loop: activity = false; s = stmt_loop(p, start); break;
-        case NF_KW_while: activity = false; s = stmt_while(p, start); break;
-        case NF_KW_try: activity = false; s = stmt_try(p, start); break;
-        case NF_KW_break:
-        case NF_KW_continue:
-            activity = false;
-            s = new_stmt(p, t->kw == NF_KW_break ? NF_ST_BREAK : NF_ST_CONTINUE, start);
-            nf_p_next(p);
-            break;
-        case NF_KW_return:
-            activity = false;
-            s = new_stmt(p, NF_ST_RETURN, start);
-            if (!s) return NULL;
-            nf_p_next(p);
-            if (!nf_p_at(p, NF_TK_SEMI) && !is_block_end(p) &&
-                !((nf_p_tok(p)->flags & NF_TF_NEWLINE_BEFORE) && nf_p_starts_stmt(p) &&
-                  !nf_p_at(p, NF_TK_VAR)) &&
-                !(s->u.ret.value = nf_p_expr(p)))
-                return NULL;
-            break;
-        case NF_KW_raise:
-            activity = false;
-            s = new_stmt(p, NF_ST_RAISE, start);
-            nf_p_next(p);
-            if (!nf_p_expect_kw(p, NF_KW_error)) return NULL;
-            break;
-        case NF_KW_throw:
-            activity = false;
-            s = new_stmt(p, NF_ST_THROW, start);
-            if (!s) return NULL;
-            nf_p_next(p);
-            if (!(s->u.ret.value = nf_p_expr(p))) return NULL;
-            break;
-        case NF_KW_call: s = stmt_call(p, start, NULL, (nf_cc_span){0, 0, 0}); break;
-        case NF_KW_show: s = stmt_show(p, start); break;
-        case NF_KW_close:
-            s = new_stmt(p, NF_ST_CLOSE_PAGE, start);
-            nf_p_next(p);
-            if (!nf_p_expect_kw(p, NF_KW_page)) return NULL;
-            break;
-        case NF_KW_validation:
-            s = new_stmt(p, NF_ST_FEEDBACK, start);
-            if (!s) return NULL;
-            nf_p_next(p);
-            if (!nf_p_expect_kw(p, NF_KW_feedback) ||
-                !(s->u.feedback.target = var_or_path(p, "the object or $object/member")) ||
-                !nf_p_expect_kw(p, NF_KW_message) || !(s->u.feedback.text = nf_p_expr(p)) ||
-                !template_params(p, &s->u.feedback.params, &s->u.feedback.nparams))
-                return NULL;
-            break;
-        case NF_KW_log: s = stmt_log(p, start); break;
-        case NF_KW_synchronize: s = stmt_sync(p, start); break;
-        case NF_KW_cancel:
-            s = new_stmt(p, NF_ST_CANCEL_SYNC, start);
-            nf_p_next(p);
-            if (!nf_p_expect_kw(p, NF_KW_synchronization)) return NULL;
-            break;
-        case NF_KW_merge:
-        case NF_KW_join:
-            activity = false;
-            s = new_stmt(p, t->kw == NF_KW_merge ? NF_ST_MERGE : NF_ST_JOIN, start);
-            if (!s) return NULL;
-            nf_p_next(p);
-            if (!nf_p_name(p, &s->u.label.label, NULL, "a label name")) return NULL;
-            break;
-        default:
-            nf_p_expected(p, "a statement");
-            return NULL;
-        }
+            case NF_KW_set:
+                nf_p_next(p);
+                if (!nf_p_at(p, NF_TK_VAR)) {
+                    nf_p_expected(p, "a variable after 'set'");
+                    return NULL;
+                }
+                s = stmt_assign(p, p->pos);
+                if (s) s->span = nf_p_tok_span(p, &p->t[start]);
+                break;
+            case NF_KW_create: s = stmt_create(p, start, NULL, (nf_cc_span){0, 0, 0}); break;
+            case NF_KW_change: s = stmt_change(p, start); break;
+            case NF_KW_commit:
+                s = new_stmt(p, NF_ST_COMMIT, start);
+                if (!s) return NULL;
+                nf_p_next(p);
+                if (!variable(p, &s->u.commit.var, &s->u.commit.var_span,
+                              "the object or list to commit"))
+                    return NULL;
+                if (nf_p_accept_kw(p, NF_KW_with)) {
+                    if (!nf_p_expect_kw(p, NF_KW_events)) return NULL;
+                    s->u.commit.with_events = true;
+                } else if (nf_p_accept_kw(p, NF_KW_without)) {
+                    if (!nf_p_expect_kw(p, NF_KW_events)) return NULL;
+                    s->u.commit.without_events = true;
+                }
+                s->u.commit.refresh = nf_p_accept_kw(p, NF_KW_refresh);
+                break;
+            case NF_KW_delete:
+            case NF_KW_rollback:
+                s = new_stmt(p, t->kw == NF_KW_delete ? NF_ST_DELETE : NF_ST_ROLLBACK, start);
+                if (!s) return NULL;
+                nf_p_next(p);
+                if (!variable(p, &s->u.target.var, &s->u.target.var_span,
+                              "an object or list variable"))
+                    return NULL;
+                s->u.target.refresh = nf_p_accept_kw(p, NF_KW_refresh);
+                break;
+            case NF_KW_cast:
+                s = new_stmt(p, NF_ST_CAST, start);
+                if (!s) return NULL;
+                nf_p_next(p);
+                if (!variable(p, &s->u.cast.src, &s->u.cast.src_span, "the object to cast"))
+                    return NULL;
+                break;
+            case NF_KW_retrieve: s = stmt_retrieve(p, start); break;
+            case NF_KW_add:
+            case NF_KW_remove: {
+                bool add = t->kw == NF_KW_add;
+                s = new_stmt(p, add ? NF_ST_ADD : NF_ST_REMOVE, start);
+                if (!s) return NULL;
+                nf_p_next(p);
+                if (!(s->u.change_list.item = nf_p_expr(p)) ||
+                    !nf_p_expect_kw(p, add ? NF_KW_to : NF_KW_from) ||
+                    !(s->u.change_list.list = var_or_path(p, "a list or $object/association")))
+                    return NULL;
+                break;
+            }
+            case NF_KW_clear:
+                if (nf_p_peek_kw(p, 1, NF_KW_from) && nf_p_peek_kw(p, 2, NF_KW_device)) {
+                    s = new_stmt(p, NF_ST_CLEAR_DEVICE, start);
+                    if (!s) return NULL;
+                    nf_p_next(p);
+                    nf_p_next(p);
+                    nf_p_next(p);
+                    if (!nf_p_qname(p, &s->u.clear_device.entity, "an entity name")) return NULL;
+                    break;
+                }
+                s = new_stmt(p, NF_ST_CLEAR, start);
+                if (!s) return NULL;
+                nf_p_next(p);
+                if (!variable(p, &s->u.target.var, &s->u.target.var_span, "a list variable"))
+                    return NULL;
+                break;
+            case NF_KW_if:
+                activity = false;
+                s = stmt_if(p, start);
+                break;
+            case NF_KW_case:
+                activity = false;
+                s = stmt_case(p, start);
+                break;
+            case NF_KW_split:
+                activity = false;
+                s = stmt_split(p, start);
+                break;
+            case NF_KW_loop:
+                activity = false;
+                s = stmt_loop(p, start);
+                break;
+            case NF_KW_while:
+                activity = false;
+                s = stmt_while(p, start);
+                break;
+            case NF_KW_try:
+                activity = false;
+                s = stmt_try(p, start);
+                break;
+            case NF_KW_break:
+            case NF_KW_continue:
+                activity = false;
+                s = new_stmt(p, t->kw == NF_KW_break ? NF_ST_BREAK : NF_ST_CONTINUE, start);
+                nf_p_next(p);
+                break;
+            case NF_KW_return:
+                activity = false;
+                s = new_stmt(p, NF_ST_RETURN, start);
+                if (!s) return NULL;
+                nf_p_next(p);
+                if (!nf_p_at(p, NF_TK_SEMI) && !is_block_end(p) &&
+                    !((nf_p_tok(p)->flags & NF_TF_NEWLINE_BEFORE) && nf_p_starts_stmt(p) &&
+                      !nf_p_at(p, NF_TK_VAR)) &&
+                    !(s->u.ret.value = nf_p_expr(p)))
+                    return NULL;
+                break;
+            case NF_KW_raise:
+                activity = false;
+                s = new_stmt(p, NF_ST_RAISE, start);
+                nf_p_next(p);
+                if (!nf_p_expect_kw(p, NF_KW_error)) return NULL;
+                break;
+            case NF_KW_throw:
+                activity = false;
+                s = new_stmt(p, NF_ST_THROW, start);
+                if (!s) return NULL;
+                nf_p_next(p);
+                if (!(s->u.ret.value = nf_p_expr(p))) return NULL;
+                break;
+            case NF_KW_call: s = stmt_call(p, start, NULL, (nf_cc_span){0, 0, 0}); break;
+            case NF_KW_show: s = stmt_show(p, start); break;
+            case NF_KW_close:
+                s = new_stmt(p, NF_ST_CLOSE_PAGE, start);
+                nf_p_next(p);
+                if (!nf_p_expect_kw(p, NF_KW_page)) return NULL;
+                break;
+            case NF_KW_validation:
+                s = new_stmt(p, NF_ST_FEEDBACK, start);
+                if (!s) return NULL;
+                nf_p_next(p);
+                if (!nf_p_expect_kw(p, NF_KW_feedback) ||
+                    !(s->u.feedback.target = var_or_path(p, "the object or $object/member")) ||
+                    !nf_p_expect_kw(p, NF_KW_message) || !(s->u.feedback.text = nf_p_expr(p)) ||
+                    !template_params(p, &s->u.feedback.params, &s->u.feedback.nparams))
+                    return NULL;
+                break;
+            case NF_KW_log: s = stmt_log(p, start); break;
+            case NF_KW_synchronize: s = stmt_sync(p, start); break;
+            case NF_KW_cancel:
+                s = new_stmt(p, NF_ST_CANCEL_SYNC, start);
+                nf_p_next(p);
+                if (!nf_p_expect_kw(p, NF_KW_synchronization)) return NULL;
+                break;
+            case NF_KW_merge:
+            case NF_KW_join:
+                activity = false;
+                s = new_stmt(p, t->kw == NF_KW_merge ? NF_ST_MERGE : NF_ST_JOIN, start);
+                if (!s) return NULL;
+                nf_p_next(p);
+                if (!nf_p_name(p, &s->u.label.label, NULL, "a label name")) return NULL;
+                break;
+            default: nf_p_expected(p, "a statement"); return NULL;
+            }
     }
     if (!s) return NULL;
     if (activity && !on_error(p, s)) return NULL;
@@ -1227,7 +1355,8 @@ static nf_cc_stmt *statement(nf_cc_parser *p) {
 static nf_cc_stmt *broken_stmt(nf_cc_parser *p, uint32_t at) {
     const nf_cc_token *t0 = &p->t[at], *t1 = at + 1 < p->n ? &p->t[at + 1] : t0;
     const nf_cc_token *var = NULL;
-    if (t0->kind == NF_TK_VAR && t1->kind == NF_TK_EQ) var = t0;
+    if (t0->kind == NF_TK_VAR && t1->kind == NF_TK_EQ)
+        var = t0;
     else if (t0->kind == NF_TK_IDENT && (t0->kw == NF_KW_declare || t0->kw == NF_KW_retrieve) &&
              t1->kind == NF_TK_VAR)
         var = t1;
@@ -1241,7 +1370,8 @@ bool nf_p_block(nf_cc_parser *p, nf_cc_block *out) {
     nf_p_buf stmts = {.size = sizeof(nf_cc_stmt *)};
     uint32_t start = p->pos;
     for (;;) {
-        while (nf_p_accept(p, NF_TK_SEMI)) {}
+        while (nf_p_accept(p, NF_TK_SEMI)) {
+        }
         nf_p_skip_annotations(p);
         if (is_block_end(p) || p->oom) break;
         uint32_t at = p->pos;

@@ -18,8 +18,8 @@ typedef struct nf_cc_parser {
     const nf_cc_doc *docs;
     uint32_t ndocs, next_doc;
     uint32_t depth;
-    bool failed;    /* the current statement already reported a syntax error */
-    bool in_flow;   /* parsing a flow body (statement keywords end a statement early) */
+    bool failed;        /* the current statement already reported a syntax error */
+    bool in_flow;       /* parsing a flow body (statement keywords end a statement early) */
     bool decl_has_body; /* the current declaration has a begin … end body */
     unsigned mdl_version;
     bool quote_doubled; /* tokens come from an XPath inside a string: '' delimits strings */
@@ -28,13 +28,19 @@ typedef struct nf_cc_parser {
 
 /* ---- token access -------------------------------------------------------------------------- */
 
-static inline const nf_cc_token *nf_p_tok(const nf_cc_parser *p) { return &p->t[p->pos]; }
+static inline const nf_cc_token *nf_p_tok(const nf_cc_parser *p) {
+    return &p->t[p->pos];
+}
 static inline const nf_cc_token *nf_p_peek(const nf_cc_parser *p, uint32_t k) {
     uint32_t i = p->pos + k;
     return &p->t[i < p->n ? i : p->n - 1];
 }
-static inline nf_cc_tkind nf_p_kind(const nf_cc_parser *p) { return (nf_cc_tkind)p->t[p->pos].kind; }
-static inline bool nf_p_at(const nf_cc_parser *p, nf_cc_tkind k) { return p->t[p->pos].kind == k; }
+static inline nf_cc_tkind nf_p_kind(const nf_cc_parser *p) {
+    return (nf_cc_tkind)p->t[p->pos].kind;
+}
+static inline bool nf_p_at(const nf_cc_parser *p, nf_cc_tkind k) {
+    return p->t[p->pos].kind == k;
+}
 /* An identifier spelling keyword kw (case-insensitive). */
 static inline bool nf_p_at_kw(const nf_cc_parser *p, nf_cc_kw kw) {
     const nf_cc_token *t = &p->t[p->pos];
@@ -82,7 +88,9 @@ void nf_p_error(nf_cc_parser *p, nf_cc_diag_code code, nf_cc_span span, const ch
     ;
 /* Enters one nesting level; false (with NF0011 reported) when too deep. */
 bool nf_p_enter(nf_cc_parser *p);
-static inline void nf_p_leave(nf_cc_parser *p) { p->depth--; }
+static inline void nf_p_leave(nf_cc_parser *p) {
+    p->depth--;
+}
 
 /* ---- values -------------------------------------------------------------------------------- */
 

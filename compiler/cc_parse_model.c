@@ -28,7 +28,7 @@ static char *string_tok(nf_cc_parser *p, const char *what) {
     return s;
 }
 
-/* ---- types ------------------------------------------------------------------------------------ */
+/* ---- types ----------------------------------------------------------------------------------- */
 
 bool nf_p_typeref(nf_cc_parser *p, nf_cc_typeref *out) {
     memset(out, 0, sizeof *out);
@@ -54,7 +54,8 @@ bool nf_p_typeref(nf_cc_parser *p, nf_cc_typeref *out) {
         case NF_KW_autochangeddate: k = NF_TR_AUTOCHANGEDDATE; break;
         case NF_KW_currency: k = NF_TR_CURRENCY; break;
         case NF_KW_float: k = NF_TR_FLOAT; break;
-        case NF_KW_void: case NF_KW_nothing: k = NF_TR_VOID; break;
+        case NF_KW_void:
+        case NF_KW_nothing: k = NF_TR_VOID; break;
         case NF_KW_stringtemplate: k = NF_TR_STRINGTEMPLATE; break;
         case NF_KW_enum:
             nf_p_next(p);
@@ -239,14 +240,22 @@ static bool attribute(nf_cc_parser *p, nf_cc_attr_decl *a) {
 static bool event_handler(nf_cc_parser *p, nf_cc_event_decl *ev) {
     uint32_t start = p->pos;
     nf_p_next(p); /* on */
-    if (nf_p_accept_kw(p, NF_KW_before)) ev->moment = NF_EV_BEFORE;
-    else if (nf_p_accept_kw(p, NF_KW_after)) ev->moment = NF_EV_AFTER;
-    else return nf_p_expected(p, "'before' or 'after'");
-    if (nf_p_accept_kw(p, NF_KW_create)) ev->type = NF_EV_CREATE;
-    else if (nf_p_accept_kw(p, NF_KW_commit)) ev->type = NF_EV_COMMIT;
-    else if (nf_p_accept_kw(p, NF_KW_delete)) ev->type = NF_EV_DELETE;
-    else if (nf_p_accept_kw(p, NF_KW_rollback)) ev->type = NF_EV_ROLLBACK;
-    else return nf_p_expected(p, "create, commit, delete or rollback");
+    if (nf_p_accept_kw(p, NF_KW_before))
+        ev->moment = NF_EV_BEFORE;
+    else if (nf_p_accept_kw(p, NF_KW_after))
+        ev->moment = NF_EV_AFTER;
+    else
+        return nf_p_expected(p, "'before' or 'after'");
+    if (nf_p_accept_kw(p, NF_KW_create))
+        ev->type = NF_EV_CREATE;
+    else if (nf_p_accept_kw(p, NF_KW_commit))
+        ev->type = NF_EV_COMMIT;
+    else if (nf_p_accept_kw(p, NF_KW_delete))
+        ev->type = NF_EV_DELETE;
+    else if (nf_p_accept_kw(p, NF_KW_rollback))
+        ev->type = NF_EV_ROLLBACK;
+    else
+        return nf_p_expected(p, "create, commit, delete or rollback");
     if (!nf_p_expect_kw(p, NF_KW_call) || !nf_p_qname(p, &ev->flow, "a microflow name"))
         return false;
     if (nf_p_accept(p, NF_TK_LPAREN)) {
@@ -280,8 +289,10 @@ static bool index_def(nf_cc_parser *p, nf_cc_index_decl *ix) {
             nf_p_buf_free(&cols);
             return false;
         }
-        if (nf_p_accept_kw(p, NF_KW_desc)) k->desc = true;
-        else nf_p_accept_kw(p, NF_KW_asc);
+        if (nf_p_accept_kw(p, NF_KW_desc))
+            k->desc = true;
+        else
+            nf_p_accept_kw(p, NF_KW_asc);
     } while (nf_p_accept(p, NF_TK_COMMA));
     if (!nf_p_expect(p, NF_TK_RPAREN, "')'")) {
         nf_p_buf_free(&cols);
@@ -344,12 +355,10 @@ fail:
 static bool delete_behavior(nf_cc_parser *p, nf_cc_decl *d) {
     const nf_cc_token *t = nf_p_tok(p);
     switch (t->kind == NF_TK_IDENT ? t->kw : NF_KW_NONE) {
-    case NF_KW_delete_and_references: case NF_KW_cascade:
-        d->u.assoc.delete_behavior = NF_DEL_CASCADE;
-        break;
-    case NF_KW_delete_if_no_references: case NF_KW_prevent:
-        d->u.assoc.delete_behavior = NF_DEL_PREVENT;
-        break;
+    case NF_KW_delete_and_references:
+    case NF_KW_cascade: d->u.assoc.delete_behavior = NF_DEL_CASCADE; break;
+    case NF_KW_delete_if_no_references:
+    case NF_KW_prevent: d->u.assoc.delete_behavior = NF_DEL_PREVENT; break;
     case NF_KW_delete_but_keep_references:
         d->u.assoc.delete_behavior = NF_DEL_KEEP_REFERENCES;
         break;
@@ -363,14 +372,18 @@ static bool assoc_option(nf_cc_parser *p, nf_cc_decl *d, bool *done) {
     *done = false;
     if (nf_p_accept_kw(p, NF_KW_type)) {
         nf_p_accept(p, NF_TK_COLON);
-        if (nf_p_accept_kw(p, NF_KW_reference)) d->u.assoc.reference_set = false;
+        if (nf_p_accept_kw(p, NF_KW_reference))
+            d->u.assoc.reference_set = false;
         else if (nf_p_accept_kw(p, NF_KW_referenceset) || nf_p_accept_kw(p, NF_KW_reference_set))
             d->u.assoc.reference_set = true;
-        else return nf_p_expected(p, "Reference or ReferenceSet");
+        else
+            return nf_p_expected(p, "Reference or ReferenceSet");
     } else if (nf_p_accept_kw(p, NF_KW_owner)) {
         nf_p_accept(p, NF_TK_COLON);
-        if (nf_p_accept_kw(p, NF_KW_both)) d->u.assoc.owner_both = true;
-        else if (!nf_p_accept_kw(p, NF_KW_default)) return nf_p_expected(p, "Default or Both");
+        if (nf_p_accept_kw(p, NF_KW_both))
+            d->u.assoc.owner_both = true;
+        else if (!nf_p_accept_kw(p, NF_KW_default))
+            return nf_p_expected(p, "Default or Both");
     } else if (nf_p_accept_kw(p, NF_KW_storage)) {
         nf_p_accept(p, NF_TK_COLON);
         if (!nf_p_accept_kw(p, NF_KW_column) && !nf_p_accept_kw(p, NF_KW_table))
@@ -385,12 +398,15 @@ static bool assoc_option(nf_cc_parser *p, nf_cc_decl *d, bool *done) {
     } else if (nf_p_at_kw(p, NF_KW_on) && nf_p_peek_kw(p, 1, NF_KW_delete)) {
         nf_p_next(p);
         nf_p_next(p);
-        if (nf_p_accept_kw(p, NF_KW_cascade)) d->u.assoc.delete_behavior = NF_DEL_CASCADE;
-        else if (nf_p_accept_kw(p, NF_KW_restrict)) d->u.assoc.delete_behavior = NF_DEL_PREVENT;
+        if (nf_p_accept_kw(p, NF_KW_cascade))
+            d->u.assoc.delete_behavior = NF_DEL_CASCADE;
+        else if (nf_p_accept_kw(p, NF_KW_restrict))
+            d->u.assoc.delete_behavior = NF_DEL_PREVENT;
         else if (nf_p_accept_kw(p, NF_KW_set)) {
             if (!nf_p_expect_kw(p, NF_KW_null)) return false;
             d->u.assoc.delete_behavior = NF_DEL_KEEP_REFERENCES;
-        } else return nf_p_expected(p, "cascade, restrict or set null");
+        } else
+            return nf_p_expected(p, "cascade, restrict or set null");
         char *m;
         if (!constraint_message(p, &m)) return false;
     } else if (nf_p_accept_kw(p, NF_KW_comment)) {
@@ -559,8 +575,10 @@ static bool user_role(nf_cc_parser *p, nf_cc_decl *d) {
             } else if (nf_p_is_name(nf_p_tok(p)) && nf_p_peek_is(p, 1, NF_TK_COLON)) {
                 nf_p_next(p);
                 nf_p_next(p);
-                if (nf_p_at(p, NF_TK_LPAREN)) nf_p_skip_group(p);
-                else nf_p_next(p);
+                if (nf_p_at(p, NF_TK_LPAREN))
+                    nf_p_skip_group(p);
+                else
+                    nf_p_next(p);
             } else {
                 return nf_p_expected(p, "a property such as ModuleRoles: (…)");
             }
@@ -613,14 +631,18 @@ static bool demo_user(nf_cc_parser *p, nf_cc_decl *d) {
 
 static bool access_rights(nf_cc_parser *p, nf_cc_access_right *r) {
     do {
-        if (nf_p_accept_kw(p, NF_KW_create)) r->create = true;
-        else if (nf_p_accept_kw(p, NF_KW_delete)) r->delete_ = true;
+        if (nf_p_accept_kw(p, NF_KW_create))
+            r->create = true;
+        else if (nf_p_accept_kw(p, NF_KW_delete))
+            r->delete_ = true;
         else if (nf_p_at_kw(p, NF_KW_read) || nf_p_at_kw(p, NF_KW_write)) {
             bool read = nf_p_at_kw(p, NF_KW_read);
             nf_p_next(p);
             if (nf_p_accept(p, NF_TK_STAR)) {
-                if (read) r->read_all = true;
-                else r->write_all = true;
+                if (read)
+                    r->read_all = true;
+                else
+                    r->write_all = true;
             } else {
                 if (!nf_p_expect(p, NF_TK_LPAREN, "'*' or '(' and the members")) return false;
                 bool ok = read ? qname_list(p, &r->read, &r->nread, "a member name")
@@ -653,8 +675,10 @@ static bool grant(nf_cc_parser *p, nf_cc_decl *d, bool revoke, nf_cc_unit *unit,
         nf_p_next(p);
         d->kind = NF_DECL_GRANT_FLOW;
         d->revoke = revoke;
-        if (nf_p_accept_kw(p, NF_KW_nanoflow)) d->u.grant_flow.flow_kind = NF_FLOW_NANOFLOW;
-        else if (nf_p_accept_kw(p, NF_KW_microflow)) d->u.grant_flow.flow_kind = NF_FLOW_MICROFLOW;
+        if (nf_p_accept_kw(p, NF_KW_nanoflow))
+            d->u.grant_flow.flow_kind = NF_FLOW_NANOFLOW;
+        else if (nf_p_accept_kw(p, NF_KW_microflow))
+            d->u.grant_flow.flow_kind = NF_FLOW_MICROFLOW;
         else {
             nf_cc_skip_statement(p, start, "this grant");
             return true;
@@ -665,7 +689,7 @@ static bool grant(nf_cc_parser *p, nf_cc_decl *d, bool revoke, nf_cc_unit *unit,
             return false;
         return nf_cc_unit_add(p, unit, d);
     }
-    if ((nf_p_at_kw(p, NF_KW_view) || nf_p_at_kw(p, NF_KW_access)) ) {
+    if ((nf_p_at_kw(p, NF_KW_view) || nf_p_at_kw(p, NF_KW_access))) {
         nf_cc_skip_statement(p, start, revoke ? "this revoke" : "this grant");
         return true;
     }
@@ -690,7 +714,8 @@ static bool grant(nf_cc_parser *p, nf_cc_decl *d, bool revoke, nf_cc_unit *unit,
             !nf_p_qname(p, &d->u.grant_entity.entity, "an entity name"))
             return false;
         if (nf_p_accept(p, NF_TK_LPAREN)) {
-            if (!access_rights(p, &d->u.grant_entity.rights) || !nf_p_expect(p, NF_TK_RPAREN, "')'"))
+            if (!access_rights(p, &d->u.grant_entity.rights) ||
+                !nf_p_expect(p, NF_TK_RPAREN, "')'"))
                 return false;
         } else if (revoke) {
             d->u.grant_entity.rights.create = d->u.grant_entity.rights.delete_ = true;
@@ -705,7 +730,7 @@ static bool grant(nf_cc_parser *p, nf_cc_decl *d, bool revoke, nf_cc_unit *unit,
     return nf_cc_unit_add(p, unit, d);
 }
 
-/* ---- flows and actions ------------------------------------------------------------------------ */
+/* ---- flows and actions ----------------------------------------------------------------------- */
 
 static bool flow(nf_cc_parser *p, nf_cc_decl *d, nf_cc_flowkind kind) {
     d->u.flow.kind = (uint8_t)kind;
@@ -736,8 +761,10 @@ static bool flow(nf_cc_parser *p, nf_cc_decl *d, nf_cc_flowkind kind) {
         } else if (nf_p_is_name(nf_p_tok(p)) || nf_p_at(p, NF_TK_STRING) ||
                    nf_p_at(p, NF_TK_LPAREN)) {
             /* url '…', export level api, exposed as … action '…' in '…', concurrency, … */
-            if (nf_p_at(p, NF_TK_LPAREN)) nf_p_skip_group(p);
-            else nf_p_next(p);
+            if (nf_p_at(p, NF_TK_LPAREN))
+                nf_p_skip_group(p);
+            else
+                nf_p_next(p);
         } else {
             return nf_p_expected(p, "'begin' to start the flow body");
         }
@@ -746,7 +773,8 @@ static bool flow(nf_cc_parser *p, nf_cc_decl *d, nf_cc_flowkind kind) {
     p->in_flow = true;
     bool ok = nf_p_block(p, &d->u.flow.body);
     p->in_flow = false;
-    p->failed = false; /* errors inside the body were reported and recovered statement by statement */
+    p->failed =
+        false; /* errors inside the body were reported and recovered statement by statement */
     if (!ok) return false;
     if (!nf_p_at_kw(p, NF_KW_end)) {
         nf_p_expected(p, "'end' to close the flow body");
@@ -765,7 +793,8 @@ static bool action(nf_cc_parser *p, nf_cc_decl *d, nf_cc_actionkind kind) {
     if (nf_p_accept_kw(p, NF_KW_returns) && !nf_p_typeref(p, &d->u.action.returns)) return false;
     /* exposed as '…' in '…', platform X: toolbox metadata, no runtime meaning */
     while (!nf_p_at(p, NF_TK_DOLLAR) && !nf_p_at_kw(p, NF_KW_as) && !nf_p_at(p, NF_TK_SEMI) &&
-           !nf_p_at(p, NF_TK_EOF) && !(nf_p_tok(p)->flags & NF_TF_NEWLINE_BEFORE && nf_p_at_kw(p, NF_KW_create)))
+           !nf_p_at(p, NF_TK_EOF) &&
+           !(nf_p_tok(p)->flags & NF_TF_NEWLINE_BEFORE && nf_p_at_kw(p, NF_KW_create)))
         nf_p_next(p);
     nf_p_accept_kw(p, NF_KW_as);
     if (nf_p_at(p, NF_TK_DOLLAR)) {
@@ -794,11 +823,15 @@ static bool offline_profile(nf_cc_parser *p, nf_cc_decl *d) {
             if (nf_p_accept_kw(p, NF_KW_online)) {
                 e->download = NF_DL_ONLINE;
             } else if (nf_p_accept_kw(p, NF_KW_download)) {
-                if (nf_p_accept_kw(p, NF_KW_all)) e->download = NF_DL_ALL;
-                else if (nf_p_accept_kw(p, NF_KW_never)) e->download = NF_DL_NEVER;
+                if (nf_p_accept_kw(p, NF_KW_all))
+                    e->download = NF_DL_ALL;
+                else if (nf_p_accept_kw(p, NF_KW_never))
+                    e->download = NF_DL_NEVER;
                 else if (nf_p_accept_kw(p, NF_KW_nothing)) {
-                    if (nf_p_accept_kw(p, NF_KW_preserve)) e->download = NF_DL_NOTHING_PRESERVE;
-                    else if (nf_p_accept_kw(p, NF_KW_clear)) e->download = NF_DL_NOTHING_CLEAR;
+                    if (nf_p_accept_kw(p, NF_KW_preserve))
+                        e->download = NF_DL_NOTHING_PRESERVE;
+                    else if (nf_p_accept_kw(p, NF_KW_clear))
+                        e->download = NF_DL_NOTHING_CLEAR;
                     else {
                         nf_p_expected(p, "'clear' or 'preserve' after 'download nothing'");
                         goto fail;
@@ -825,7 +858,8 @@ static bool offline_profile(nf_cc_parser *p, nf_cc_decl *d) {
             if (nf_p_accept_kw(p, NF_KW_conflict)) {
                 if (nf_p_accept_kw(p, NF_KW_revision)) {
                     e->conflict = NF_CONFLICT_REVISION;
-                    if (!nf_p_name(p, &e->revision_attr, &e->revision_span, "the revision attribute"))
+                    if (!nf_p_name(p, &e->revision_attr, &e->revision_span,
+                                   "the revision attribute"))
                         goto fail;
                 } else if (nf_p_accept_kw(p, NF_KW_last)) {
                     e->conflict = NF_CONFLICT_LAST_WINS;
@@ -951,7 +985,8 @@ void nf_cc_parse_decl(nf_cc_parser *p, nf_cc_unit *unit) {
     }
     }
     nf_p_next(p); /* create */
-    if (nf_p_at_kw(p, NF_KW_or) && (nf_p_peek_kw(p, 1, NF_KW_modify) || nf_p_peek_kw(p, 1, NF_KW_replace))) {
+    if (nf_p_at_kw(p, NF_KW_or) &&
+        (nf_p_peek_kw(p, 1, NF_KW_modify) || nf_p_peek_kw(p, 1, NF_KW_replace))) {
         nf_p_next(p);
         nf_p_next(p);
         d->or_modify = true;
@@ -996,9 +1031,7 @@ void nf_cc_parse_decl(nf_cc_parser *p, nf_cc_unit *unit) {
         d->kind = NF_DECL_ENTITY;
         ok = entity(p, d, NF_PERSISTENT);
         break;
-    case NF_KW_view:
-        nf_cc_skip_statement(p, start, "create view entity");
-        return;
+    case NF_KW_view: nf_cc_skip_statement(p, start, "create view entity"); return;
     case NF_KW_external:
         if (nf_p_peek_kw(p, 1, NF_KW_entity)) {
             nf_cc_skip_statement(p, start, "create external entity");

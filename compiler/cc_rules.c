@@ -6,29 +6,37 @@
 
 #include "cc_sema.h"
 
-/* ---- nanoflow / microflow activity rules --------------------------------------------------------- */
+/* ---- nanoflow / microflow activity rules ----------------------------------------------------- */
 
 static const char *forbidden_reason(const char *what) {
-    if (strcmp(what, "execute database query") == 0) return "database queries are not allowed in nanoflows";
+    if (strcmp(what, "execute database query") == 0)
+        return "database queries are not allowed in nanoflows";
     if (strcmp(what, "call rest service") == 0) return "REST calls are not allowed in nanoflows";
     if (strcmp(what, "send rest request") == 0) return "REST requests are not allowed in nanoflows";
-    if (strcmp(what, "import from mapping") == 0) return "import mapping is not allowed in nanoflows";
+    if (strcmp(what, "import from mapping") == 0)
+        return "import mapping is not allowed in nanoflows";
     if (strcmp(what, "export to mapping") == 0) return "export mapping is not allowed in nanoflows";
     if (strcmp(what, "transform") == 0) return "JSON transformation is not allowed in nanoflows";
-    if (strcmp(what, "workflow action") == 0) return "workflow actions are not allowed in nanoflows";
+    if (strcmp(what, "workflow action") == 0)
+        return "workflow actions are not allowed in nanoflows";
     if (strcmp(what, "download file") == 0) return "file downloads are not allowed in nanoflows";
     if (strcmp(what, "show home page") == 0) return "show home page is not allowed in nanoflows";
-    if (strcmp(what, "call external action") == 0) return "external action calls are not allowed in nanoflows";
-    if (strcmp(what, "call web service") == 0) return "web service calls are not allowed in nanoflows";
+    if (strcmp(what, "call external action") == 0)
+        return "external action calls are not allowed in nanoflows";
+    if (strcmp(what, "call web service") == 0)
+        return "web service calls are not allowed in nanoflows";
     return "this action is not allowed in nanoflows";
 }
 
 /* Activities Mendix (CE6035) refuses any `on error` on in nanoflows. */
 static bool takes_no_handler(nf_cc_stkind k) {
     switch (k) {
-    case NF_ST_CHANGE: case NF_ST_LOG: case NF_ST_SHOW_PAGE: case NF_ST_CLOSE_PAGE:
-    case NF_ST_SHOW_MESSAGE: case NF_ST_FEEDBACK:
-        return true;
+    case NF_ST_CHANGE:
+    case NF_ST_LOG:
+    case NF_ST_SHOW_PAGE:
+    case NF_ST_CLOSE_PAGE:
+    case NF_ST_SHOW_MESSAGE:
+    case NF_ST_FEEDBACK: return true;
     default: return false;
     }
 }
@@ -58,7 +66,8 @@ void nf_cc_rules_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
         }
         switch (k) {
         case NF_ST_FORBIDDEN:
-            nf_cc_report(s->d, NF_D_NANOFLOW_ACTION, st->span, "%s", forbidden_reason(st->u.forbidden.what));
+            nf_cc_report(s->d, NF_D_NANOFLOW_ACTION, st->span, "%s",
+                         forbidden_reason(st->u.forbidden.what));
             break;
         case NF_ST_RAISE:
             nf_cc_report(s->d, NF_D_NANOFLOW_ACTION, st->span,
@@ -69,19 +78,21 @@ void nf_cc_rules_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
             break;
         case NF_ST_CALL:
             if (st->u.call.kind == NF_CALL_JAVA)
-                nf_cc_report(s->d, NF_D_NANOFLOW_ACTION, st->span,
-                             "Java actions cannot be called from nanoflows; call a microflow that runs it");
+                nf_cc_report(
+                    s->d, NF_D_NANOFLOW_ACTION, st->span,
+                    "Java actions cannot be called from nanoflows; call a microflow that runs it");
             if (st->u.call.in_queue)
                 nf_cc_report(s->d, NF_D_NANOFLOW_ACTION, st->span,
                              "a microflow called from a nanoflow cannot run in a task queue");
             break;
         case NF_ST_FEEDBACK:
             if (st->u.feedback.nparams || st->u.feedback.text->kind != NF_EX_STRING)
-                nf_cc_report(s->d, NF_D_FEEDBACK_TEMPLATE,
-                             st->u.feedback.nparams ? st->u.feedback.params[0].value->span
-                                                    : st->u.feedback.text->span,
-                             "validation feedback in nanoflows is static text: write the message as "
-                             "one string literal, without template parameters");
+                nf_cc_report(
+                    s->d, NF_D_FEEDBACK_TEMPLATE,
+                    st->u.feedback.nparams ? st->u.feedback.params[0].value->span
+                                           : st->u.feedback.text->span,
+                    "validation feedback in nanoflows is static text: write the message as "
+                    "one string literal, without template parameters");
             break;
         case NF_ST_LOG: {
             /* mxcli describe writes node 'Application' for node-less nanoflow logs */
@@ -99,8 +110,9 @@ void nf_cc_rules_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
     /* microflows (and rules) run on the server */
     switch (k) {
     case NF_ST_SYNC:
-        nf_cc_report(s->d, NF_D_SYNC_IN_MICROFLOW, st->span,
-                     "synchronize runs on the device: it is allowed only in nanoflows (Mendix CE0009)");
+        nf_cc_report(
+            s->d, NF_D_SYNC_IN_MICROFLOW, st->span,
+            "synchronize runs on the device: it is allowed only in nanoflows (Mendix CE0009)");
         break;
     case NF_ST_CLEAR_DEVICE:
     case NF_ST_CANCEL_SYNC:
@@ -112,15 +124,18 @@ void nf_cc_rules_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
         if (st->u.call.kind == NF_CALL_NANOFLOW || st->u.call.kind == NF_CALL_JAVASCRIPT)
             nf_cc_report(s->d, NF_D_CLIENT_ACTION_IN_MICROFLOW, st->span,
                          "%s runs on the client: microflows cannot call it",
-                         st->u.call.kind == NF_CALL_NANOFLOW ? "a nanoflow" : "a JavaScript action");
+                         st->u.call.kind == NF_CALL_NANOFLOW ? "a nanoflow"
+                                                             : "a JavaScript action");
         else if (st->u.call.kind == NF_CALL_JAVA)
-            nf_cc_report(s->d, NF_D_MICROFLOW_UNSUPPORTED, st->span,
-                         "Java actions are not supported by the nanoflow runtime; this call fails when run "
-                         "(use a Lua action)");
+            nf_cc_report(
+                s->d, NF_D_MICROFLOW_UNSUPPORTED, st->span,
+                "Java actions are not supported by the nanoflow runtime; this call fails when run "
+                "(use a Lua action)");
         else if (st->u.call.in_queue)
-            nf_cc_report(s->d, NF_D_UNSUPPORTED_OPTION, st->span,
-                         "task queues are not supported by the nanoflow runtime: the microflow runs "
-                         "synchronously");
+            nf_cc_report(
+                s->d, NF_D_UNSUPPORTED_OPTION, st->span,
+                "task queues are not supported by the nanoflow runtime: the microflow runs "
+                "synchronously");
         break;
     case NF_ST_FORBIDDEN:
         nf_cc_report(s->d, NF_D_MICROFLOW_UNSUPPORTED, st->span,
@@ -128,25 +143,28 @@ void nf_cc_rules_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
                      st->u.forbidden.what);
         break;
     case NF_ST_THROW:
-        nf_cc_report(s->d, NF_D_MICROFLOW_UNSUPPORTED, st->span,
-                     "throw is not a Mendix activity; it fails when run (use raise error in a handler)");
+        nf_cc_report(
+            s->d, NF_D_MICROFLOW_UNSUPPORTED, st->span,
+            "throw is not a Mendix activity; it fails when run (use raise error in a handler)");
         break;
     default: break;
     }
 }
 
-/* ---- offline rules ------------------------------------------------------------------------------- */
+/* ---- offline rules --------------------------------------------------------------------------- */
 
 void nf_cc_rules_offline_attr(nf_cc_sema *s, const nf_cc_attr *a, nf_cc_span at) {
     if (!a->owner || a->owner->persist != NF_PERSISTENT) return;
     if (a->autonumber)
-        nf_cc_report(s->d, NF_D_OFFLINE_AUTONUMBER, at,
-                     "AutoNumber attribute %s.%s needs the server and cannot be used by offline logic",
-                     a->owner->name->s, a->name->s);
+        nf_cc_report(
+            s->d, NF_D_OFFLINE_AUTONUMBER, at,
+            "AutoNumber attribute %s.%s needs the server and cannot be used by offline logic",
+            a->owner->name->s, a->name->s);
     else if (a->calculated)
-        nf_cc_report(s->d, NF_D_OFFLINE_CALCULATED, at,
-                     "calculated attribute %s.%s needs the server and cannot be used by offline logic",
-                     a->owner->name->s, a->name->s);
+        nf_cc_report(
+            s->d, NF_D_OFFLINE_CALCULATED, at,
+            "calculated attribute %s.%s needs the server and cannot be used by offline logic",
+            a->owner->name->s, a->name->s);
     else if (a->system_member)
         nf_cc_report(s->d, NF_D_OFFLINE_SYSTEM_MEMBER, at,
                      "system member %s.%s is not supported offline", a->owner->name->s, a->name->s);
@@ -164,12 +182,15 @@ static const nf_cc_entity *reaches_persistable(nf_cc_sema *s, const nf_cc_entity
             nf_cc_assoc *a = s->m->assocs.items[i];
             if (!a->from || !a->to) continue;
             const nf_cc_entity *other = NULL;
-            if (nf_cc_entity_is_a(e, a->from)) other = a->to;
-            else if (nf_cc_entity_is_a(e, a->to)) other = a->from;
+            if (nf_cc_entity_is_a(e, a->from))
+                other = a->to;
+            else if (nf_cc_entity_is_a(e, a->to))
+                other = a->from;
             if (!other) continue;
             if (other->persist == NF_PERSISTENT) return other;
             bool seen = false;
-            for (uint32_t j = 0; j < tail && !seen; j++) seen = queue[j] == other;
+            for (uint32_t j = 0; j < tail && !seen; j++)
+                seen = queue[j] == other;
             if (!seen && tail < 512) queue[tail++] = other;
         }
     }
@@ -180,11 +201,12 @@ void nf_cc_rules_microflow_value(nf_cc_sema *s, nf_cc_type t, nf_cc_span at, con
     if ((t.kind != NF_T_OBJECT && t.kind != NF_T_LIST) || !t.u.entity) return;
     const nf_cc_entity *e = t.u.entity;
     if (e->persist == NF_PERSISTENT) {
-        nf_cc_report(s->d, NF_D_OFFLINE_MF_PERSISTABLE, at,
-                     "%s is %s of the persistable entity %s: microflow calls from nanoflows pass and "
-                     "return only primitives and non-persistable objects (commit and synchronize "
-                     "instead, and use an event handler)",
-                     what, t.kind == NF_T_LIST ? "a list" : "an object", e->name->s);
+        nf_cc_report(
+            s->d, NF_D_OFFLINE_MF_PERSISTABLE, at,
+            "%s is %s of the persistable entity %s: microflow calls from nanoflows pass and "
+            "return only primitives and non-persistable objects (commit and synchronize "
+            "instead, and use an event handler)",
+            what, t.kind == NF_T_LIST ? "a list" : "an object", e->name->s);
         return;
     }
     const nf_cc_entity *p = reaches_persistable(s, e);
@@ -215,12 +237,15 @@ void nf_cc_rules_offline_model(nf_cc_sema *s) {
         }
         for (nf_cc_entity *g = e->generalization; g; g = g->generalization) {
             if (!g->offline) continue;
-            nf_cc_report(s->d, NF_D_OFFLINE_INHERITANCE, e->span,
-                         "%s and its generalization %s are both offline: offline apps can use only one "
-                         "entity of a generalization chain (use composition instead)",
-                         e->name->s, g->name->s);
-            if (g->in_profile && g->profile) nf_cc_note(s->d, g->profile->span, "%s is offline here", g->name->s);
-            else if (g->used_offline) nf_cc_note(s->d, g->used_span, "%s is used by a nanoflow here", g->name->s);
+            nf_cc_report(
+                s->d, NF_D_OFFLINE_INHERITANCE, e->span,
+                "%s and its generalization %s are both offline: offline apps can use only one "
+                "entity of a generalization chain (use composition instead)",
+                e->name->s, g->name->s);
+            if (g->in_profile && g->profile)
+                nf_cc_note(s->d, g->profile->span, "%s is offline here", g->name->s);
+            else if (g->used_offline)
+                nf_cc_note(s->d, g->used_span, "%s is used by a nanoflow here", g->name->s);
             break;
         }
     }

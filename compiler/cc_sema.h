@@ -28,8 +28,8 @@ typedef struct nf_cc_sema {
     bool oom;
     /* well-known names */
     nf_cc_sym *s_current_object, *s_latest_error, *s_latest_error_type, *s_current_result,
-        *s_current_index, *s_current_user, *s_current_session, *s_current_device_type,
-        *s_system, *s_id;
+        *s_current_index, *s_current_user, *s_current_session, *s_current_device_type, *s_system,
+        *s_id;
     nf_cc_map builtins; /* function name → builtin id + 1 */
     /* the flow being checked */
     nf_cc_flow *flow;
@@ -39,7 +39,7 @@ typedef struct nf_cc_sema {
     uint32_t loop_depth, handler_depth;
     nf_cc_entity *lambda_entity; /* $currentObject's entity inside list operations */
     bool in_lambda;
-    nf_cc_type reduce_type;      /* $currentResult's type inside reduce */
+    nf_cc_type reduce_type; /* $currentResult's type inside reduce */
     bool in_reduce;
     nf_cc_map labels; /* merge label → statement */
     nf_cc_vec joins;

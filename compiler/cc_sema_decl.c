@@ -12,7 +12,8 @@ static unsigned edit_distance(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64) return 99;
     unsigned row[65];
-    for (size_t j = 0; j <= lb; j++) row[j] = (unsigned)j;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (unsigned)j;
     for (size_t i = 1; i <= la; i++) {
         unsigned prev = row[0];
         row[0] = (unsigned)i;
@@ -226,7 +227,9 @@ static void collect(nf_cc_sema *s, nf_cc_decl *d) {
         nf_cc_module *mod = module_of(s, &d->name, what);
         if (!mod) return;
         nf_cc_flow *old = nf_cc_map_get(&m->flow_by_name, d->name.full);
-        if (old && !duplicate(s, d, old->decl->name.span, old->kind == NF_FLOW_NANOFLOW ? "nanoflow" : "microflow")) return;
+        if (old && !duplicate(s, d, old->decl->name.span,
+                              old->kind == NF_FLOW_NANOFLOW ? "nanoflow" : "microflow"))
+            return;
         nf_cc_flow *f = old ? old : alloc(s, sizeof *f);
         if (!f) return;
         f->name = d->name.full;
@@ -268,7 +271,8 @@ static void collect(nf_cc_sema *s, nf_cc_decl *d) {
         bool user = d->kind == NF_DECL_USER_ROLE;
         if (!user && !module_of(s, &d->name, "module role")) return;
         nf_cc_role *old = nf_cc_map_get(&m->role_by_name, d->name.full);
-        if (old && !duplicate(s, d, old->decl->name.span, user ? "user role" : "module role")) return;
+        if (old && !duplicate(s, d, old->decl->name.span, user ? "user role" : "module role"))
+            return;
         nf_cc_role *r = old ? old : alloc(s, sizeof *r);
         if (!r) return;
         r->name = d->name.full;
@@ -315,8 +319,8 @@ static void report_unknown(nf_cc_sema *s, nf_cc_diag_code code, const nf_cc_qnam
             const char *dot = strrchr(k->s, '.');
             if (dot && strcmp(dot + 1, q->full->s) == 0) {
                 nf_cc_report(s->d, NF_D_NO_MODULE_PREFIX, q->span,
-                             "%s '%s' needs a module prefix: did you mean '%s'?", what,
-                             q->full->s, k->s);
+                             "%s '%s' needs a module prefix: did you mean '%s'?", what, q->full->s,
+                             k->s);
                 return;
             }
         }
@@ -331,13 +335,15 @@ static void report_unknown(nf_cc_sema *s, nf_cc_diag_code code, const nf_cc_qnam
 
 nf_cc_entity *nf_cc_lookup_entity(nf_cc_sema *s, const nf_cc_qname *q, bool report) {
     nf_cc_entity *e = q->full ? nf_cc_map_get(&s->m->entity_by_name, q->full) : NULL;
-    if (!e && report && q->full) report_unknown(s, NF_D_UNKNOWN_ENTITY, q, &s->m->entity_by_name, "entity");
+    if (!e && report && q->full)
+        report_unknown(s, NF_D_UNKNOWN_ENTITY, q, &s->m->entity_by_name, "entity");
     return e;
 }
 
 nf_cc_enum *nf_cc_lookup_enum(nf_cc_sema *s, const nf_cc_qname *q, bool report) {
     nf_cc_enum *e = q->full ? nf_cc_map_get(&s->m->enum_by_name, q->full) : NULL;
-    if (!e && report && q->full) report_unknown(s, NF_D_UNKNOWN_ENUM, q, &s->m->enum_by_name, "enumeration");
+    if (!e && report && q->full)
+        report_unknown(s, NF_D_UNKNOWN_ENUM, q, &s->m->enum_by_name, "enumeration");
     return e;
 }
 
@@ -351,15 +357,19 @@ bool nf_cc_resolve_type(nf_cc_sema *s, const nf_cc_typeref *tr, nf_cc_type *out)
     case NF_TR_NONE: return false;
     case NF_TR_BOOLEAN: *out = nf_cc_t(NF_T_BOOLEAN); return true;
     case NF_TR_INTEGER: *out = nf_cc_t(NF_T_INTEGER); return true;
-    case NF_TR_LONG: case NF_TR_AUTONUMBER: *out = nf_cc_t(NF_T_LONG); return true;
-    case NF_TR_DECIMAL: case NF_TR_CURRENCY: case NF_TR_FLOAT: *out = nf_cc_t(NF_T_DECIMAL); return true;
-    case NF_TR_STRING: case NF_TR_HASHEDSTRING: *out = nf_cc_t(NF_T_STRING); return true;
-    case NF_TR_DATETIME: case NF_TR_DATE: case NF_TR_AUTOCREATEDDATE: case NF_TR_AUTOCHANGEDDATE:
-        *out = nf_cc_t(NF_T_DATETIME);
-        return true;
-    case NF_TR_AUTOOWNER: case NF_TR_AUTOCHANGEDBY:
-        *out = nf_cc_t_object(s->m->system_user);
-        return true;
+    case NF_TR_LONG:
+    case NF_TR_AUTONUMBER: *out = nf_cc_t(NF_T_LONG); return true;
+    case NF_TR_DECIMAL:
+    case NF_TR_CURRENCY:
+    case NF_TR_FLOAT: *out = nf_cc_t(NF_T_DECIMAL); return true;
+    case NF_TR_STRING:
+    case NF_TR_HASHEDSTRING: *out = nf_cc_t(NF_T_STRING); return true;
+    case NF_TR_DATETIME:
+    case NF_TR_DATE:
+    case NF_TR_AUTOCREATEDDATE:
+    case NF_TR_AUTOCHANGEDDATE: *out = nf_cc_t(NF_T_DATETIME); return true;
+    case NF_TR_AUTOOWNER:
+    case NF_TR_AUTOCHANGEDBY: *out = nf_cc_t_object(s->m->system_user); return true;
     case NF_TR_BINARY: *out = nf_cc_t(NF_T_BINARY); return true;
     case NF_TR_VOID: *out = nf_cc_t(NF_T_VOID); return true;
     case NF_TR_ENUM: {
@@ -398,18 +408,23 @@ bool nf_cc_resolve_type(nf_cc_sema *s, const nf_cc_typeref *tr, nf_cc_type *out)
     return false;
 }
 
-/* ---- members ---------------------------------------------------------------------------------- */
+/* ---- members --------------------------------------------------------------------------------- */
 
 /* The system members are named System.owner, System.changedBy (associations to System.User
  * in Mendix) and createdDate, changedDate, whatever the declaring attribute is called. */
 static nf_cc_attr *system_member(const nf_cc_entity *e, const nf_cc_step *st, nf_cc_sym *system) {
     uint8_t kind;
     const char *n = st->name.parts[st->name.nparts - 1]->s;
-    if (st->name.nparts == 2 && st->name.parts[0] == system && strcmp(n, "owner") == 0) kind = NF_TR_AUTOOWNER;
-    else if (st->name.nparts == 2 && st->name.parts[0] == system && strcmp(n, "changedBy") == 0) kind = NF_TR_AUTOCHANGEDBY;
-    else if (st->name.nparts == 1 && strcmp(n, "createdDate") == 0) kind = NF_TR_AUTOCREATEDDATE;
-    else if (st->name.nparts == 1 && strcmp(n, "changedDate") == 0) kind = NF_TR_AUTOCHANGEDDATE;
-    else return NULL;
+    if (st->name.nparts == 2 && st->name.parts[0] == system && strcmp(n, "owner") == 0)
+        kind = NF_TR_AUTOOWNER;
+    else if (st->name.nparts == 2 && st->name.parts[0] == system && strcmp(n, "changedBy") == 0)
+        kind = NF_TR_AUTOCHANGEDBY;
+    else if (st->name.nparts == 1 && strcmp(n, "createdDate") == 0)
+        kind = NF_TR_AUTOCREATEDDATE;
+    else if (st->name.nparts == 1 && strcmp(n, "changedDate") == 0)
+        kind = NF_TR_AUTOCHANGEDDATE;
+    else
+        return NULL;
     for (int guard = 0; e && guard < 1000; e = e->generalization, guard++)
         for (uint32_t i = 0; i < e->nattrs; i++)
             if (e->attrs[i]->declared == kind) return e->attrs[i];
@@ -456,7 +471,8 @@ bool nf_cc_resolve_member(nf_cc_sema *s, nf_cc_entity *e, nf_cc_step *st, bool r
     const char *cands[256];
     uint32_t n = 0;
     for (const nf_cc_entity *x = e; x && n < 200; x = x->generalization)
-        for (uint32_t i = 0; i < x->nattrs && n < 200; i++) cands[n++] = x->attrs[i]->name->s;
+        for (uint32_t i = 0; i < x->nattrs && n < 200; i++)
+            cands[n++] = x->attrs[i]->name->s;
     for (uint32_t i = 0; i < s->m->assocs.n && n < 256; i++) {
         nf_cc_assoc *as = s->m->assocs.items[i];
         if (as->from && as->to && (nf_cc_entity_is_a(e, as->from) || nf_cc_entity_is_a(e, as->to)))
@@ -538,9 +554,9 @@ static void resolve_entity(nf_cc_sema *s, nf_cc_entity *e) {
         a->hashed = ad->type.kind == NF_TR_HASHEDSTRING;
         a->calculated = ad->calculated;
         a->binary = ad->type.kind == NF_TR_BINARY;
-        a->system_member = ad->type.kind == NF_TR_AUTOOWNER || ad->type.kind == NF_TR_AUTOCHANGEDBY ||
-                           ad->type.kind == NF_TR_AUTOCREATEDDATE ||
-                           ad->type.kind == NF_TR_AUTOCHANGEDDATE;
+        a->system_member =
+            ad->type.kind == NF_TR_AUTOOWNER || ad->type.kind == NF_TR_AUTOCHANGEDBY ||
+            ad->type.kind == NF_TR_AUTOCREATEDDATE || ad->type.kind == NF_TR_AUTOCHANGEDDATE;
         a->not_null = ad->not_null;
         a->unique = ad->unique;
         a->required = ad->required;
@@ -555,7 +571,8 @@ static void resolve_entity(nf_cc_sema *s, nf_cc_entity *e) {
                 a->type = nf_cc_t(NF_T_UNKNOWN);
             }
         } else if (ad->type.kind == NF_TR_VOID) {
-            nf_cc_report(s->d, NF_D_TYPE_MISMATCH, ad->type.span, "an attribute needs a value type");
+            nf_cc_report(s->d, NF_D_TYPE_MISMATCH, ad->type.span,
+                         "an attribute needs a value type");
         } else {
             nf_cc_resolve_type(s, &ad->type, &a->type);
         }
@@ -584,16 +601,16 @@ static void check_defaults(nf_cc_sema *s, nf_cc_entity *e) {
                 dv->type = a->type;
                 continue;
             }
-            nf_cc_report(s->d, NF_D_UNKNOWN_ENUM_VALUE, dv->span,
-                         "'%s' is not a value of %s", dv->u.str.s, a->type.u.enumeration->name->s);
+            nf_cc_report(s->d, NF_D_UNKNOWN_ENUM_VALUE, dv->span, "'%s' is not a value of %s",
+                         dv->u.str.s, a->type.u.enumeration->name->s);
             continue;
         }
         nf_cc_type t = nf_cc_check_expr(s, dv);
         if (t.kind != NF_T_UNKNOWN && !nf_cc_assignable(a->type, t)) {
             char b1[160], b2[160];
-            nf_cc_report(s->d, NF_D_BAD_DEFAULT, dv->span,
-                         "default value of %s.%s is %s, not %s", e->name->s, a->name->s,
-                         nf_cc_type_name(t, b1, sizeof b1), nf_cc_type_name(a->type, b2, sizeof b2));
+            nf_cc_report(s->d, NF_D_BAD_DEFAULT, dv->span, "default value of %s.%s is %s, not %s",
+                         e->name->s, a->name->s, nf_cc_type_name(t, b1, sizeof b1),
+                         nf_cc_type_name(a->type, b2, sizeof b2));
         }
     }
 }
@@ -623,7 +640,8 @@ static void resolve_signature(nf_cc_sema *s, nf_cc_flow *f) {
             v->type = nf_cc_t(NF_T_UNKNOWN);
         }
         if (nf_cc_map_get(&seen, v->name))
-            nf_cc_report(s->d, NF_D_DUPLICATE_VARIABLE, pd->span, "parameter $%s appears twice", v->name->s);
+            nf_cc_report(s->d, NF_D_DUPLICATE_VARIABLE, pd->span, "parameter $%s appears twice",
+                         v->name->s);
         else if (!nf_cc_map_put(&seen, v->name, v))
             s->oom = true;
         f->params[i] = v;
@@ -632,7 +650,8 @@ static void resolve_signature(nf_cc_sema *s, nf_cc_flow *f) {
     if (!nf_cc_resolve_type(s, &d->u.flow.returns, &f->ret)) f->ret = nf_cc_t(NF_T_UNKNOWN);
     if (f->kind == NF_FLOW_RULE && f->ret.kind != NF_T_BOOLEAN && f->ret.kind != NF_T_ENUM &&
         f->ret.kind != NF_T_UNKNOWN)
-        nf_cc_report(s->d, NF_D_TYPE_MISMATCH, d->u.flow.returns.span.len ? d->u.flow.returns.span : d->name.span,
+        nf_cc_report(s->d, NF_D_TYPE_MISMATCH,
+                     d->u.flow.returns.span.len ? d->u.flow.returns.span : d->name.span,
                      "a rule returns a Boolean or an enumeration");
 }
 
@@ -643,8 +662,8 @@ static void resolve_action(nf_cc_sema *s, nf_cc_action *a) {
         if (!nf_cc_resolve_type(s, &a->params[i].type, &a->param_types[i]))
             a->param_types[i] = nf_cc_t(NF_T_UNKNOWN);
         if (nf_cc_map_get(&seen, a->params[i].name))
-            nf_cc_report(s->d, NF_D_DUPLICATE_VARIABLE, a->params[i].span, "parameter %s appears twice",
-                         a->params[i].name->s);
+            nf_cc_report(s->d, NF_D_DUPLICATE_VARIABLE, a->params[i].span,
+                         "parameter %s appears twice", a->params[i].name->s);
         else if (!nf_cc_map_put(&seen, a->params[i].name, &a->params[i]))
             s->oom = true;
     }
@@ -692,7 +711,9 @@ static void resolve_roles(nf_cc_sema *s) {
         nf_cc_role *r = s->m->roles.items[i];
         if (!r->user_role) continue;
         nf_cc_decl *d = r->decl;
-        r->module_roles = d->u.user_role.nroles ? alloc(s, d->u.user_role.nroles * sizeof *r->module_roles) : NULL;
+        r->module_roles = d->u.user_role.nroles
+                              ? alloc(s, d->u.user_role.nroles * sizeof *r->module_roles)
+                              : NULL;
         for (uint32_t j = 0; j < d->u.user_role.nroles && r->module_roles; j++) {
             nf_cc_role *mr = lookup_role(s, &d->u.user_role.roles[j], false);
             if (mr) r->module_roles[r->nmodule_roles++] = mr;
@@ -716,15 +737,18 @@ static void check_grants(nf_cc_sema *s) {
             /* grant execute on nanoflow|microflow */
             nf_cc_flow *f = nf_cc_map_get(&s->m->flow_by_name, d->u.grant_flow.flow.full);
             if (!f) {
-                const char *sug = nf_cc_suggest_map(&s->m->flow_by_name, d->u.grant_flow.flow.full->s);
+                const char *sug =
+                    nf_cc_suggest_map(&s->m->flow_by_name, d->u.grant_flow.flow.full->s);
                 if (sug)
                     nf_cc_report(s->d, NF_D_UNKNOWN_FLOW, d->u.grant_flow.flow.span,
-                                 "unknown flow '%s'; did you mean '%s'?", d->u.grant_flow.flow.full->s, sug);
+                                 "unknown flow '%s'; did you mean '%s'?",
+                                 d->u.grant_flow.flow.full->s, sug);
                 else
                     nf_cc_report(s->d, NF_D_UNKNOWN_FLOW, d->u.grant_flow.flow.span,
                                  "unknown flow '%s'", d->u.grant_flow.flow.full->s);
             } else if (f->kind != d->u.grant_flow.flow_kind &&
-                       !(f->kind == NF_FLOW_RULE && d->u.grant_flow.flow_kind == NF_FLOW_MICROFLOW)) {
+                       !(f->kind == NF_FLOW_RULE &&
+                         d->u.grant_flow.flow_kind == NF_FLOW_MICROFLOW)) {
                 nf_cc_report(s->d, NF_D_UNKNOWN_FLOW, d->u.grant_flow.flow.span, "'%s' is a %s",
                              f->name->s, f->kind == NF_FLOW_NANOFLOW ? "nanoflow" : "microflow");
             }
@@ -738,7 +762,8 @@ static void check_grants(nf_cc_sema *s) {
         if (!e) continue;
         check_member_list(s, e, d->u.grant_entity.rights.read, d->u.grant_entity.rights.nread);
         check_member_list(s, e, d->u.grant_entity.rights.write, d->u.grant_entity.rights.nwrite);
-        if (d->u.grant_entity.xpath) nf_cc_check_xpath(s, d->u.grant_entity.xpath, e, NF_XP_ACCESS_RULE);
+        if (d->u.grant_entity.xpath)
+            nf_cc_check_xpath(s, d->u.grant_entity.xpath, e, NF_XP_ACCESS_RULE);
     }
     for (uint32_t i = 0; i < s->m->decls_demo_users.n; i++) {
         nf_cc_decl *d = s->m->decls_demo_users.items[i];
@@ -774,8 +799,9 @@ static void check_validation_rules(nf_cc_sema *s) {
             if (e) {
                 target_attr = nf_cc_entity_attr(e, q.parts[q.nparts - 1]);
                 if (!target_attr)
-                    nf_cc_report(s->d, NF_D_UNKNOWN_ATTRIBUTE, q.span, "entity %s has no attribute '%s'",
-                                 e->name->s, q.parts[q.nparts - 1]->s);
+                    nf_cc_report(s->d, NF_D_UNKNOWN_ATTRIBUTE, q.span,
+                                 "entity %s has no attribute '%s'", e->name->s,
+                                 q.parts[q.nparts - 1]->s);
             }
         }
         if (!e) {
@@ -798,22 +824,26 @@ static void check_validation_rules(nf_cc_sema *s) {
                 nf_cc_report(s->d, NF_D_NOT_NUMERIC, d->u.validation.entity.span,
                              "a range rule needs a numeric or DateTime attribute");
             else {
-                if (d->u.validation.lo) nf_cc_check_assign(s, d->u.validation.lo, want, "the range bound");
-                if (d->u.validation.hi) nf_cc_check_assign(s, d->u.validation.hi, want, "the range bound");
+                if (d->u.validation.lo)
+                    nf_cc_check_assign(s, d->u.validation.lo, want, "the range bound");
+                if (d->u.validation.hi)
+                    nf_cc_check_assign(s, d->u.validation.hi, want, "the range bound");
             }
         }
         if (d->u.validation.rule == NF_RULE_REGEX && d->u.validation.regex.full &&
             !nf_cc_map_get(&s->m->regex_by_name, d->u.validation.regex.full))
-            nf_cc_report(s->d, NF_D_UNKNOWN_REGEX, d->u.validation.regex.span,
-                         "unknown regular expression '%s' (define it with create regular expression)",
-                         d->u.validation.regex.full->s);
+            nf_cc_report(
+                s->d, NF_D_UNKNOWN_REGEX, d->u.validation.regex.span,
+                "unknown regular expression '%s' (define it with create regular expression)",
+                d->u.validation.regex.full->s);
         if (d->u.validation.rule == NF_RULE_EXPRESSION) {
             /* the expression sees the object as $currentObject */
             nf_cc_entity *saved = s->lambda_entity;
             bool saved_in = s->in_lambda;
             s->lambda_entity = e;
             s->in_lambda = true;
-            nf_cc_check_assign(s, d->u.validation.expr, nf_cc_t(NF_T_BOOLEAN), "a validation expression");
+            nf_cc_check_assign(s, d->u.validation.expr, nf_cc_t(NF_T_BOOLEAN),
+                               "a validation expression");
             s->lambda_entity = saved;
             s->in_lambda = saved_in;
         }
@@ -842,14 +872,18 @@ static void check_event_handlers(nf_cc_sema *s, nf_cc_entity *e) {
                               nf_cc_entity_is_a(e, f->params[0]->type.u.entity)));
         if (ev->pass_object ? !takes_object : f->nparams != 0)
             nf_cc_report(s->d, NF_D_EVENT_HANDLER_FLOW, ev->flow.span,
-                         ev->pass_object ? "'%s' must take exactly one parameter of entity %s"
-                                         : "'%s' must take no parameters (or pass $currentObject) for %s",
+                         ev->pass_object
+                             ? "'%s' must take exactly one parameter of entity %s"
+                             : "'%s' must take no parameters (or pass $currentObject) for %s",
                          f->name->s, e->name->s);
-        if (ev->moment == NF_EV_BEFORE && f->ret.kind != NF_T_BOOLEAN && f->ret.kind != NF_T_UNKNOWN)
+        if (ev->moment == NF_EV_BEFORE && f->ret.kind != NF_T_BOOLEAN &&
+            f->ret.kind != NF_T_UNKNOWN)
             nf_cc_report(s->d, NF_D_EVENT_HANDLER_FLOW, ev->flow.span,
                          "a before-%s handler returns Boolean (false cancels the action)",
-                         ev->type == NF_EV_COMMIT ? "commit" : ev->type == NF_EV_CREATE ? "create"
-                         : ev->type == NF_EV_DELETE ? "delete" : "rollback");
+                         ev->type == NF_EV_COMMIT   ? "commit"
+                         : ev->type == NF_EV_CREATE ? "create"
+                         : ev->type == NF_EV_DELETE ? "delete"
+                                                    : "rollback");
     }
     for (uint32_t i = 0; i < d->u.entity.nindexes; i++) {
         nf_cc_index_decl *ix = &d->u.entity.indexes[i];
@@ -888,8 +922,8 @@ static void check_profiles(nf_cc_sema *s) {
                 nf_cc_attr *a = nf_cc_entity_attr(e, pe->revision_attr);
                 if (!a)
                     nf_cc_report(s->d, NF_D_OFFLINE_REVISION, pe->revision_span,
-                                 "entity %s has no attribute '%s' to hold the revision",
-                                 e->name->s, pe->revision_attr->s);
+                                 "entity %s has no attribute '%s' to hold the revision", e->name->s,
+                                 pe->revision_attr->s);
                 else if (!nf_cc_is_integral(a->type) || a->autonumber || a->calculated)
                     nf_cc_report(s->d, NF_D_OFFLINE_REVISION, pe->revision_span,
                                  "revision attribute %s.%s must be a stored Integer or Long",
@@ -901,18 +935,27 @@ static void check_profiles(nf_cc_sema *s) {
 
 void nf_cc_sema_declarations(nf_cc_sema *s, nf_cc_unit *u) {
     nf_cc_model *m = s->m;
-    for (uint32_t i = 0; i < u->ndecls && !s->oom; i++) collect(s, u->decls[i]);
+    for (uint32_t i = 0; i < u->ndecls && !s->oom; i++)
+        collect(s, u->decls[i]);
     m->system_user = nf_cc_map_get(&m->entity_by_name, nf_cc_intern_cstr(s->in, "System.User"));
-    m->system_filedocument = nf_cc_map_get(&m->entity_by_name, nf_cc_intern_cstr(s->in, "System.FileDocument"));
+    m->system_filedocument =
+        nf_cc_map_get(&m->entity_by_name, nf_cc_intern_cstr(s->in, "System.FileDocument"));
     m->system_image = nf_cc_map_get(&m->entity_by_name, nf_cc_intern_cstr(s->in, "System.Image"));
     m->system_error = nf_cc_map_get(&m->entity_by_name, nf_cc_intern_cstr(s->in, "System.Error"));
-    for (uint32_t i = 0; i < m->entities.n; i++) resolve_entity(s, m->entities.items[i]);
-    for (uint32_t i = 0; i < m->assocs.n; i++) resolve_assoc(s, m->assocs.items[i]);
-    for (uint32_t i = 0; i < m->entities.n; i++) check_defaults(s, m->entities.items[i]);
-    for (uint32_t i = 0; i < m->flows.n; i++) resolve_signature(s, m->flows.items[i]);
-    for (uint32_t i = 0; i < m->actions.n; i++) resolve_action(s, m->actions.items[i]);
-    for (uint32_t i = 0; i < m->constants.n; i++) resolve_constant(s, m->constants.items[i]);
-    for (uint32_t i = 0; i < m->entities.n; i++) check_event_handlers(s, m->entities.items[i]);
+    for (uint32_t i = 0; i < m->entities.n; i++)
+        resolve_entity(s, m->entities.items[i]);
+    for (uint32_t i = 0; i < m->assocs.n; i++)
+        resolve_assoc(s, m->assocs.items[i]);
+    for (uint32_t i = 0; i < m->entities.n; i++)
+        check_defaults(s, m->entities.items[i]);
+    for (uint32_t i = 0; i < m->flows.n; i++)
+        resolve_signature(s, m->flows.items[i]);
+    for (uint32_t i = 0; i < m->actions.n; i++)
+        resolve_action(s, m->actions.items[i]);
+    for (uint32_t i = 0; i < m->constants.n; i++)
+        resolve_constant(s, m->constants.items[i]);
+    for (uint32_t i = 0; i < m->entities.n; i++)
+        check_event_handlers(s, m->entities.items[i]);
     resolve_roles(s);
     check_profiles(s);
     check_grants(s);

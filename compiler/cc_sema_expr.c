@@ -38,14 +38,18 @@ int32_t nf_cc_enum_value_index(const nf_cc_enum *en, const nf_cc_sym *name) {
     return i ? (int32_t)(i - 1) : -1;
 }
 
-static const char *tname(nf_cc_type t, char *buf) { return nf_cc_type_name(t, buf, 160); }
+static const char *tname(nf_cc_type t, char *buf) {
+    return nf_cc_type_name(t, buf, 160);
+}
 
 static nf_cc_type set_type(nf_cc_expr *e, nf_cc_type t) {
     e->type = t;
     return t;
 }
 
-static nf_cc_type unknown(nf_cc_expr *e) { return set_type(e, nf_cc_t(NF_T_UNKNOWN)); }
+static nf_cc_type unknown(nf_cc_expr *e) {
+    return set_type(e, nf_cc_t(NF_T_UNKNOWN));
+}
 
 /* The wider numeric type of two numbers. */
 static nf_cc_type widen(nf_cc_type a, nf_cc_type b) {
@@ -64,14 +68,16 @@ static nf_cc_type unify(nf_cc_type a, nf_cc_type b) {
     if ((a.kind == NF_T_OBJECT || a.kind == NF_T_LIST) && a.kind == b.kind) {
         if (!a.u.entity || !b.u.entity) return a;
         for (nf_cc_entity *x = a.u.entity; x; x = x->generalization)
-            if (nf_cc_entity_is_a(b.u.entity, x)) return a.kind == NF_T_OBJECT ? nf_cc_t_object(x) : nf_cc_t_list(x);
+            if (nf_cc_entity_is_a(b.u.entity, x))
+                return a.kind == NF_T_OBJECT ? nf_cc_t_object(x) : nf_cc_t_list(x);
         return nf_cc_t(NF_T_VOID);
     }
-    if (a.kind == NF_T_ENUM) return (b.kind == NF_T_ENUM && a.u.enumeration == b.u.enumeration) ? a : nf_cc_t(NF_T_VOID);
+    if (a.kind == NF_T_ENUM)
+        return (b.kind == NF_T_ENUM && a.u.enumeration == b.u.enumeration) ? a : nf_cc_t(NF_T_VOID);
     return a.kind == b.kind ? a : nf_cc_t(NF_T_VOID);
 }
 
-/* ---- literals --------------------------------------------------------------------------------- */
+/* ---- literals -------------------------------------------------------------------------------- */
 
 static bool int_literal(nf_cc_sema *s, nf_cc_expr *e, bool negated, int64_t *out) {
     char buf[32];
@@ -85,8 +91,9 @@ static bool int_literal(nf_cc_sema *s, nf_cc_expr *e, bool negated, int64_t *out
     *out = negated ? (int64_t)(0 - v) : (int64_t)v;
     return true;
 range:
-    nf_cc_report(s->d, NF_D_BAD_LITERAL, e->span,
-                 "integer literal does not fit in 64 bits (-9223372036854775808 … 9223372036854775807)");
+    nf_cc_report(
+        s->d, NF_D_BAD_LITERAL, e->span,
+        "integer literal does not fit in 64 bits (-9223372036854775808 … 9223372036854775807)");
     return false;
 }
 
@@ -100,11 +107,13 @@ static nf_cc_type check_var(nf_cc_sema *s, nf_cc_expr *e) {
                          "$currentObject exists only in list operations and aggregates");
             return unknown(e);
         }
-        return set_type(e, s->lambda_entity ? nf_cc_t_object(s->lambda_entity) : nf_cc_t(NF_T_UNKNOWN));
+        return set_type(e, s->lambda_entity ? nf_cc_t_object(s->lambda_entity)
+                                            : nf_cc_t(NF_T_UNKNOWN));
     }
     if (n == s->s_current_result) {
         if (!s->in_reduce) {
-            nf_cc_report(s->d, NF_D_CURRENT_OBJECT, e->span, "$currentResult exists only in reduce");
+            nf_cc_report(s->d, NF_D_CURRENT_OBJECT, e->span,
+                         "$currentResult exists only in reduce");
             return unknown(e);
         }
         return set_type(e, s->reduce_type);
@@ -121,7 +130,8 @@ static nf_cc_type check_var(nf_cc_sema *s, nf_cc_expr *e) {
     }
     if (n == s->s_current_index) {
         if (s->loop_depth == 0) {
-            nf_cc_report(s->d, NF_D_UNKNOWN_VARIABLE, e->span, "$currentIndex exists only in loops");
+            nf_cc_report(s->d, NF_D_UNKNOWN_VARIABLE, e->span,
+                         "$currentIndex exists only in loops");
             return unknown(e);
         }
         return set_type(e, nf_cc_t(NF_T_INTEGER));
@@ -141,8 +151,8 @@ static nf_cc_type check_var(nf_cc_sema *s, nf_cc_expr *e) {
     if (!v) {
         const char *sug = nf_cc_suggest_map(&s->vars, n->s);
         if (sug)
-            nf_cc_report(s->d, NF_D_UNKNOWN_VARIABLE, e->span, "unknown variable $%s; did you mean $%s?",
-                         n->s, sug);
+            nf_cc_report(s->d, NF_D_UNKNOWN_VARIABLE, e->span,
+                         "unknown variable $%s; did you mean $%s?", n->s, sug);
         else
             nf_cc_report(s->d, NF_D_UNKNOWN_VARIABLE, e->span, "unknown variable $%s", n->s);
         return unknown(e);
@@ -161,14 +171,18 @@ static bool is_date_token(const char *t) {
     static const char *const words[] = {"CurrentDateTime"};
     if (strcmp(t, words[0]) == 0) return true;
     const char *r = NULL;
-    if (strncmp(t, "BeginOf", 7) == 0) r = t + 7;
-    else if (strncmp(t, "EndOf", 5) == 0) r = t + 5;
+    if (strncmp(t, "BeginOf", 7) == 0)
+        r = t + 7;
+    else if (strncmp(t, "EndOf", 5) == 0)
+        r = t + 5;
     if (!r) return false;
-    static const char *const periods[] = {"CurrentMinute", "CurrentHour", "CurrentDay", "Yesterday",
-                                          "Tomorrow", "CurrentWeek", "CurrentMonth", "CurrentYear"};
+    static const char *const periods[] = {"CurrentMinute", "CurrentHour", "CurrentDay",
+                                          "Yesterday",     "Tomorrow",    "CurrentWeek",
+                                          "CurrentMonth",  "CurrentYear"};
     for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
         size_t n = strlen(periods[i]);
-        if (strncmp(r, periods[i], n) == 0 && (r[n] == '\0' || strcmp(r + n, "UTC") == 0)) return true;
+        if (strncmp(r, periods[i], n) == 0 && (r[n] == '\0' || strcmp(r + n, "UTC") == 0))
+            return true;
     }
     return false;
 }
@@ -179,11 +193,12 @@ nf_cc_type nf_cc_token_type(nf_cc_sema *s, nf_cc_expr *e, bool xpath) {
     const char *t = e->u.var->s;
     if (is_date_token(t)) return set_type(e, nf_cc_t(NF_T_DATETIME));
     static const char *const lengths[] = {"SecondLength", "MinuteLength", "HourLength", "DayLength",
-                                          "WeekLength", "MonthLength", "YearLength"};
+                                          "WeekLength",   "MonthLength",  "YearLength"};
     for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++)
         if (strcmp(t, lengths[i]) == 0) return set_type(e, nf_cc_t(NF_T_LONG));
     if (xpath && strcmp(t, "CurrentUser") == 0)
-        return set_type(e, s->m->system_user ? nf_cc_t_object(s->m->system_user) : nf_cc_t(NF_T_UNKNOWN));
+        return set_type(e, s->m->system_user ? nf_cc_t_object(s->m->system_user)
+                                             : nf_cc_t(NF_T_UNKNOWN));
     if (xpath && strcmp(t, "CurrentObject") == 0) return set_type(e, nf_cc_t(NF_T_OBJECT));
     if (xpath && strncmp(t, "UserRole_", 9) == 0) return set_type(e, nf_cc_t(NF_T_OBJECT));
     nf_cc_report(s->d, NF_D_UNKNOWN_TOKEN, e->span, "unknown token [%%%s%%]%s", t,
@@ -191,7 +206,7 @@ nf_cc_type nf_cc_token_type(nf_cc_sema *s, nf_cc_expr *e, bool xpath) {
     return unknown(e);
 }
 
-/* ---- paths -------------------------------------------------------------------------------------- */
+/* ---- paths ----------------------------------------------------------------------------------- */
 
 static nf_cc_type check_path(nf_cc_sema *s, nf_cc_expr *e) {
     nf_cc_type t = nf_cc_check_expr(s, e->u.path.base);
@@ -200,9 +215,10 @@ static nf_cc_type check_path(nf_cc_sema *s, nf_cc_expr *e) {
         if (t.kind == NF_T_UNKNOWN) return unknown(e);
         if (t.kind != NF_T_OBJECT || !t.u.entity) {
             char b[160];
-            nf_cc_report(s->d, NF_D_NOT_AN_OBJECT, st->name.span,
-                         "'%s' is read from %s, which is not an object; members are read from objects",
-                         st->name.full->s, tname(t, b));
+            nf_cc_report(
+                s->d, NF_D_NOT_AN_OBJECT, st->name.span,
+                "'%s' is read from %s, which is not an object; members are read from objects",
+                st->name.full->s, tname(t, b));
             return unknown(e);
         }
         if (!nf_cc_resolve_member(s, t.u.entity, st, true)) return unknown(e);
@@ -243,7 +259,8 @@ static nf_cc_type check_qname(nf_cc_sema *s, nf_cc_expr *e) {
             if (idx < 0) {
                 const char *cands[256];
                 uint32_t n = 0;
-                for (uint32_t i = 0; i < en->nvalues && n < 256; i++) cands[n++] = en->values[i].name->s;
+                for (uint32_t i = 0; i < en->nvalues && n < 256; i++)
+                    cands[n++] = en->values[i].name->s;
                 const char *sug = nf_cc_suggest(cands, n, q->parts[q->nparts - 1]->s);
                 nf_cc_report(s->d, NF_D_UNKNOWN_ENUM_VALUE, q->span,
                              "enumeration %s has no value '%s'%s%s%s", en->name->s,
@@ -279,7 +296,7 @@ static nf_cc_type check_qname(nf_cc_sema *s, nf_cc_expr *e) {
     return unknown(e);
 }
 
-/* ---- operators --------------------------------------------------------------------------------- */
+/* ---- operators ------------------------------------------------------------------------------- */
 
 static const char *op_text(nf_cc_op op) {
     switch (op) {
@@ -311,13 +328,16 @@ static nf_cc_type bad_operands(nf_cc_sema *s, nf_cc_expr *e, nf_cc_type a, nf_cc
     return unknown(e);
 }
 
-static bool is_string_literal(const nf_cc_expr *e) { return e->kind == NF_EX_STRING; }
+static bool is_string_literal(const nf_cc_expr *e) {
+    return e->kind == NF_EX_STRING;
+}
 
 static nf_cc_type check_compare(nf_cc_sema *s, nf_cc_expr *e, nf_cc_type a, nf_cc_type b) {
     nf_cc_type boolean = nf_cc_t(NF_T_BOOLEAN);
     bool equality = e->op == NF_OP_EQ || e->op == NF_OP_NE;
     if (!equality && (a.kind == NF_T_EMPTY || b.kind == NF_T_EMPTY))
-        return bad_operands(s, e, a, b, "comparing with empty using <, >, <= or >= is always an error");
+        return bad_operands(s, e, a, b,
+                            "comparing with empty using <, >, <= or >= is always an error");
     if (a.kind == NF_T_EMPTY || b.kind == NF_T_EMPTY) return set_type(e, boolean);
     if (nf_cc_is_numeric(a) && nf_cc_is_numeric(b)) return set_type(e, boolean);
     if (a.kind == NF_T_STRING && b.kind == NF_T_STRING) return set_type(e, boolean);
@@ -334,7 +354,8 @@ static nf_cc_type check_compare(nf_cc_sema *s, nf_cc_expr *e, nf_cc_type a, nf_c
         if (a.u.enumeration == b.u.enumeration) return set_type(e, boolean);
         return bad_operands(s, e, a, b, NULL);
     }
-    if ((a.kind == NF_T_ENUM && b.kind == NF_T_STRING) || (a.kind == NF_T_STRING && b.kind == NF_T_ENUM)) {
+    if ((a.kind == NF_T_ENUM && b.kind == NF_T_STRING) ||
+        (a.kind == NF_T_STRING && b.kind == NF_T_ENUM)) {
         nf_cc_expr *lit = a.kind == NF_T_STRING ? e->u.bin.a : e->u.bin.b;
         nf_cc_type en = a.kind == NF_T_ENUM ? a : b;
         if (is_string_literal(lit))
@@ -358,7 +379,8 @@ static nf_cc_type check_compare(nf_cc_sema *s, nf_cc_expr *e, nf_cc_type a, nf_c
 
 /* + - * mod on numbers; `empty` takes the other side's type (the VM decides at run time). */
 static nf_cc_type arithmetic(nf_cc_sema *s, nf_cc_expr *e, nf_cc_type a, nf_cc_type b) {
-    if ((nf_cc_is_numeric(a) || a.kind == NF_T_EMPTY) && (nf_cc_is_numeric(b) || b.kind == NF_T_EMPTY)) {
+    if ((nf_cc_is_numeric(a) || a.kind == NF_T_EMPTY) &&
+        (nf_cc_is_numeric(b) || b.kind == NF_T_EMPTY)) {
         if (a.kind == NF_T_EMPTY && b.kind == NF_T_EMPTY) return bad_operands(s, e, a, b, NULL);
         if (a.kind == NF_T_EMPTY) return set_type(e, b);
         if (b.kind == NF_T_EMPTY) return set_type(e, a);
@@ -376,8 +398,14 @@ static nf_cc_type check_binary_node(nf_cc_sema *s, nf_cc_expr *e) {
     if (a.kind == NF_T_UNKNOWN || b.kind == NF_T_UNKNOWN) {
         /* still give logical and comparison results their type to avoid follow-on errors */
         switch ((nf_cc_op)e->op) {
-        case NF_OP_OR: case NF_OP_AND: case NF_OP_EQ: case NF_OP_NE: case NF_OP_LT:
-        case NF_OP_LE: case NF_OP_GT: case NF_OP_GE: return set_type(e, nf_cc_t(NF_T_BOOLEAN));
+        case NF_OP_OR:
+        case NF_OP_AND:
+        case NF_OP_EQ:
+        case NF_OP_NE:
+        case NF_OP_LT:
+        case NF_OP_LE:
+        case NF_OP_GT:
+        case NF_OP_GE: return set_type(e, nf_cc_t(NF_T_BOOLEAN));
         case NF_OP_DIV: return set_type(e, nf_cc_t(NF_T_DECIMAL));
         default: return unknown(e);
         }
@@ -385,11 +413,16 @@ static nf_cc_type check_binary_node(nf_cc_sema *s, nf_cc_expr *e) {
     switch ((nf_cc_op)e->op) {
     case NF_OP_OR:
     case NF_OP_AND:
-        if ((a.kind == NF_T_BOOLEAN || a.kind == NF_T_EMPTY) && (b.kind == NF_T_BOOLEAN || b.kind == NF_T_EMPTY))
+        if ((a.kind == NF_T_BOOLEAN || a.kind == NF_T_EMPTY) &&
+            (b.kind == NF_T_BOOLEAN || b.kind == NF_T_EMPTY))
             return set_type(e, nf_cc_t(NF_T_BOOLEAN));
         return bad_operands(s, e, a, b, "both sides must be Boolean");
-    case NF_OP_EQ: case NF_OP_NE: case NF_OP_LT: case NF_OP_LE: case NF_OP_GT: case NF_OP_GE:
-        return check_compare(s, e, a, b);
+    case NF_OP_EQ:
+    case NF_OP_NE:
+    case NF_OP_LT:
+    case NF_OP_LE:
+    case NF_OP_GT:
+    case NF_OP_GE: return check_compare(s, e, a, b);
     case NF_OP_ADD:
         if (a.kind == NF_T_STRING || b.kind == NF_T_STRING) {
             nf_cc_type other = a.kind == NF_T_STRING ? b : a;
@@ -401,7 +434,9 @@ static nf_cc_type check_binary_node(nf_cc_sema *s, nf_cc_expr *e) {
                 return unknown(e);
             }
             if (other.kind == NF_T_OBJECT && other.u.entity && other.u.entity == s->m->system_error)
-                return bad_operands(s, e, a, b, "in microflows $latestError is an object: use $latestError/Message");
+                return bad_operands(
+                    s, e, a, b,
+                    "in microflows $latestError is an object: use $latestError/Message");
             return bad_operands(s, e, a, b, "convert it with toString(…) or a format function");
         }
         if (a.kind == NF_T_DATETIME || b.kind == NF_T_DATETIME)
@@ -409,10 +444,10 @@ static nf_cc_type check_binary_node(nf_cc_sema *s, nf_cc_expr *e) {
         return arithmetic(s, e, a, b);
     case NF_OP_SUB:
     case NF_OP_MUL:
-    case NF_OP_MOD:
-        return arithmetic(s, e, a, b);
+    case NF_OP_MOD: return arithmetic(s, e, a, b);
     case NF_OP_DIV:
-        if ((nf_cc_is_numeric(a) || a.kind == NF_T_EMPTY) && (nf_cc_is_numeric(b) || b.kind == NF_T_EMPTY))
+        if ((nf_cc_is_numeric(a) || a.kind == NF_T_EMPTY) &&
+            (nf_cc_is_numeric(b) || b.kind == NF_T_EMPTY))
             return set_type(e, nf_cc_t(NF_T_DECIMAL));
         return bad_operands(s, e, a, b, NULL);
     default: return unknown(e);
@@ -442,12 +477,13 @@ static nf_cc_type check_binary(nf_cc_sema *s, nf_cc_expr *e) {
     }
     nf_cc_check_expr(s, spine[n - 1]->u.bin.a);
     nf_cc_type t = nf_cc_t(NF_T_UNKNOWN);
-    while (n > 0) t = check_binary_node(s, spine[--n]);
+    while (n > 0)
+        t = check_binary_node(s, spine[--n]);
     if (spine != small) free(spine);
     return t;
 }
 
-/* ---- function calls --------------------------------------------------------------------------- */
+/* ---- function calls -------------------------------------------------------------------------- */
 
 static bool arg_fits(char code, nf_cc_type t) {
     if (t.kind == NF_T_UNKNOWN || t.kind == NF_T_EMPTY) return true;
@@ -461,7 +497,9 @@ static bool arg_fits(char code, nf_cc_type t) {
     case 'O': return t.kind == NF_T_OBJECT;
     case 'X': return t.kind == NF_T_STRING || t.kind == NF_T_LIST;
     case 'Z': return nf_cc_is_numeric(t) || t.kind == NF_T_DATETIME;
-    case 'A': return t.kind != NF_T_VOID && t.kind != NF_T_LIST && t.kind != NF_T_OBJECT && t.kind != NF_T_BINARY;
+    case 'A':
+        return t.kind != NF_T_VOID && t.kind != NF_T_LIST && t.kind != NF_T_OBJECT &&
+               t.kind != NF_T_BINARY;
     default: return false;
     }
 }
@@ -483,9 +521,10 @@ static const char *code_name(char code) {
 }
 
 static bool list_op_name(const char *n) {
-    static const char *const names[] = {"head", "tail", "filter", "sort", "union", "intersect",
-                                        "subtract", "equals", "range", "count", "sum", "average",
-                                        "minimum", "maximum", "all", "any", "reduce"};
+    static const char *const names[] = {"head",      "tail",     "filter",  "sort",    "union",
+                                        "intersect", "subtract", "equals",  "range",   "count",
+                                        "sum",       "average",  "minimum", "maximum", "all",
+                                        "any",       "reduce"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(n, names[i]) == 0) return true;
     return false;
@@ -494,20 +533,23 @@ static bool list_op_name(const char *n) {
 static nf_cc_type check_call(nf_cc_sema *s, nf_cc_expr *e) {
     nf_cc_qname *name = &e->u.call.name;
     uintptr_t id = name->nparts == 1 ? (uintptr_t)nf_cc_map_get(&s->builtins, name->full) : 0;
-    for (uint32_t i = 0; i < e->u.call.nargs; i++) nf_cc_check_expr(s, e->u.call.args[i]);
+    for (uint32_t i = 0; i < e->u.call.nargs; i++)
+        nf_cc_check_expr(s, e->u.call.args[i]);
     if (!id) {
         const char *n = name->full->s;
         if (list_op_name(n))
             nf_cc_report(s->d, NF_D_UNKNOWN_FUNCTION, name->span,
                          "%s is a list activity, not a function: write it as a statement, "
-                         "$Result = %s(…)", n, n);
+                         "$Result = %s(…)",
+                         n, n);
         else if (nf_cc_map_get(&s->m->flow_by_name, name->full))
             nf_cc_report(s->d, NF_D_UNKNOWN_FUNCTION, name->span,
                          "flows cannot be called inside expressions; use call microflow/nanoflow");
         else {
             const char *sug = nf_cc_suggest_map(&s->builtins, n);
             if (sug)
-                nf_cc_report(s->d, NF_D_UNKNOWN_FUNCTION, name->span, "unknown function '%s'; did you mean '%s'?", n, sug);
+                nf_cc_report(s->d, NF_D_UNKNOWN_FUNCTION, name->span,
+                             "unknown function '%s'; did you mean '%s'?", n, sug);
             else
                 nf_cc_report(s->d, NF_D_UNKNOWN_FUNCTION, name->span, "unknown function '%s'", n);
         }
@@ -525,8 +567,10 @@ static nf_cc_type check_call(nf_cc_sema *s, nf_cc_expr *e) {
     bool optional = false, repeat = false;
     char codes[16];
     for (const char *c = sig; *c && *c != '>'; c++) {
-        if (*c == '[') optional = true;
-        else if (*c == '*') repeat = true;
+        if (*c == '[')
+            optional = true;
+        else if (*c == '*')
+            repeat = true;
         else if (max < sizeof codes) {
             codes[max++] = *c;
             if (!optional) min++;
@@ -539,8 +583,8 @@ static nf_cc_type check_call(nf_cc_sema *s, nf_cc_expr *e) {
             nf_cc_report(s->d, NF_D_ARG_COUNT, e->span, "%s() takes at least %u arguments, not %u",
                          bi->name, min, n);
         else if (min == max)
-            nf_cc_report(s->d, NF_D_ARG_COUNT, e->span, "%s() takes %u argument%s, not %u", bi->name,
-                         min, min == 1 ? "" : "s", n);
+            nf_cc_report(s->d, NF_D_ARG_COUNT, e->span, "%s() takes %u argument%s, not %u",
+                         bi->name, min, min == 1 ? "" : "s", n);
         else
             nf_cc_report(s->d, NF_D_ARG_COUNT, e->span, "%s() takes %u to %u arguments, not %u",
                          bi->name, min, max, n);
@@ -561,8 +605,10 @@ static nf_cc_type check_call(nf_cc_sema *s, nf_cc_expr *e) {
             continue;
         }
         if (code == 'N' || code == 'Z') {
-            if (t.kind == NF_T_DATETIME) widest = t;
-            else if (nf_cc_is_numeric(t)) widest = widest.kind == NF_T_UNKNOWN ? t : widen(widest, t);
+            if (t.kind == NF_T_DATETIME)
+                widest = t;
+            else if (nf_cc_is_numeric(t))
+                widest = widest.kind == NF_T_UNKNOWN ? t : widen(widest, t);
         }
     }
     if ((fn == NF_CFN_MAX || fn == NF_CFN_MIN) && ok) {
@@ -579,8 +625,8 @@ static nf_cc_type check_call(nf_cc_sema *s, nf_cc_expr *e) {
         }
     }
     if (s->nanoflow && (bi->flags & MICRO_ARGS) && n > 1) {
-        bool format = fn == NF_CFN_FORMAT_DECIMAL || n > 2 ||
-                      e->u.call.args[1]->type.kind == NF_T_STRING;
+        bool format =
+            fn == NF_CFN_FORMAT_DECIMAL || n > 2 || e->u.call.args[1]->type.kind == NF_T_STRING;
         if (format)
             nf_cc_report(s->d, NF_D_NANOFLOW_FORMAT_ARG, e->u.call.args[1]->span,
                          "%s() takes no format in nanoflows: the user's locale decides", bi->name);
@@ -597,7 +643,7 @@ static nf_cc_type check_call(nf_cc_sema *s, nf_cc_expr *e) {
     }
 }
 
-/* ---- entry points ------------------------------------------------------------------------------ */
+/* ---- entry points ---------------------------------------------------------------------------- */
 
 nf_cc_type nf_cc_check_expr(nf_cc_sema *s, nf_cc_expr *e) {
     if (!e) return nf_cc_t(NF_T_UNKNOWN);
@@ -630,7 +676,8 @@ nf_cc_type nf_cc_check_expr(nf_cc_sema *s, nf_cc_expr *e) {
         if (s->nanoflow && !c->decl->u.constant.exposed)
             nf_cc_report(s->d, NF_D_CONSTANT_NOT_EXPOSED, e->span,
                          "constant @%s is used in a nanoflow, so it must be declared "
-                         "'exposed to client'", c->name->s);
+                         "'exposed to client'",
+                         c->name->s);
         return set_type(e, c->type);
     }
     case NF_EX_QNAME: return check_qname(s, e);
@@ -643,16 +690,19 @@ nf_cc_type nf_cc_check_expr(nf_cc_sema *s, nf_cc_expr *e) {
             return set_type(e, nf_cc_t(NF_T_INTEGER));
         }
         nf_cc_type a = nf_cc_check_expr(s, e->u.bin.a);
-        if (a.kind == NF_T_UNKNOWN) return set_type(e, e->op == NF_OP_NOT ? nf_cc_t(NF_T_BOOLEAN) : a);
+        if (a.kind == NF_T_UNKNOWN)
+            return set_type(e, e->op == NF_OP_NOT ? nf_cc_t(NF_T_BOOLEAN) : a);
         if (e->op == NF_OP_NOT) {
             if (a.kind == NF_T_BOOLEAN) return set_type(e, a);
             char b[160];
-            nf_cc_report(s->d, NF_D_BAD_OPERANDS, e->span, "not applies to a Boolean, not %s", tname(a, b));
+            nf_cc_report(s->d, NF_D_BAD_OPERANDS, e->span, "not applies to a Boolean, not %s",
+                         tname(a, b));
             return unknown(e);
         }
         if (nf_cc_is_numeric(a)) return set_type(e, a);
         char b[160];
-        nf_cc_report(s->d, NF_D_BAD_OPERANDS, e->span, "'-' applies to numbers, not %s", tname(a, b));
+        nf_cc_report(s->d, NF_D_BAD_OPERANDS, e->span, "'-' applies to numbers, not %s",
+                     tname(a, b));
         return unknown(e);
     }
     case NF_EX_BINARY: return check_binary(s, e);
@@ -665,14 +715,14 @@ nf_cc_type nf_cc_check_expr(nf_cc_sema *s, nf_cc_expr *e) {
         if (u.kind == NF_T_VOID) {
             char b1[160], b2[160];
             nf_cc_report(s->d, NF_D_TYPE_MISMATCH, e->span,
-                         "the branches of if give different types: %s and %s", tname(t, b1), tname(f, b2));
+                         "the branches of if give different types: %s and %s", tname(t, b1),
+                         tname(f, b2));
             return unknown(e);
         }
         return set_type(e, u);
     }
     case NF_EX_XPATH_PATH:
-    case NF_EX_XPATH_PRED:
-        return unknown(e); /* checked by nf_cc_check_xpath */
+    case NF_EX_XPATH_PRED: return unknown(e); /* checked by nf_cc_check_xpath */
     }
     return unknown(e);
 }

@@ -8,9 +8,11 @@
 
 static void block(nf_cc_sema *s, nf_cc_block *b);
 
-static const char *tn(nf_cc_type t, char *buf) { return nf_cc_type_name(t, buf, 160); }
+static const char *tn(nf_cc_type t, char *buf) {
+    return nf_cc_type_name(t, buf, 160);
+}
 
-/* ---- variables --------------------------------------------------------------------------------- */
+/* ---- variables ------------------------------------------------------------------------------- */
 
 static bool reserved_name(nf_cc_sema *s, nf_cc_sym *n) {
     return n == s->s_current_object || n == s->s_latest_error || n == s->s_latest_error_type ||
@@ -23,8 +25,8 @@ static nf_cc_var *define(nf_cc_sema *s, nf_cc_sym *name, nf_cc_span span, nf_cc_
                          nf_cc_varkind kind) {
     if (!name) return NULL;
     if (reserved_name(s, name)) {
-        nf_cc_report(s->d, NF_D_DUPLICATE_VARIABLE, span, "$%s is a predefined variable and cannot be created",
-                     name->s);
+        nf_cc_report(s->d, NF_D_DUPLICATE_VARIABLE, span,
+                     "$%s is a predefined variable and cannot be created", name->s);
         return NULL;
     }
     nf_cc_var *old = nf_cc_map_get(&s->vars, name);
@@ -87,7 +89,8 @@ void nf_cc_mark_offline_use(nf_cc_sema *s, nf_cc_entity *e, nf_cc_span at) {
 
 static nf_cc_entity *object_entity(nf_cc_sema *s, nf_cc_var *v, nf_cc_span at, bool allow_list) {
     if (!v || v->type.kind == NF_T_UNKNOWN) return NULL;
-    if (v->type.kind == NF_T_OBJECT || (allow_list && v->type.kind == NF_T_LIST)) return v->type.u.entity;
+    if (v->type.kind == NF_T_OBJECT || (allow_list && v->type.kind == NF_T_LIST))
+        return v->type.u.entity;
     char b[160];
     nf_cc_report(s->d, allow_list ? NF_D_NOT_AN_OBJECT : NF_D_NOT_AN_OBJECT, at,
                  "$%s is %s; an object%s is required here", v->name->s, tn(v->type, b),
@@ -100,7 +103,8 @@ static nf_cc_entity *list_entity(nf_cc_sema *s, nf_cc_expr *e) {
     if (t.kind == NF_T_UNKNOWN) return NULL;
     if (t.kind != NF_T_LIST) {
         char b[160];
-        nf_cc_report(s->d, NF_D_NOT_A_LIST, e->span, "a list is required here, but this is %s", tn(t, b));
+        nf_cc_report(s->d, NF_D_NOT_A_LIST, e->span, "a list is required here, but this is %s",
+                     tn(t, b));
         return NULL;
     }
     return t.u.entity;
@@ -132,7 +136,9 @@ static void assignments(nf_cc_sema *s, nf_cc_entity *e, nf_cc_assign *as, uint32
             if (at->calculated || at->autonumber || at->system_member) {
                 nf_cc_report(s->d, NF_D_BAD_MEMBER_WRITE, a->member.span,
                              "%s.%s is %s and cannot be assigned", at->owner->name->s, at->name->s,
-                             at->calculated ? "calculated" : at->autonumber ? "an AutoNumber" : "a system member");
+                             at->calculated   ? "calculated"
+                             : at->autonumber ? "an AutoNumber"
+                                              : "a system member");
                 nf_cc_check_expr(s, a->value);
                 continue;
             }
@@ -149,11 +155,13 @@ static void assignments(nf_cc_sema *s, nf_cc_entity *e, nf_cc_assign *as, uint32
             nf_cc_assoc *as_ = st->assoc;
             if (st->reverse && !as_->owner_both) {
                 nf_cc_report(s->d, NF_D_BAD_MEMBER_WRITE, a->member.span,
-                             "%s is owned by %s: set it on that side", as_->name->s, as_->from->name->s);
+                             "%s is owned by %s: set it on that side", as_->name->s,
+                             as_->from->name->s);
                 nf_cc_check_expr(s, a->value);
                 continue;
             }
-            nf_cc_type want = as_->reference_set ? nf_cc_t_list(st->entity) : nf_cc_t_object(st->entity);
+            nf_cc_type want =
+                as_->reference_set ? nf_cc_t_list(st->entity) : nf_cc_t_object(st->entity);
             nf_cc_check_assign(s, a->value, want, "association %s", as_->name->s);
         }
     }
@@ -161,8 +169,9 @@ static void assignments(nf_cc_sema *s, nf_cc_entity *e, nf_cc_assign *as, uint32
 
 static void check_commit_flags(nf_cc_sema *s, bool without_events, nf_cc_span at) {
     if (s->nanoflow && without_events)
-        nf_cc_report(s->d, NF_D_NANOFLOW_NO_EVENTS, at,
-                     "nanoflows do not support commit without events (events run on the server at sync)");
+        nf_cc_report(
+            s->d, NF_D_NANOFLOW_NO_EVENTS, at,
+            "nanoflows do not support commit without events (events run on the server at sync)");
 }
 
 static void check_args(nf_cc_sema *s, const char *callee, nf_cc_arg *args, uint32_t nargs,
@@ -181,13 +190,15 @@ static void check_args(nf_cc_sema *s, const char *callee, nf_cc_arg *args, uint3
         }
         uintptr_t pos = (uintptr_t)nf_cc_map_get(&index, a->name);
         if (!pos) {
-            const char **cands = nparams ? nf_cc_arena_alloc(s->arena, nparams * sizeof *cands) : NULL;
+            const char **cands =
+                nparams ? nf_cc_arena_alloc(s->arena, nparams * sizeof *cands) : NULL;
             uint32_t n = 0;
             for (uint32_t j = 0; cands && j < nparams; j++)
                 if (names[j]) cands[n++] = names[j]->s;
             const char *sug = nf_cc_suggest(cands, n, a->name->s);
-            nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, a->name_span, "%s has no parameter '%s'%s%s%s", callee,
-                         a->name->s, sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+            nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, a->name_span, "%s has no parameter '%s'%s%s%s",
+                         callee, a->name->s, sug ? "; did you mean '" : "", sug ? sug : "",
+                         sug ? "'?" : "");
             nf_cc_check_expr(s, a->value);
             for (uint32_t j = 0; sug && j < nparams; j++) /* one error for one typo */
                 if (names[j] && names[j]->s == sug) given[j] = true;
@@ -195,7 +206,8 @@ static void check_args(nf_cc_sema *s, const char *callee, nf_cc_arg *args, uint3
         }
         uint32_t k = (uint32_t)pos - 1;
         if (given[k]) {
-            nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, a->name_span, "argument %s is given twice", a->name->s);
+            nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, a->name_span, "argument %s is given twice",
+                         a->name->s);
             nf_cc_check_expr(s, a->value);
             continue;
         }
@@ -205,8 +217,8 @@ static void check_args(nf_cc_sema *s, const char *callee, nf_cc_arg *args, uint3
     nf_cc_map_free(&index);
     for (uint32_t k = 0; k < nparams && given; k++) {
         if (!given[k] && names[k])
-            nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, at, "%s needs an argument for parameter '%s'", callee,
-                         names[k]->s);
+            nf_cc_report(s->d, NF_D_BAD_ARGUMENTS, at, "%s needs an argument for parameter '%s'",
+                         callee, names[k]->s);
         if (to_microflow && names[k]) {
             /* the rule is about the microflow's signature, whatever value is passed */
             char what[200];
@@ -228,14 +240,15 @@ static void call(nf_cc_sema *s, nf_cc_stmt *st) {
         nf_cc_flow *f = nf_cc_map_get(&s->m->flow_by_name, st->u.call.name.full);
         if (!f) {
             const char *sug = nf_cc_suggest_map(&s->m->flow_by_name, st->u.call.name.full->s);
-            nf_cc_report(s->d, NF_D_UNKNOWN_FLOW, st->u.call.name.span, "unknown %s '%s'%s%s%s", kindname,
-                         st->u.call.name.full->s, sug ? "; did you mean '" : "", sug ? sug : "",
-                         sug ? "'?" : "");
+            nf_cc_report(s->d, NF_D_UNKNOWN_FLOW, st->u.call.name.span, "unknown %s '%s'%s%s%s",
+                         kindname, st->u.call.name.full->s, sug ? "; did you mean '" : "",
+                         sug ? sug : "", sug ? "'?" : "");
             break;
         }
         if ((f->kind == NF_FLOW_NANOFLOW) == want_micro) {
-            nf_cc_report(s->d, NF_D_UNKNOWN_FLOW, st->u.call.name.span, "'%s' is a %s: write call %s",
-                         f->name->s, f->kind == NF_FLOW_NANOFLOW ? "nanoflow" : "microflow",
+            nf_cc_report(s->d, NF_D_UNKNOWN_FLOW, st->u.call.name.span,
+                         "'%s' is a %s: write call %s", f->name->s,
+                         f->kind == NF_FLOW_NANOFLOW ? "nanoflow" : "microflow",
                          f->kind == NF_FLOW_NANOFLOW ? "nanoflow" : "microflow");
             break;
         }
@@ -269,8 +282,10 @@ static void call(nf_cc_sema *s, nf_cc_stmt *st) {
         nf_cc_action *a = nf_cc_map_get(&s->m->action_by_name, st->u.call.name.full);
         if (!a || a->kind == NF_ACTION_JAVA || (lua && a->kind != NF_ACTION_LUA)) {
             nf_cc_report(s->d, NF_D_UNKNOWN_ACTION, st->u.call.name.span,
-                         "unknown %s '%s'; declare it with create %s", kindname, st->u.call.name.full->s,
-                         lua ? "lua action … $$ … $$" : "javascript action (its signature) or create lua action");
+                         "unknown %s '%s'; declare it with create %s", kindname,
+                         st->u.call.name.full->s,
+                         lua ? "lua action … $$ … $$"
+                             : "javascript action (its signature) or create lua action");
             break;
         }
         uint32_t n = a->nparams;
@@ -279,7 +294,8 @@ static void call(nf_cc_sema *s, nf_cc_stmt *st) {
             s->oom = true;
             break;
         }
-        for (uint32_t i = 0; i < n; i++) names[i] = a->params[i].name;
+        for (uint32_t i = 0; i < n; i++)
+            names[i] = a->params[i].name;
         check_args(s, a->name->s, st->u.call.args, st->u.call.nargs, names, a->param_types, n,
                    st->u.call.name.span, false);
         ret = a->ret;
@@ -288,7 +304,8 @@ static void call(nf_cc_sema *s, nf_cc_stmt *st) {
     }
     case NF_CALL_JAVA:
         kindname = "java action";
-        for (uint32_t i = 0; i < st->u.call.nargs; i++) nf_cc_check_expr(s, st->u.call.args[i].value);
+        for (uint32_t i = 0; i < st->u.call.nargs; i++)
+            nf_cc_check_expr(s, st->u.call.args[i].value);
         break;
     }
     if (st->u.call.var) {
@@ -304,7 +321,8 @@ static void call(nf_cc_sema *s, nf_cc_stmt *st) {
 static void template_params(nf_cc_sema *s, nf_cc_template_param *ps, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) {
         nf_cc_type t = nf_cc_check_expr(s, ps[i].value);
-        if (t.kind == NF_T_OBJECT || t.kind == NF_T_LIST || t.kind == NF_T_BINARY || t.kind == NF_T_VOID) {
+        if (t.kind == NF_T_OBJECT || t.kind == NF_T_LIST || t.kind == NF_T_BINARY ||
+            t.kind == NF_T_VOID) {
             char b[160];
             nf_cc_report(s->d, NF_D_TYPE_MISMATCH, ps[i].value->span,
                          "template parameter {%u} must be a value, not %s", ps[i].index, tn(t, b));
@@ -328,31 +346,38 @@ static void retrieve(nf_cc_sema *s, nf_cc_stmt *st) {
     if (st->u.retrieve.assoc) {
         nf_cc_expr *p = st->u.retrieve.assoc;
         if (p->u.path.nsteps != 1 || p->u.path.steps[0].name.nparts < 2) {
-            nf_cc_report(s->d, NF_D_SYNTAX, p->span,
-                         "retrieve by association takes one association: $Object/Module.Association");
+            nf_cc_report(
+                s->d, NF_D_SYNTAX, p->span,
+                "retrieve by association takes one association: $Object/Module.Association");
         } else if (!nf_cc_lookup_assoc(s, &p->u.path.steps[0].name) && !is_system_reference(s, p)) {
             nf_cc_check_expr(s, p->u.path.base);
-            const char *sug = nf_cc_suggest_map(&s->m->assoc_by_name, p->u.path.steps[0].name.full->s);
+            const char *sug =
+                nf_cc_suggest_map(&s->m->assoc_by_name, p->u.path.steps[0].name.full->s);
             nf_cc_report(s->d, NF_D_UNKNOWN_ASSOCIATION, p->u.path.steps[0].name.span,
                          "unknown association '%s'%s%s%s", p->u.path.steps[0].name.full->s,
                          sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
         } else {
             result = nf_cc_check_expr(s, p);
         }
-        if (st->u.retrieve.where || st->u.retrieve.nsort || st->u.retrieve.first || st->u.retrieve.limit)
-            nf_cc_report(s->d, NF_D_SYNTAX, st->span,
-                         "retrieve by association takes no where, sort, first or limit; filter the list");
+        if (st->u.retrieve.where || st->u.retrieve.nsort || st->u.retrieve.first ||
+            st->u.retrieve.limit)
+            nf_cc_report(
+                s->d, NF_D_SYNTAX, st->span,
+                "retrieve by association takes no where, sort, first or limit; filter the list");
     } else {
         e = nf_cc_lookup_entity(s, &st->u.retrieve.entity, true);
         if (e) {
             if (e->persist != NF_PERSISTENT)
                 nf_cc_report(s->d, NF_D_OFFLINE_NOT_PERSISTABLE, st->u.retrieve.entity.span,
-                             "%s is not persistable: it cannot be retrieved from the database", e->name->s);
+                             "%s is not persistable: it cannot be retrieved from the database",
+                             e->name->s);
             if (s->nanoflow) {
                 if (e->profile && e->profile->download == NF_DL_ONLINE)
-                    nf_cc_report(s->d, NF_D_OFFLINE_ONLINE_ENTITY, st->u.retrieve.entity.span,
-                                 "%s is online-only in the offline profile: nanoflows cannot retrieve it "
-                                 "from the device database", e->name->s);
+                    nf_cc_report(
+                        s->d, NF_D_OFFLINE_ONLINE_ENTITY, st->u.retrieve.entity.span,
+                        "%s is online-only in the offline profile: nanoflows cannot retrieve it "
+                        "from the device database",
+                        e->name->s);
                 nf_cc_mark_offline_use(s, e, st->u.retrieve.entity.span);
             }
             if (st->u.retrieve.where)
@@ -362,16 +387,19 @@ static void retrieve(nf_cc_sema *s, nf_cc_stmt *st) {
                 nf_cc_sortkey *k = &st->u.retrieve.sort[i];
                 k->resolved = nf_cc_entity_attr(e, k->attr.full);
                 if (!k->resolved)
-                    nf_cc_report(s->d, NF_D_UNKNOWN_ATTRIBUTE, k->attr.span, "entity %s has no attribute '%s' to sort by",
-                                 e->name->s, k->attr.full->s);
+                    nf_cc_report(s->d, NF_D_UNKNOWN_ATTRIBUTE, k->attr.span,
+                                 "entity %s has no attribute '%s' to sort by", e->name->s,
+                                 k->attr.full->s);
                 else if (s->nanoflow)
                     nf_cc_rules_offline_attr(s, k->resolved, k->attr.span);
             }
             bool one = st->u.retrieve.first || st->u.retrieve.limit_one_object;
             result = one ? nf_cc_t_object(e) : nf_cc_t_list(e);
         }
-        if (st->u.retrieve.limit) nf_cc_check_assign(s, st->u.retrieve.limit, nf_cc_t(NF_T_INTEGER), "limit");
-        if (st->u.retrieve.offset) nf_cc_check_assign(s, st->u.retrieve.offset, nf_cc_t(NF_T_INTEGER), "offset");
+        if (st->u.retrieve.limit)
+            nf_cc_check_assign(s, st->u.retrieve.limit, nf_cc_t(NF_T_INTEGER), "limit");
+        if (st->u.retrieve.offset)
+            nf_cc_check_assign(s, st->u.retrieve.offset, nf_cc_t(NF_T_INTEGER), "offset");
     }
     define(s, st->u.retrieve.var, st->u.retrieve.var_span, result, NF_VAR_LOCAL);
 }
@@ -380,15 +408,17 @@ static void sort_keys(nf_cc_sema *s, nf_cc_entity *e, nf_cc_sortkey *keys, uint3
     for (uint32_t i = 0; i < n && e; i++) {
         keys[i].resolved = nf_cc_entity_attr(e, keys[i].attr.full);
         if (!keys[i].resolved)
-            nf_cc_report(s->d, NF_D_UNKNOWN_ATTRIBUTE, keys[i].attr.span, "entity %s has no attribute '%s' to sort by",
-                         e->name->s, keys[i].attr.full->s);
+            nf_cc_report(s->d, NF_D_UNKNOWN_ATTRIBUTE, keys[i].attr.span,
+                         "entity %s has no attribute '%s' to sort by", e->name->s,
+                         keys[i].attr.full->s);
         else if (s->nanoflow)
             nf_cc_rules_offline_attr(s, keys[i].resolved, keys[i].attr.span);
     }
 }
 
 /* Runs fn over a lambda body with $currentObject bound to entity e. */
-static nf_cc_type lambda(nf_cc_sema *s, nf_cc_entity *e, nf_cc_expr *body, nf_cc_type want, const char *what) {
+static nf_cc_type lambda(nf_cc_sema *s, nf_cc_entity *e, nf_cc_expr *body, nf_cc_type want,
+                         const char *what) {
     nf_cc_entity *saved = s->lambda_entity;
     bool saved_in = s->in_lambda;
     s->lambda_entity = e;
@@ -443,17 +473,18 @@ static void listop(nf_cc_sema *s, nf_cc_stmt *st) {
     case NF_LO_EQUALS: {
         nf_cc_entity *e2 = list_entity(s, o->other);
         if (e && e2 && !nf_cc_entity_is_a(e, e2) && !nf_cc_entity_is_a(e2, e))
-            nf_cc_report(s->d, NF_D_LIST_ENTITY_MISMATCH, st->span, "lists of %s and %s cannot be combined",
-                         e->name->s, e2->name->s);
+            nf_cc_report(s->d, NF_D_LIST_ENTITY_MISMATCH, st->span,
+                         "lists of %s and %s cannot be combined", e->name->s, e2->name->s);
         result = o->op == NF_LO_EQUALS ? nf_cc_t(NF_T_BOOLEAN) : nf_cc_t_list(e);
         break;
     }
     case NF_LO_CONTAINS: {
         nf_cc_type t = nf_cc_check_expr(s, o->other);
-        if (t.kind != NF_T_UNKNOWN && t.kind != NF_T_OBJECT && t.kind != NF_T_LIST && t.kind != NF_T_EMPTY) {
+        if (t.kind != NF_T_UNKNOWN && t.kind != NF_T_OBJECT && t.kind != NF_T_LIST &&
+            t.kind != NF_T_EMPTY) {
             char b[160];
-            nf_cc_report(s->d, NF_D_NOT_AN_OBJECT, o->other->span, "contains looks for an object or list, not %s",
-                         tn(t, b));
+            nf_cc_report(s->d, NF_D_NOT_AN_OBJECT, o->other->span,
+                         "contains looks for an object or list, not %s", tn(t, b));
         }
         result = nf_cc_t(NF_T_BOOLEAN);
         break;
@@ -476,8 +507,8 @@ static void aggregate(nf_cc_sema *s, nf_cc_stmt *st) {
     if (a->has_attr && e) {
         nf_cc_attr *at = nf_cc_entity_attr(e, a->attr.full);
         if (!at)
-            nf_cc_report(s->d, NF_D_UNKNOWN_ATTRIBUTE, a->attr.span, "entity %s has no attribute '%s'",
-                         e->name->s, a->attr.full->s);
+            nf_cc_report(s->d, NF_D_UNKNOWN_ATTRIBUTE, a->attr.span,
+                         "entity %s has no attribute '%s'", e->name->s, a->attr.full->s);
         else {
             value = at->type;
             if (s->nanoflow) nf_cc_rules_offline_attr(s, at, a->attr.span);
@@ -492,17 +523,24 @@ static void aggregate(nf_cc_sema *s, nf_cc_stmt *st) {
     case NF_AG_MINIMUM:
     case NF_AG_MAXIMUM: {
         bool dates_ok = a->op == NF_AG_MINIMUM || a->op == NF_AG_MAXIMUM;
-        if (value.kind != NF_T_UNKNOWN && !nf_cc_is_numeric(value) && !(dates_ok && value.kind == NF_T_DATETIME)) {
+        if (value.kind != NF_T_UNKNOWN && !nf_cc_is_numeric(value) &&
+            !(dates_ok && value.kind == NF_T_DATETIME)) {
             char b[160];
             nf_cc_report(s->d, NF_D_NOT_NUMERIC, a->has_attr ? a->attr.span : a->expr->span,
                          "%s needs a numeric%s value, not %s",
-                         a->op == NF_AG_SUM ? "sum" : a->op == NF_AG_AVERAGE ? "average" : a->op == NF_AG_MINIMUM ? "minimum" : "maximum",
+                         a->op == NF_AG_SUM       ? "sum"
+                         : a->op == NF_AG_AVERAGE ? "average"
+                         : a->op == NF_AG_MINIMUM ? "minimum"
+                                                  : "maximum",
                          dates_ok ? " or DateTime" : "", tn(value, b));
             break;
         }
-        if (a->op == NF_AG_AVERAGE) result = nf_cc_t(NF_T_DECIMAL);
-        else if (a->op == NF_AG_SUM && nf_cc_is_integral(value)) result = nf_cc_t(NF_T_LONG);
-        else result = value;
+        if (a->op == NF_AG_AVERAGE)
+            result = nf_cc_t(NF_T_DECIMAL);
+        else if (a->op == NF_AG_SUM && nf_cc_is_integral(value))
+            result = nf_cc_t(NF_T_LONG);
+        else
+            result = value;
         break;
     }
     case NF_AG_ALL:
@@ -549,8 +587,10 @@ static bool set_is_listop(nf_cc_sema *s, nf_cc_stmt *st) {
     st->u.listop.var_span = vspan;
     st->u.listop.op = find ? NF_LO_FIND : NF_LO_CONTAINS;
     st->u.listop.list = list;
-    if (find) st->u.listop.cond = arg;
-    else st->u.listop.other = arg;
+    if (find)
+        st->u.listop.cond = arg;
+    else
+        st->u.listop.other = arg;
     return true;
 }
 
@@ -564,8 +604,8 @@ static void set_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
         nf_cc_var *v = nf_cc_map_get(&s->vars, t->u.var);
         if (!v && !reserved_name(s, t->u.var)) {
             nf_cc_report(s->d, NF_D_UNKNOWN_VARIABLE, t->span,
-                         "unknown variable $%s: create it first with declare $%s Type = …", t->u.var->s,
-                         t->u.var->s);
+                         "unknown variable $%s: create it first with declare $%s Type = …",
+                         t->u.var->s, t->u.var->s);
             nf_cc_check_expr(s, st->u.set.value);
             return;
         }
@@ -575,7 +615,8 @@ static void set_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
             return;
         }
         if (v && v->kind == NF_VAR_ITERATOR) {
-            nf_cc_report(s->d, NF_D_SET_OBJECT, t->span, "the loop variable $%s cannot be replaced", v->name->s);
+            nf_cc_report(s->d, NF_D_SET_OBJECT, t->span, "the loop variable $%s cannot be replaced",
+                         v->name->s);
             return;
         }
         if (vt.kind == NF_T_OBJECT) {
@@ -590,16 +631,20 @@ static void set_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
     }
     /* $Obj/Member = value: a change-object */
     nf_cc_type pt = nf_cc_check_expr(s, t);
-    nf_cc_step *last = t->kind == NF_EX_PATH && t->u.path.nsteps ? &t->u.path.steps[t->u.path.nsteps - 1] : NULL;
+    nf_cc_step *last =
+        t->kind == NF_EX_PATH && t->u.path.nsteps ? &t->u.path.steps[t->u.path.nsteps - 1] : NULL;
     if (pt.kind == NF_T_UNKNOWN || !last) {
         nf_cc_check_expr(s, st->u.set.value);
         return;
     }
-    if (last->attr && (last->attr->calculated || last->attr->autonumber || last->attr->system_member)) {
-        nf_cc_report(s->d, NF_D_BAD_MEMBER_WRITE, last->name.span, "%s cannot be assigned", last->attr->name->s);
+    if (last->attr &&
+        (last->attr->calculated || last->attr->autonumber || last->attr->system_member)) {
+        nf_cc_report(s->d, NF_D_BAD_MEMBER_WRITE, last->name.span, "%s cannot be assigned",
+                     last->attr->name->s);
         return;
     }
-    if (last->assoc) pt = last->assoc->reference_set ? nf_cc_t_list(last->entity) : nf_cc_t_object(last->entity);
+    if (last->assoc)
+        pt = last->assoc->reference_set ? nf_cc_t_list(last->entity) : nf_cc_t_object(last->entity);
     if (last->attr && last->attr->type.kind == NF_T_ENUM && st->u.set.value->kind == NF_EX_STRING) {
         nf_cc_sym *v = nf_cc_intern(s->in, st->u.set.value->u.str.s, st->u.set.value->u.str.len);
         if (v && nf_cc_enum_value_index(last->attr->type.u.enumeration, v) >= 0) return;
@@ -615,7 +660,8 @@ static void case_coverage(nf_cc_sema *s, nf_cc_stmt *st, const nf_cc_enum *en, c
     missing[0] = '\0';
     for (uint32_t i = 0; i < en->nvalues; i++)
         if (!seen[i] && n + en->values[i].name->len + 3 < sizeof missing)
-            n += (size_t)snprintf(missing + n, sizeof missing - n, "%s%s", n ? ", " : "", en->values[i].name->s);
+            n += (size_t)snprintf(missing + n, sizeof missing - n, "%s%s", n ? ", " : "",
+                                  en->values[i].name->s);
     if (!seen_empty && n + 10 < sizeof missing)
         n += (size_t)snprintf(missing + n, sizeof missing - n, "%s(empty)", n ? ", " : "");
     if (n)
@@ -626,7 +672,8 @@ static void case_coverage(nf_cc_sema *s, nf_cc_stmt *st, const nf_cc_enum *en, c
 static void case_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
     nf_cc_type t = nf_cc_check_expr(s, st->u.case_.subject);
     nf_cc_enum *en = NULL;
-    if (t.kind == NF_T_ENUM) en = t.u.enumeration;
+    if (t.kind == NF_T_ENUM)
+        en = t.u.enumeration;
     else if (t.kind != NF_T_UNKNOWN) {
         char b[160];
         nf_cc_report(s->d, NF_D_BAD_CONDITION, st->u.case_.subject->span,
@@ -642,7 +689,9 @@ static void case_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
         nf_cc_when *w = &st->u.case_.whens[i];
         for (uint32_t j = 0; j < w->nvalues; j++) {
             if (w->is_empty[j]) {
-                if (seen_empty) nf_cc_report(s->d, NF_D_DUPLICATE, w->values[j].span, "(empty) has two branches");
+                if (seen_empty)
+                    nf_cc_report(s->d, NF_D_DUPLICATE, w->values[j].span,
+                                 "(empty) has two branches");
                 seen_empty = true;
                 continue;
             }
@@ -651,10 +700,12 @@ static void case_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
             nf_cc_sym *vn = q->parts[q->nparts - 1];
             int32_t idx = nf_cc_enum_value_index(en, vn);
             if (idx < 0) {
-                nf_cc_report(s->d, NF_D_UNKNOWN_ENUM_VALUE, q->span, "%s has no value '%s'", en->name->s, vn->s);
+                nf_cc_report(s->d, NF_D_UNKNOWN_ENUM_VALUE, q->span, "%s has no value '%s'",
+                             en->name->s, vn->s);
                 continue;
             }
-            if (seen[idx]) nf_cc_report(s->d, NF_D_DUPLICATE, q->span, "value %s has two branches", vn->s);
+            if (seen[idx])
+                nf_cc_report(s->d, NF_D_DUPLICATE, q->span, "value %s has two branches", vn->s);
             seen[idx] = true;
         }
         block(s, &w->body);
@@ -675,8 +726,8 @@ static void split_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
             if (w->is_empty[j]) continue;
             nf_cc_entity *x = nf_cc_lookup_entity(s, &w->values[j], true);
             if (x && e && !nf_cc_entity_is_a(x, e))
-                nf_cc_report(s->d, NF_D_BAD_CAST, w->values[j].span, "%s is not a specialization of %s",
-                             x->name->s, e->name->s);
+                nf_cc_report(s->d, NF_D_BAD_CAST, w->values[j].span,
+                             "%s is not a specialization of %s", x->name->s, e->name->s);
             else if (w->nvalues == 1)
                 spec = x;
         }
@@ -700,7 +751,8 @@ static void cast_stmt(nf_cc_sema *s, nf_cc_stmt *st) {
     if (!spec) {
         nf_cc_report(s->d, NF_D_BAD_CAST, st->span,
                      "cast needs an object type decision: use it in a 'split type $%s when "
-                     "Module.Specialization then' branch", v->name->s);
+                     "Module.Specialization then' branch",
+                     v->name->s);
         return;
     }
     nf_cc_sym *name = st->u.cast.var;
@@ -721,9 +773,12 @@ static bool terminates(const nf_cc_block *b);
 
 static bool stmt_terminates(const nf_cc_stmt *st) {
     switch ((nf_cc_stkind)st->kind) {
-    case NF_ST_RETURN: case NF_ST_RAISE: case NF_ST_THROW: case NF_ST_BREAK: case NF_ST_CONTINUE:
-    case NF_ST_JOIN:
-        return true;
+    case NF_ST_RETURN:
+    case NF_ST_RAISE:
+    case NF_ST_THROW:
+    case NF_ST_BREAK:
+    case NF_ST_CONTINUE:
+    case NF_ST_JOIN: return true;
     case NF_ST_IF:
         if (!st->u.if_.has_else) return false;
         for (uint32_t i = 0; i < st->u.if_.n; i++)
@@ -769,15 +824,18 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         if (!nf_cc_resolve_type(s, &st->u.declare.type, &t)) t = nf_cc_t(NF_T_UNKNOWN);
         if (t.kind == NF_T_OBJECT || t.kind == NF_T_LIST) {
             nf_cc_report(s->d, NF_D_DECLARE_OBJECT, st->u.declare.type.span,
-                         "declare holds primitives and enumerations; %s comes from create, retrieve or a parameter",
+                         "declare holds primitives and enumerations; %s comes from create, "
+                         "retrieve or a parameter",
                          tn(t, b1));
             t = nf_cc_t(NF_T_UNKNOWN);
         } else if (t.kind == NF_T_VOID || t.kind == NF_T_BINARY) {
-            nf_cc_report(s->d, NF_D_DECLARE_OBJECT, st->u.declare.type.span, "a variable cannot be %s", tn(t, b1));
+            nf_cc_report(s->d, NF_D_DECLARE_OBJECT, st->u.declare.type.span,
+                         "a variable cannot be %s", tn(t, b1));
             t = nf_cc_t(NF_T_UNKNOWN);
         }
         if (st->u.declare.init) {
-            nf_cc_check_assign(s, st->u.declare.init, t, "the initial value of $%s", st->u.declare.var->s);
+            nf_cc_check_assign(s, st->u.declare.init, t, "the initial value of $%s",
+                               st->u.declare.var->s);
         }
         define(s, st->u.declare.var, st->u.declare.var_span, t, NF_VAR_LOCAL);
         break;
@@ -787,14 +845,17 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         nf_cc_type t;
         nf_cc_entity *e = NULL;
         if (nf_cc_resolve_type(s, &st->u.object.type, &t)) {
-            if (t.kind == NF_T_OBJECT) e = t.u.entity;
-            else nf_cc_report(s->d, NF_D_NOT_AN_OBJECT, st->u.object.type.span, "create makes objects of an entity, not %s",
-                              tn(t, b1));
+            if (t.kind == NF_T_OBJECT)
+                e = t.u.entity;
+            else
+                nf_cc_report(s->d, NF_D_NOT_AN_OBJECT, st->u.object.type.span,
+                             "create makes objects of an entity, not %s", tn(t, b1));
         }
         assignments(s, e, st->u.object.assigns, st->u.object.nassigns);
         if (st->u.object.commit) check_commit_flags(s, st->u.object.without_events, st->span);
         if (st->u.object.var)
-            define(s, st->u.object.var, st->u.object.var_span, e ? nf_cc_t_object(e) : nf_cc_t(NF_T_UNKNOWN), NF_VAR_LOCAL);
+            define(s, st->u.object.var, st->u.object.var_span,
+                   e ? nf_cc_t_object(e) : nf_cc_t(NF_T_UNKNOWN), NF_VAR_LOCAL);
         else if (e && s->nanoflow)
             nf_cc_mark_offline_use(s, e, st->u.object.type.span);
         break;
@@ -825,7 +886,8 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
     case NF_ST_RETRIEVE: retrieve(s, st); break;
     case NF_ST_CREATE_LIST: {
         nf_cc_entity *e = nf_cc_lookup_entity(s, &st->u.create_list.entity, true);
-        define(s, st->u.create_list.var, st->u.create_list.var_span, e ? nf_cc_t_list(e) : nf_cc_t(NF_T_UNKNOWN), NF_VAR_LOCAL);
+        define(s, st->u.create_list.var, st->u.create_list.var_span,
+               e ? nf_cc_t_list(e) : nf_cc_t(NF_T_UNKNOWN), NF_VAR_LOCAL);
         break;
     }
     case NF_ST_ADD:
@@ -834,8 +896,9 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         nf_cc_type it = nf_cc_check_expr(s, st->u.change_list.item);
         if (lt.kind == NF_T_UNKNOWN || it.kind == NF_T_UNKNOWN) break;
         if (lt.kind != NF_T_LIST) {
-            nf_cc_report(s->d, NF_D_NOT_A_LIST, st->u.change_list.list->span, "%s needs a list, not %s",
-                         st->kind == NF_ST_ADD ? "add" : "remove", tn(lt, b1));
+            nf_cc_report(s->d, NF_D_NOT_A_LIST, st->u.change_list.list->span,
+                         "%s needs a list, not %s", st->kind == NF_ST_ADD ? "add" : "remove",
+                         tn(lt, b1));
             break;
         }
         if ((it.kind != NF_T_OBJECT && it.kind != NF_T_LIST) ||
@@ -849,8 +912,8 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
     case NF_ST_CLEAR: {
         nf_cc_var *v = var_ref(s, st->u.target.var, st->u.target.var_span);
         if (v && v->type.kind != NF_T_LIST && v->type.kind != NF_T_UNKNOWN)
-            nf_cc_report(s->d, NF_D_NOT_A_LIST, st->u.target.var_span, "clear empties a list; $%s is %s",
-                         v->name->s, tn(v->type, b1));
+            nf_cc_report(s->d, NF_D_NOT_A_LIST, st->u.target.var_span,
+                         "clear empties a list; $%s is %s", v->name->s, tn(v->type, b1));
         break;
     }
     case NF_ST_LISTOP: listop(s, st); break;
@@ -874,9 +937,11 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
     case NF_ST_LOOP: {
         nf_cc_type t = nf_cc_check_expr(s, st->u.loop.source);
         nf_cc_type it = nf_cc_t(NF_T_UNKNOWN);
-        if (t.kind == NF_T_LIST) it = nf_cc_t_object(t.u.entity);
+        if (t.kind == NF_T_LIST)
+            it = nf_cc_t_object(t.u.entity);
         else if (t.kind != NF_T_UNKNOWN)
-            nf_cc_report(s->d, NF_D_NOT_A_LIST, st->u.loop.source->span, "loop iterates over a list, not %s", tn(t, b1));
+            nf_cc_report(s->d, NF_D_NOT_A_LIST, st->u.loop.source->span,
+                         "loop iterates over a list, not %s", tn(t, b1));
         s->loop_depth++;
         define(s, st->u.loop.var, st->u.loop.var_span, it, NF_VAR_ITERATOR);
         block(s, &st->u.loop.body);
@@ -888,17 +953,22 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         s->loop_depth++; /* $currentIndex is visible in the condition */
         nf_cc_type t = nf_cc_check_expr(s, st->u.while_.cond);
         if (t.kind != NF_T_BOOLEAN && t.kind != NF_T_UNKNOWN)
-            nf_cc_report(s->d, NF_D_BAD_CONDITION, st->u.while_.cond->span, "while needs a Boolean condition, not %s", tn(t, b1));
+            nf_cc_report(s->d, NF_D_BAD_CONDITION, st->u.while_.cond->span,
+                         "while needs a Boolean condition, not %s", tn(t, b1));
         block(s, &st->u.while_.body);
         s->loop_depth--;
         end_loop_scope(s);
         break;
     }
     case NF_ST_BREAK:
-        if (s->loop_depth == 0) nf_cc_report(s->d, NF_D_BREAK_OUTSIDE_LOOP, st->span, "break is allowed only inside a loop");
+        if (s->loop_depth == 0)
+            nf_cc_report(s->d, NF_D_BREAK_OUTSIDE_LOOP, st->span,
+                         "break is allowed only inside a loop");
         break;
     case NF_ST_CONTINUE:
-        if (s->loop_depth == 0) nf_cc_report(s->d, NF_D_CONTINUE_OUTSIDE_LOOP, st->span, "continue is allowed only inside a loop");
+        if (s->loop_depth == 0)
+            nf_cc_report(s->d, NF_D_CONTINUE_OUTSIDE_LOOP, st->span,
+                         "continue is allowed only inside a loop");
         break;
     case NF_ST_RETURN: {
         if (s->loop_depth > 0)
@@ -908,14 +978,17 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         if (st->u.ret.value) {
             if (ret.kind == NF_T_VOID) {
                 nf_cc_report(s->d, NF_D_RETURN_IN_VOID, st->u.ret.value->span,
-                             "%s returns nothing; declare 'returns Type' to return a value", s->flow->name->s);
+                             "%s returns nothing; declare 'returns Type' to return a value",
+                             s->flow->name->s);
                 nf_cc_check_expr(s, st->u.ret.value);
             } else {
                 nf_cc_type t = nf_cc_check_expr(s, st->u.ret.value);
-                if (t.kind != NF_T_UNKNOWN && ret.kind != NF_T_UNKNOWN && !nf_cc_assignable(ret, t)) {
+                if (t.kind != NF_T_UNKNOWN && ret.kind != NF_T_UNKNOWN &&
+                    !nf_cc_assignable(ret, t)) {
                     char b2[160];
                     nf_cc_report(s->d, NF_D_RETURN_TYPE, st->u.ret.value->span,
-                                 "%s returns %s, but this is %s", s->flow->name->s, tn(ret, b1), tn(t, b2));
+                                 "%s returns %s, but this is %s", s->flow->name->s, tn(ret, b1),
+                                 tn(t, b2));
                 }
             }
         } else if (ret.kind != NF_T_VOID && ret.kind != NF_T_UNKNOWN) {
@@ -926,8 +999,9 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
     }
     case NF_ST_RAISE:
         if (!s->nanoflow && s->handler_depth == 0)
-            nf_cc_report(s->d, NF_D_RAISE_OUTSIDE_HANDLER, st->span,
-                         "raise error re-raises the error being handled: use it inside an error handler");
+            nf_cc_report(
+                s->d, NF_D_RAISE_OUTSIDE_HANDLER, st->span,
+                "raise error re-raises the error being handled: use it inside an error handler");
         break;
     case NF_ST_THROW: nf_cc_check_expr(s, st->u.ret.value); break;
     case NF_ST_CALL: call(s, st); break;
@@ -935,11 +1009,14 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         /* pages usually live in the host app; when the sources define pages, a name that
          * matches none of them is most likely a typo */
         if (s->m->decls_pages.n && !nf_cc_map_get(&s->m->page_by_name, st->u.show_page.page.full))
-            nf_cc_report(s->d, NF_D_UNKNOWN_PAGE, st->u.show_page.page.span,
-                         "page %s is not defined in the sources; the host receives the name as written",
-                         st->u.show_page.page.full->s);
-        for (uint32_t i = 0; i < st->u.show_page.nargs; i++) nf_cc_check_expr(s, st->u.show_page.args[i].value);
-        if (st->u.show_page.title) nf_cc_check_assign(s, st->u.show_page.title, nf_cc_t(NF_T_STRING), "the title");
+            nf_cc_report(
+                s->d, NF_D_UNKNOWN_PAGE, st->u.show_page.page.span,
+                "page %s is not defined in the sources; the host receives the name as written",
+                st->u.show_page.page.full->s);
+        for (uint32_t i = 0; i < st->u.show_page.nargs; i++)
+            nf_cc_check_expr(s, st->u.show_page.args[i].value);
+        if (st->u.show_page.title)
+            nf_cc_check_assign(s, st->u.show_page.title, nf_cc_t(NF_T_STRING), "the title");
         break;
     case NF_ST_CLOSE_PAGE: break;
     case NF_ST_SHOW_MESSAGE: {
@@ -951,7 +1028,8 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
             for (int i = 0; i < 3; i++) {
                 size_t n = strlen(kinds[i]);
                 bool eq = strlen(t) == n;
-                for (size_t j = 0; eq && j < n; j++) eq = (t[j] | 32) == (kinds[i][j] | 32);
+                for (size_t j = 0; eq && j < n; j++)
+                    eq = (t[j] | 32) == (kinds[i][j] | 32);
                 ok |= eq;
             }
             if (!ok)
@@ -965,13 +1043,15 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         nf_cc_expr *t = st->u.feedback.target;
         nf_cc_type tt = nf_cc_check_expr(s, t);
         if (t->kind == NF_EX_VAR && tt.kind != NF_T_OBJECT && tt.kind != NF_T_UNKNOWN)
-            nf_cc_report(s->d, NF_D_NOT_AN_OBJECT, t->span, "validation feedback is given on an object or its member");
+            nf_cc_report(s->d, NF_D_NOT_AN_OBJECT, t->span,
+                         "validation feedback is given on an object or its member");
         nf_cc_check_assign(s, st->u.feedback.text, nf_cc_t(NF_T_STRING), "the feedback message");
         template_params(s, st->u.feedback.params, st->u.feedback.nparams);
         break;
     }
     case NF_ST_LOG:
-        if (st->u.log.node) nf_cc_check_assign(s, st->u.log.node, nf_cc_t(NF_T_STRING), "the log node");
+        if (st->u.log.node)
+            nf_cc_check_assign(s, st->u.log.node, nf_cc_t(NF_T_STRING), "the log node");
         nf_cc_check_assign(s, st->u.log.text, nf_cc_t(NF_T_STRING), "the log message");
         template_params(s, st->u.log.params, st->u.log.nparams);
         break;
@@ -984,7 +1064,8 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
                              "synchronize takes objects or lists, not %s", tn(t, b1));
             else if (t.u.entity && t.u.entity->persist != NF_PERSISTENT)
                 nf_cc_report(s->d, NF_D_OFFLINE_NOT_PERSISTABLE, st->u.sync.objects[i]->span,
-                             "%s is not persistable and is never synchronized", t.u.entity->name->s);
+                             "%s is not persistable and is never synchronized",
+                             t.u.entity->name->s);
         }
         break;
     case NF_ST_TRY:
@@ -995,7 +1076,8 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         break;
     case NF_ST_MERGE:
         if (nf_cc_map_get(&s->labels, st->u.label.label))
-            nf_cc_report(s->d, NF_D_DUPLICATE, st->span, "merge label '%s' is defined twice", st->u.label.label->s);
+            nf_cc_report(s->d, NF_D_DUPLICATE, st->span, "merge label '%s' is defined twice",
+                         st->u.label.label->s);
         else if (!nf_cc_map_put(&s->labels, st->u.label.label, st))
             s->oom = true;
         break;

@@ -16,7 +16,9 @@ typedef struct xp_ctx {
 
 static nf_cc_type xp_check(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx);
 
-static bool offline(const xp_ctx *x) { return x->use == NF_XP_NANOFLOW_RETRIEVE; }
+static bool offline(const xp_ctx *x) {
+    return x->use == NF_XP_NANOFLOW_RETRIEVE;
+}
 
 static nf_cc_type set(nf_cc_expr *e, nf_cc_type t) {
     e->type = t;
@@ -50,8 +52,8 @@ static nf_cc_type xp_path(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx) {
                 t = nf_cc_t_object(cur);
                 if (st->filter) {
                     nf_cc_type ft = xp_check(x, st->filter, cur);
-                    if (ft.kind != NF_T_BOOLEAN && ft.kind != NF_T_UNKNOWN && ft.kind != NF_T_OBJECT &&
-                        ft.kind != NF_T_LIST)
+                    if (ft.kind != NF_T_BOOLEAN && ft.kind != NF_T_UNKNOWN &&
+                        ft.kind != NF_T_OBJECT && ft.kind != NF_T_LIST)
                         nf_cc_report(s->d, NF_D_TYPE_MISMATCH, st->filter->span,
                                      "a [ ] constraint must be a condition");
                 }
@@ -71,9 +73,10 @@ static nf_cc_type xp_path(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx) {
             t = st->attr->type;
             cur = NULL;
             if (i + 1 < e->u.xpath.nsteps) {
-                nf_cc_report(s->d, NF_D_NOT_AN_OBJECT, e->u.xpath.steps[i + 1].name.span,
-                             "%s is an attribute; an XPath path continues only through associations",
-                             st->attr->name->s);
+                nf_cc_report(
+                    s->d, NF_D_NOT_AN_OBJECT, e->u.xpath.steps[i + 1].name.span,
+                    "%s is an attribute; an XPath path continues only through associations",
+                    st->attr->name->s);
                 return set(e, nf_cc_t(NF_T_UNKNOWN));
             }
         } else {
@@ -97,13 +100,15 @@ static nf_cc_type xp_call(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx) {
     nf_cc_sema *s = x->s;
     const char *n = e->u.call.name.full->s;
     uint32_t nargs = e->u.call.nargs;
-    for (uint32_t i = 0; i < nargs; i++) xp_check(x, e->u.call.args[i], ctx);
+    for (uint32_t i = 0; i < nargs; i++)
+        xp_check(x, e->u.call.args[i], ctx);
     if (strcmp(n, "true") == 0 || strcmp(n, "false") == 0) return set(e, nf_cc_t(NF_T_BOOLEAN));
     if (strcmp(n, "not") == 0) {
         if (nargs != 1) nf_cc_report(s->d, NF_D_ARG_COUNT, e->span, "not() takes one argument");
         return set(e, nf_cc_t(NF_T_BOOLEAN));
     }
-    if (strcmp(n, "contains") == 0 || strcmp(n, "starts-with") == 0 || strcmp(n, "ends-with") == 0) {
+    if (strcmp(n, "contains") == 0 || strcmp(n, "starts-with") == 0 ||
+        strcmp(n, "ends-with") == 0) {
         if (nargs != 2) {
             nf_cc_report(s->d, NF_D_ARG_COUNT, e->span, "%s() takes an attribute and a String", n);
         } else {
@@ -125,11 +130,13 @@ static nf_cc_type xp_call(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx) {
             nf_cc_report(s->d, NF_D_OFFLINE_XPATH_DATE, e->span,
                          "nanoflow retrieves cannot use date functions such as %s() in XPath", n);
         if (nargs < 1 || nargs > 2 ||
-            (e->u.call.args[0]->type.kind != NF_T_DATETIME && e->u.call.args[0]->type.kind != NF_T_UNKNOWN))
+            (e->u.call.args[0]->type.kind != NF_T_DATETIME &&
+             e->u.call.args[0]->type.kind != NF_T_UNKNOWN))
             nf_cc_report(s->d, NF_D_TYPE_MISMATCH, e->span, "%s() takes a DateTime attribute", n);
         return set(e, nf_cc_t(NF_T_INTEGER));
     }
-    nf_cc_report(s->d, NF_D_UNKNOWN_FUNCTION, e->u.call.name.span, "unknown XPath function '%s'", n);
+    nf_cc_report(s->d, NF_D_UNKNOWN_FUNCTION, e->u.call.name.span, "unknown XPath function '%s'",
+                 n);
     return set(e, nf_cc_t(NF_T_UNKNOWN));
 }
 
@@ -137,7 +144,8 @@ static bool involves_token(const nf_cc_expr *e) {
     if (!e) return false;
     if (e->kind == NF_EX_MXTOKEN) return true;
     if (e->kind == NF_EX_BINARY || e->kind == NF_EX_UNARY)
-        return involves_token(e->u.bin.a) || (e->kind == NF_EX_BINARY && involves_token(e->u.bin.b));
+        return involves_token(e->u.bin.a) ||
+               (e->kind == NF_EX_BINARY && involves_token(e->u.bin.b));
     return false;
 }
 
@@ -156,8 +164,10 @@ static nf_cc_type xp_compare(xp_ctx *x, nf_cc_expr *e, nf_cc_type a, nf_cc_type 
     nf_cc_type boolean = nf_cc_t(NF_T_BOOLEAN);
     if (a.kind == NF_T_UNKNOWN || b.kind == NF_T_UNKNOWN) return set(e, boolean);
     if (a.kind == NF_T_EMPTY || b.kind == NF_T_EMPTY) return set(e, boolean);
-    if (enum_literal_ok(x, a, e->u.bin.b) || enum_literal_ok(x, b, e->u.bin.a)) return set(e, boolean);
-    bool ok = (nf_cc_is_numeric(a) && nf_cc_is_numeric(b)) || (a.kind == b.kind && a.kind != NF_T_OBJECT && a.kind != NF_T_ENUM) ||
+    if (enum_literal_ok(x, a, e->u.bin.b) || enum_literal_ok(x, b, e->u.bin.a))
+        return set(e, boolean);
+    bool ok = (nf_cc_is_numeric(a) && nf_cc_is_numeric(b)) ||
+              (a.kind == b.kind && a.kind != NF_T_OBJECT && a.kind != NF_T_ENUM) ||
               (a.kind == NF_T_ENUM && b.kind == NF_T_ENUM && a.u.enumeration == b.u.enumeration) ||
               (a.kind == NF_T_OBJECT && b.kind == NF_T_OBJECT &&
                (!a.u.entity || !b.u.entity || nf_cc_entity_is_a(a.u.entity, b.u.entity) ||
@@ -177,10 +187,12 @@ static nf_cc_type xp_check(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx) {
     switch ((nf_cc_exkind)e->kind) {
     case NF_EX_XPATH_PRED: {
         nf_cc_type t = xp_check(x, e->u.pred.inner, ctx);
-        if (t.kind != NF_T_BOOLEAN && t.kind != NF_T_UNKNOWN && t.kind != NF_T_OBJECT && t.kind != NF_T_LIST) {
+        if (t.kind != NF_T_BOOLEAN && t.kind != NF_T_UNKNOWN && t.kind != NF_T_OBJECT &&
+            t.kind != NF_T_LIST) {
             char b[160];
             nf_cc_report(s->d, NF_D_TYPE_MISMATCH, e->u.pred.inner->span,
-                         "an XPath constraint must be a condition, not %s", nf_cc_type_name(t, b, sizeof b));
+                         "an XPath constraint must be a condition, not %s",
+                         nf_cc_type_name(t, b, sizeof b));
         }
         return set(e, nf_cc_t(NF_T_BOOLEAN));
     }
@@ -194,7 +206,8 @@ static nf_cc_type xp_check(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx) {
         if (strncmp(t, "UserRole_", 9) == 0) {
             nf_cc_sym *r = nf_cc_intern_cstr(s->in, t + 9);
             if (r && !nf_cc_map_get(&s->m->role_by_name, r))
-                nf_cc_report(s->d, NF_D_UNKNOWN_ROLE, e->span, "unknown user role '%s' in [%%%s%%]", t + 9, t);
+                nf_cc_report(s->d, NF_D_UNKNOWN_ROLE, e->span, "unknown user role '%s' in [%%%s%%]",
+                             t + 9, t);
         }
         return nf_cc_token_type(s, e, true);
     }
@@ -223,7 +236,8 @@ static nf_cc_type xp_check(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx) {
         bool outer = !x->in_token_math;
         if (outer && !involves_token(e)) {
             nf_cc_report(s->d, NF_D_BAD_OPERANDS, e->span,
-                         "XPath constraints compute only with tokens; compute the value in a variable first");
+                         "XPath constraints compute only with tokens; compute the value in a "
+                         "variable first");
             return set(e, nf_cc_t(NF_T_UNKNOWN));
         }
         if (outer && offline(x))
@@ -233,7 +247,8 @@ static nf_cc_type xp_check(xp_ctx *x, nf_cc_expr *e, nf_cc_entity *ctx) {
         nf_cc_type a = xp_check(x, e->u.bin.a, ctx);
         nf_cc_type b = xp_check(x, e->u.bin.b, ctx);
         if (outer) x->in_token_math = false;
-        if (a.kind == NF_T_DATETIME || b.kind == NF_T_DATETIME) return set(e, nf_cc_t(NF_T_DATETIME));
+        if (a.kind == NF_T_DATETIME || b.kind == NF_T_DATETIME)
+            return set(e, nf_cc_t(NF_T_DATETIME));
         return set(e, nf_cc_t(NF_T_LONG));
     }
     case NF_EX_UNARY: {

@@ -123,8 +123,10 @@ void nf_cc_source_position(nf_cc_source *src, uint32_t off, uint32_t *line, uint
     uint32_t lo = 0, hi = src->nlines;
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (src->lines[mid] <= off) lo = mid;
-        else hi = mid;
+        if (src->lines[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
     }
     *line = lo + 1;
     uint32_t from = src->lines[lo], c = 1;

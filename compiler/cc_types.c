@@ -35,7 +35,8 @@ bool nf_cc_entity_is_a(const nf_cc_entity *sub, const nf_cc_entity *sup) {
 }
 
 const nf_cc_entity *nf_cc_entity_root(const nf_cc_entity *e) {
-    for (int guard = 0; e && e->generalization && guard < 1000; guard++) e = e->generalization;
+    for (int guard = 0; e && e->generalization && guard < 1000; guard++)
+        e = e->generalization;
     return e;
 }
 

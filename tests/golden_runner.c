@@ -40,12 +40,17 @@ static void add_expect(expects *e, expect x) {
 /* Parses "error NF1234, warning NF5678" after an expect marker. */
 static void parse_items(expects *e, unsigned file, unsigned line, const char *p, const char *end) {
     while (p < end) {
-        while (p < end && (*p == ' ' || *p == ',' || *p == ':' || *p == '\t')) p++;
+        while (p < end && (*p == ' ' || *p == ',' || *p == ':' || *p == '\t'))
+            p++;
         nf_cc_severity sev;
-        if (end - p >= 5 && strncmp(p, "error", 5) == 0) sev = NF_SEV_ERROR, p += 5;
-        else if (end - p >= 7 && strncmp(p, "warning", 7) == 0) sev = NF_SEV_WARNING, p += 7;
-        else return;
-        while (p < end && *p == ' ') p++;
+        if (end - p >= 5 && strncmp(p, "error", 5) == 0)
+            sev = NF_SEV_ERROR, p += 5;
+        else if (end - p >= 7 && strncmp(p, "warning", 7) == 0)
+            sev = NF_SEV_WARNING, p += 7;
+        else
+            return;
+        while (p < end && *p == ' ')
+            p++;
         if (end - p < 6 || p[0] != 'N' || p[1] != 'F') return;
         unsigned code = (unsigned)strtoul(p + 2, NULL, 10);
         p += 6;
@@ -76,7 +81,9 @@ static void scan_expectations(expects *e, nf_cc_sources *srcs) {
     }
 }
 
-static int cmp_name(const void *a, const void *b) { return strcmp(*(char **)a, *(char **)b); }
+static int cmp_name(const void *a, const void *b) {
+    return strcmp(*(char **)a, *(char **)b);
+}
 
 static void add_path(nf_cc_compilation *c, const char *path) {
     struct stat st;
@@ -117,7 +124,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     nf_cc_compilation *c = nf_cc_new();
-    for (int i = 1; i < argc; i++) add_path(c, argv[i]);
+    for (int i = 1; i < argc; i++)
+        add_path(c, argv[i]);
     /* a clean check must also compile into a module that passes the loader and verifier */
     unsigned build_failures = 0;
     if (nf_cc_check(c)) {
@@ -147,7 +155,8 @@ int main(int argc, char **argv) {
         nf_cc_diag *g = &d->items[i];
         if (g->sev == NF_SEV_NOTE) continue;
         uint32_t line = 0, col = 0;
-        if (g->span.file < srcs->n) nf_cc_source_position(&srcs->files[g->span.file], g->span.off, &line, &col);
+        if (g->span.file < srcs->n)
+            nf_cc_source_position(&srcs->files[g->span.file], g->span.off, &line, &col);
         bool found = false;
         for (unsigned k = 0; k < ex.n && !found; k++) {
             expect *x = &ex.items[k];

@@ -38,14 +38,16 @@ static void an_error_names_file_line_column_code_and_shows_a_caret(void **state)
 
 static void columns_count_characters_not_bytes(void **state) {
     (void)state;
-    char *out = render("create nanoflow M.F () begin log info 'é€'; declare $x Integer = $zz; end;");
+    char *out =
+        render("create nanoflow M.F () begin log info 'é€'; declare $x Integer = $zz; end;");
     assert_non_null(strstr(out, "app.mdl:1:66:"));
     free(out);
 }
 
 static void notes_follow_their_diagnostic(void **state) {
     (void)state;
-    char *out = render("create nanoflow M.F () begin\n  declare $a Integer = 1;\n  declare $a Integer = 2;\nend;");
+    char *out = render(
+        "create nanoflow M.F () begin\n  declare $a Integer = 1;\n  declare $a Integer = 2;\nend;");
     const char *err = strstr(out, "app.mdl:3:11: error: variable $a already exists");
     const char *note = strstr(out, "app.mdl:2:11: note: $a is created here");
     assert_non_null(err);
@@ -71,7 +73,8 @@ static void the_store_is_capped_and_the_rest_counted(void **state) {
     (void)state;
     size_t n = 3000;
     char *text = malloc(n * 8 + 1);
-    for (size_t i = 0; i < n; i++) memcpy(text + i * 8, "bogus;\n\n", 8);
+    for (size_t i = 0; i < n; i++)
+        memcpy(text + i * 8, "bogus;\n\n", 8);
     text[n * 8] = '\0';
     nf_cc_compilation *c = nf_cc_new();
     assert_true(nf_cc_add_source(c, "flood.mdl", text, strlen(text)));

@@ -127,11 +127,13 @@ static void operators(void **state) {
     (void)state;
     lexed l;
     lex(&l, "!= <> <= >= = < > : :: -> / * + - %");
-    const uint8_t want[] = {NF_TK_NE, NF_TK_NE, NF_TK_LE, NF_TK_GE, NF_TK_EQ, NF_TK_LT, NF_TK_GT,
-                            NF_TK_COLON, NF_TK_DCOLON, NF_TK_ARROW, NF_TK_SLASH, NF_TK_STAR,
-                            NF_TK_PLUS, NF_TK_MINUS, NF_TK_PERCENT, NF_TK_EOF};
+    const uint8_t want[] = {NF_TK_NE,     NF_TK_NE,    NF_TK_LE,      NF_TK_GE,
+                            NF_TK_EQ,     NF_TK_LT,    NF_TK_GT,      NF_TK_COLON,
+                            NF_TK_DCOLON, NF_TK_ARROW, NF_TK_SLASH,   NF_TK_STAR,
+                            NF_TK_PLUS,   NF_TK_MINUS, NF_TK_PERCENT, NF_TK_EOF};
     assert_int_equal(l.toks.n, sizeof want);
-    for (size_t i = 0; i < sizeof want; i++) assert_int_equal(l.toks.t[i].kind, want[i]);
+    for (size_t i = 0; i < sizeof want; i++)
+        assert_int_equal(l.toks.t[i].kind, want[i]);
     done(&l);
 }
 

@@ -174,7 +174,8 @@ static void both_dialects_build_the_same_tree(void **state) {
     assert_int_equal(y->n, 2);
     assert_int_equal(x->stmts[0]->kind, NF_ST_AGGREGATE);
     assert_int_equal(y->stmts[0]->kind, NF_ST_AGGREGATE);
-    nf_cc_stmt *ci = x->stmts[1]->u.if_.bodies[0].stmts[0], *cj = y->stmts[1]->u.if_.bodies[0].stmts[0];
+    nf_cc_stmt *ci = x->stmts[1]->u.if_.bodies[0].stmts[0],
+               *cj = y->stmts[1]->u.if_.bodies[0].stmts[0];
     assert_int_equal(ci->kind, NF_ST_COMMIT);
     assert_int_equal(cj->kind, NF_ST_COMMIT);
     assert_int_equal(ci->on_error.kind, NF_H_CUSTOM_NO_ROLLBACK);
@@ -187,13 +188,15 @@ static void both_dialects_build_the_same_tree(void **state) {
 
 static void list_operations_keyword_and_call_forms(void **state) {
     (void)state;
-    parsed *p = parse("create nanoflow M.F ($L: List of M.E, $K: List of M.E) begin\n"
-                      "  $a = head $L; $b = head($L);\n"
-                      "  $c = filter $L where $currentObject/X > 1; $d = filter($L, $currentObject/X > 1);\n"
-                      "  $e = subtract $K from $L; $f = sort $L by X desc, Y;\n"
-                      "  $g = find $L by X = 3; $h = range $L offset 1 limit 2;\n"
-                      "  $i = sum $L by X; $j = sum($L.X); $k = reduce $L from 0 as Integer using $currentResult + 1;\n"
-                      "end;");
+    parsed *p = parse(
+        "create nanoflow M.F ($L: List of M.E, $K: List of M.E) begin\n"
+        "  $a = head $L; $b = head($L);\n"
+        "  $c = filter $L where $currentObject/X > 1; $d = filter($L, $currentObject/X > 1);\n"
+        "  $e = subtract $K from $L; $f = sort $L by X desc, Y;\n"
+        "  $g = find $L by X = 3; $h = range $L offset 1 limit 2;\n"
+        "  $i = sum $L by X; $j = sum($L.X); $k = reduce $L from 0 as Integer using $currentResult "
+        "+ 1;\n"
+        "end;");
     assert_int_equal(p->diags.nerrors, 0);
     nf_cc_block *b = body(p);
     assert_int_equal(b->n, 11);
@@ -216,7 +219,8 @@ static void list_operations_keyword_and_call_forms(void **state) {
 static void retrieve_with_xpath_sorting_and_range(void **state) {
     (void)state;
     parsed *p = parse("create nanoflow M.F () begin\n"
-                      "  retrieve $o from M.Order where [Status = 'Open' and starts-with(Name, 'A')][Total > 10]\n"
+                      "  retrieve $o from M.Order where [Status = 'Open' and starts-with(Name, "
+                      "'A')][Total > 10]\n"
                       "    sort by Date desc first;\n"
                       "  retrieve $c from $o/M.Order_Customer;\n"
                       "end;");
@@ -235,9 +239,10 @@ static void retrieve_with_xpath_sorting_and_range(void **state) {
 
 static void try_catch_and_synchronize(void **state) {
     (void)state;
-    parsed *p = parse("create nanoflow M.F ($o: M.E) begin\n"
-                      "  try\n    synchronize $o;\n  catch\n    show message 'failed' type Warning;\n  end try;\n"
-                      "end;");
+    parsed *p = parse(
+        "create nanoflow M.F ($o: M.E) begin\n"
+        "  try\n    synchronize $o;\n  catch\n    show message 'failed' type Warning;\n  end try;\n"
+        "end;");
     assert_int_equal(p->diags.nerrors, 0);
     nf_cc_stmt *t = body(p)->stmts[0];
     assert_int_equal(t->kind, NF_ST_TRY);
@@ -248,10 +253,13 @@ static void try_catch_and_synchronize(void **state) {
 
 static void annotations_and_comments_are_accepted_where_describe_puts_them(void **state) {
     (void)state;
-    parsed *p = parse("/** Validates */\n@position(10, 20)\ncreate or modify nanoflow M.F (@position(1,2) $p: Integer)\n"
-                      "begin\n  @position(100, 100)\n  @caption 'Check it'\n  @anchor(true: (from: right, to: left))\n"
-                      "  if $p > 1 then -- Empty action\n    @excluded\n    log info node 'Application' 'big';\n"
-                      "  end if;\nend;");
+    parsed *p = parse(
+        "/** Validates */\n@position(10, 20)\ncreate or modify nanoflow M.F (@position(1,2) $p: "
+        "Integer)\n"
+        "begin\n  @position(100, 100)\n  @caption 'Check it'\n  @anchor(true: (from: right, to: "
+        "left))\n"
+        "  if $p > 1 then -- Empty action\n    @excluded\n    log info node 'Application' 'big';\n"
+        "  end if;\nend;");
     assert_int_equal(p->diags.nerrors, 0);
     assert_true(p->unit.decls[0]->or_modify);
     assert_string_equal(p->unit.decls[0]->doc, " Validates ");
@@ -293,35 +301,40 @@ static void every_syntax_error_of_a_file_is_reported(void **state) {
                       "create nanoflow M.G () begin return; end;");
     assert_int_equal(p->diags.nerrors, 3);
     nf_cc_block *b = body(p);
-    assert_int_equal(b->n, 3); /* the two good statements survive… */
+    assert_int_equal(b->n, 3);                         /* the two good statements survive… */
     assert_int_equal(b->stmts[0]->kind, NF_ST_BROKEN); /* …and $a stays defined */
     assert_string_equal(b->stmts[0]->u.forbidden.var->s, "a");
     assert_int_equal(b->stmts[1]->kind, NF_ST_DECLARE);
     assert_int_equal(b->stmts[2]->kind, NF_ST_LOG);
     bool g = false;
     for (uint32_t i = 0; i < p->unit.ndecls; i++)
-        g |= p->unit.decls[i]->kind == NF_DECL_FLOW && strcmp(p->unit.decls[i]->name.full->s, "M.G") == 0;
+        g |= p->unit.decls[i]->kind == NF_DECL_FLOW &&
+             strcmp(p->unit.decls[i]->name.full->s, "M.G") == 0;
     assert_true(g); /* and so does the next declaration */
     done(p);
 }
 
 static void statements_the_runtime_does_not_run_are_skipped_with_a_warning(void **state) {
     (void)state;
-    parsed *p = parse("create page M.Home ( Title: 'Home' ) { layoutgrid g { row r { column c { } } } };\n"
-                      "create workflow M.W begin userTask t end workflow;\n"
-                      "alter entity M.E add attribute X: Integer;\n"
-                      "create module M;");
+    parsed *p =
+        parse("create page M.Home ( Title: 'Home' ) { layoutgrid g { row r { column c { } } } };\n"
+              "create workflow M.W begin userTask t end workflow;\n"
+              "alter entity M.E add attribute X: Integer;\n"
+              "create module M;");
     assert_int_equal(p->diags.nerrors, 0);
     assert_int_equal(p->diags.nwarnings, 3);
-    for (unsigned i = 0; i < p->diags.n; i++) assert_int_equal(p->diags.items[i].code, NF_D_SKIPPED_STATEMENT);
+    for (unsigned i = 0; i < p->diags.n; i++)
+        assert_int_equal(p->diags.items[i].code, NF_D_SKIPPED_STATEMENT);
     assert_int_equal(p->unit.decls[p->unit.ndecls - 1]->kind, NF_DECL_MODULE);
     done(p);
 }
 
 static void grants_in_both_spellings(void **state) {
     (void)state;
-    parsed *p = parse("grant Shop.User on Shop.Order (create, read *, write (Status, Note)) where '[Owner = ''[%CurrentUser%]'']';\n"
-                      "grant read *, write (Status) on entity Shop.Order to Shop.User, Shop.Admin where [Status != 'Closed'];\n"
+    parsed *p = parse("grant Shop.User on Shop.Order (create, read *, write (Status, Note)) where "
+                      "'[Owner = ''[%CurrentUser%]'']';\n"
+                      "grant read *, write (Status) on entity Shop.Order to Shop.User, Shop.Admin "
+                      "where [Status != 'Closed'];\n"
                       "grant execute on nanoflow Shop.F to Shop.User;");
     assert_int_equal(p->diags.nerrors, 0);
     assert_int_equal(p->unit.ndecls, 3);

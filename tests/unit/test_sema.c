@@ -18,7 +18,8 @@ static const char *domain =
     "create enumeration Shop.Status (Open, Closed);\n"
     "create persistent entity Shop.Party (Name: String(100));\n"
     "create persistent entity Shop.Customer extends Shop.Party (Vip: Boolean default false);\n"
-    "create persistent entity Shop.Order (Number: Integer, Total: Decimal, Status: Enumeration(Shop.Status),\n"
+    "create persistent entity Shop.Order (Number: Integer, Total: Decimal, Status: "
+    "Enumeration(Shop.Status),\n"
     "  Placed: DateTime);\n"
     "create association Shop.Order_Customer from Shop.Order to Shop.Customer;\n";
 
@@ -58,7 +59,8 @@ static const char *type_of(nf_cc_flow *f, const char *name) {
 static void specializations_inherit_attributes(void **state) {
     (void)state;
     nf_cc_compilation *c = check("create nanoflow Shop.F ($C: Shop.Customer) returns String\n"
-                                 "begin return $C/Name; end;", true);
+                                 "begin return $C/Name; end;",
+                                 true);
     nf_cc_flow *f = flow(c, "Shop.F");
     assert_string_equal(type_of(f, "C"), "Shop.Customer");
     nf_cc_free(c);
@@ -66,12 +68,13 @@ static void specializations_inherit_attributes(void **state) {
 
 static void associations_are_followed_both_ways(void **state) {
     (void)state;
-    nf_cc_compilation *c = check(
-        "create nanoflow Shop.F ($O: Shop.Order, $C: Shop.Customer) begin\n"
-        "  retrieve $Cust from $O/Shop.Order_Customer;\n"  /* forward Reference: one object */
-        "  retrieve $Orders from $C/Shop.Order_Customer;\n" /* reverse: a list */
-        "  declare $N String = $O/Shop.Order_Customer/Name;\n"
-        "end;", true);
+    nf_cc_compilation *c =
+        check("create nanoflow Shop.F ($O: Shop.Order, $C: Shop.Customer) begin\n"
+              "  retrieve $Cust from $O/Shop.Order_Customer;\n" /* forward Reference: one object */
+              "  retrieve $Orders from $C/Shop.Order_Customer;\n" /* reverse: a list */
+              "  declare $N String = $O/Shop.Order_Customer/Name;\n"
+              "end;",
+              true);
     nf_cc_flow *f = flow(c, "Shop.F");
     assert_string_equal(type_of(f, "Cust"), "Shop.Customer");
     assert_string_equal(type_of(f, "Orders"), "List of Shop.Order");
@@ -80,11 +83,12 @@ static void associations_are_followed_both_ways(void **state) {
 
 static void retrieves_bind_lists_unless_first(void **state) {
     (void)state;
-    nf_cc_compilation *c = check(
-        "create nanoflow Shop.F () begin\n"
-        "  retrieve $All from Shop.Order where [Status = 'Open'];\n"
-        "  retrieve $One from Shop.Order where [Number > 10] sort by Number desc first;\n"
-        "end;", true);
+    nf_cc_compilation *c =
+        check("create nanoflow Shop.F () begin\n"
+              "  retrieve $All from Shop.Order where [Status = 'Open'];\n"
+              "  retrieve $One from Shop.Order where [Number > 10] sort by Number desc first;\n"
+              "end;",
+              true);
     nf_cc_flow *f = flow(c, "Shop.F");
     assert_string_equal(type_of(f, "All"), "List of Shop.Order");
     assert_string_equal(type_of(f, "One"), "Shop.Order");
@@ -103,19 +107,22 @@ static void arithmetic_widens_and_division_is_decimal(void **state) {
         "  declare $f Integer = round($O/Total);\n"
         "  declare $g Decimal = round($O/Total, 2);\n"
         "  declare $h Integer = if $e then 1 else length('abc');\n"
-        "end;", true);
+        "end;",
+        true);
     nf_cc_free(c);
 }
 
 static void loops_give_their_variable_the_element_type(void **state) {
     (void)state;
-    nf_cc_compilation *c = check(
-        "create nanoflow Shop.F ($L: List of Shop.Order) returns Decimal begin\n"
-        "  declare $t Decimal = 0;\n"
-        "  loop $O in $L begin\n    set $t = $t + $O/Total;\n  end loop;\n"
-        "  $Big = filter $L where $currentObject/Total > 100;\n"
-        "  $n = count $Big;\n  $s = sum $L by Total;\n  $any = any $L where $currentObject/Number = 3;\n"
-        "  return $t;\nend;", true);
+    nf_cc_compilation *c =
+        check("create nanoflow Shop.F ($L: List of Shop.Order) returns Decimal begin\n"
+              "  declare $t Decimal = 0;\n"
+              "  loop $O in $L begin\n    set $t = $t + $O/Total;\n  end loop;\n"
+              "  $Big = filter $L where $currentObject/Total > 100;\n"
+              "  $n = count $Big;\n  $s = sum $L by Total;\n  $any = any $L where "
+              "$currentObject/Number = 3;\n"
+              "  return $t;\nend;",
+              true);
     nf_cc_flow *f = flow(c, "Shop.F");
     assert_string_equal(type_of(f, "O"), "Shop.Order");
     assert_true(var(f, "O")->dead); /* not visible after the loop */
@@ -128,12 +135,12 @@ static void loops_give_their_variable_the_element_type(void **state) {
 
 static void find_with_a_list_is_a_list_operation_with_a_string_a_function(void **state) {
     (void)state;
-    nf_cc_compilation *c = check(
-        "create nanoflow Shop.F ($L: List of Shop.Order) begin\n"
-        "  $First = find($L, $currentObject/Number = 1);\n"
-        "  declare $i Integer = 0;\n"
-        "  set $i = find('abc', 'b');\n"
-        "end;", true);
+    nf_cc_compilation *c = check("create nanoflow Shop.F ($L: List of Shop.Order) begin\n"
+                                 "  $First = find($L, $currentObject/Number = 1);\n"
+                                 "  declare $i Integer = 0;\n"
+                                 "  set $i = find('abc', 'b');\n"
+                                 "end;",
+                                 true);
     nf_cc_flow *f = flow(c, "Shop.F");
     assert_string_equal(type_of(f, "First"), "Shop.Order");
     assert_string_equal(type_of(f, "i"), "Integer");
@@ -142,8 +149,10 @@ static void find_with_a_list_is_a_list_operation_with_a_string_a_function(void *
 
 static void nanoflows_make_their_entities_offline(void **state) {
     (void)state;
-    nf_cc_compilation *c = check("create nanoflow Shop.F ($O: Shop.Order) begin commit $O; end;\n"
-                                 "create microflow Shop.M ($C: Shop.Customer) begin commit $C; end;", true);
+    nf_cc_compilation *c =
+        check("create nanoflow Shop.F ($O: Shop.Order) begin commit $O; end;\n"
+              "create microflow Shop.M ($C: Shop.Customer) begin commit $C; end;",
+              true);
     const nf_cc_model *m = nf_cc_model_of(c);
     for (uint32_t i = 0; i < m->entities.n; i++) {
         nf_cc_entity *e = m->entities.items[i];
@@ -159,7 +168,8 @@ static void errors_do_not_cascade(void **state) {
     nf_cc_compilation *c = check("create nanoflow Shop.F () begin\n"
                                  "  declare $a Decimal = $nope / Total + 1;\n"
                                  "  declare $b Boolean = $nope2 > 3 and $a > 1;\n"
-                                 "end;", false);
+                                 "end;",
+                                 false);
     assert_int_equal(nf_cc_diagnostics(c)->nerrors, 2);
     nf_cc_free(c);
 }
