@@ -69,10 +69,11 @@ uint64_t nf_bc_hash(uint64_t h, const void *data, size_t n) {
     return h;
 }
 
-/* Generalization chains are verified acyclic at load; the guard protects unverified modules. */
+/* Generalization chains are verified acyclic and at most NF_BC_MAX_GENERALIZATION deep at load;
+ * the guard protects unverified modules. */
 uint32_t nf_bc_entity_attr_count(const nf_bc_module *m, uint32_t e) {
     uint32_t n = 0;
-    for (int guard = 0; e < m->nentities && guard < 256; guard++) {
+    for (int guard = 0; e < m->nentities && guard <= NF_BC_MAX_GENERALIZATION; guard++) {
         n += m->entities[e].nattrs;
         e = m->entities[e].generalization;
     }
@@ -84,7 +85,7 @@ const nf_bc_attr *nf_bc_entity_attr(const nf_bc_module *m, uint32_t e, uint32_t 
     if (i >= total) return NULL;
     /* generalization attributes come first: walk from the entity up, counting from the end */
     uint32_t end = total;
-    for (int guard = 0; e < m->nentities && guard < 256; guard++) {
+    for (int guard = 0; e < m->nentities && guard <= NF_BC_MAX_GENERALIZATION; guard++) {
         const nf_bc_entity *en = &m->entities[e];
         uint32_t start = end - en->nattrs;
         if (i >= start) return &en->attrs[i - start];
@@ -95,7 +96,7 @@ const nf_bc_attr *nf_bc_entity_attr(const nf_bc_module *m, uint32_t e, uint32_t 
 }
 
 bool nf_bc_entity_is_a(const nf_bc_module *m, uint32_t sub, uint32_t sup) {
-    for (int guard = 0; sub < m->nentities && guard < 256; guard++) {
+    for (int guard = 0; sub < m->nentities && guard <= NF_BC_MAX_GENERALIZATION; guard++) {
         if (sub == sup) return true;
         sub = m->entities[sub].generalization;
     }

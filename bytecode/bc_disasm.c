@@ -1,6 +1,7 @@
 /* bc_disasm.c — readable listings of modules (`nanoflow disasm`, golden tests). The operand
  * printing follows each opcode's operand kinds in opcodes.def. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "nf_bc.h"
@@ -58,11 +59,97 @@ static void print_const(const nf_bc_module *m, uint32_t k, FILE *out) {
     }
 }
 
+/* The attribute behind member-table entry `ent` of flow f, for the object in obj_reg. */
 static const char *attr_name(const nf_bc_module *m, const nf_bc_flow *f, uint32_t obj_reg,
-                             uint32_t att) {
-    if (obj_reg >= f->nregs || f->regs[obj_reg].ref >= m->nentities) return "?";
-    const nf_bc_attr *a = nf_bc_entity_attr(m, f->regs[obj_reg].ref, att);
+                             uint32_t ent) {
+    if (obj_reg >= f->nregs || f->regs[obj_reg].ref >= m->nentities || ent >= f->nmembers)
+        return "?";
+    const nf_bc_attr *a = nf_bc_entity_attr(m, f->regs[obj_reg].ref, f->members[ent]);
     return a ? S(m, a->name) : "?";
+}
+
+static const char *assoc_name(const nf_bc_module *m, const nf_bc_flow *f, uint32_t ent) {
+    if (ent >= f->nmembers) return "?";
+    uint32_t a = f->members[ent] & ~NF_BC_ASSOC_MEMBER;
+    return a < m->nassocs ? S(m, m->assocs[a].name) : "?";
+}
+
+/* An XPath program as source-like text: [Saved = false and Visits.Visit_Customer/…]. The
+ * module may be unverified (`disasm` of a damaged file), so every index is checked and the
+ * depth bounded. */
+static void print_xpath(const nf_bc_module *m, uint32_t x, uint32_t entity, unsigned depth,
+                        FILE *out) {
+    static const char *const cmp[] = {"=", "!=", "<", "<=", ">", ">="};
+    static const char *const arith[] = {"+", "-", "*", "div"};
+    if (x >= m->nxnodes || depth > 64) {
+        fputs("?", out);
+        return;
+    }
+    const nf_bc_xnode *n = &m->xnodes[x];
+    switch (n->kind) {
+    case NF_BX_AND:
+    case NF_BX_OR:
+    case NF_BX_CMP:
+    case NF_BX_ARITH:
+        if (depth) fputc('(', out);
+        print_xpath(m, n->a, entity, depth + 1, out);
+        fprintf(out, " %s ",
+                n->kind == NF_BX_AND   ? "and"
+                : n->kind == NF_BX_OR  ? "or"
+                : n->kind == NF_BX_CMP ? (n->op < 6 ? cmp[n->op] : "?")
+                                       : (n->op < 4 ? arith[n->op] : "?"));
+        print_xpath(m, n->b, entity, depth + 1, out);
+        if (depth) fputc(')', out);
+        return;
+    case NF_BX_NOT:
+    case NF_BX_NEG:
+        fputs(n->kind == NF_BX_NOT ? "not(" : "-(", out);
+        print_xpath(m, n->a, entity, depth + 1, out);
+        fputc(')', out);
+        return;
+    case NF_BX_PATH:
+        if (n->b == 0) {
+            fputs("id", out);
+            return;
+        }
+        for (uint32_t i = 0; i < n->b; i++) {
+            if (n->a > m->nxwords || 3 * (uint64_t)(i + 1) > m->nxwords - n->a) {
+                fputs("?", out);
+                return;
+            }
+            const uint32_t *st = &m->xwords[n->a + 3 * i];
+            if (i) fputc('/', out);
+            if (st[0] & NF_BC_ASSOC_MEMBER) {
+                uint32_t as = st[0] & ~NF_BC_ASSOC_MEMBER;
+                fputs(as < m->nassocs ? S(m, m->assocs[as].name) : "?", out);
+                entity = st[1];
+                fprintf(out, "/%s", entity < m->nentities ? S(m, m->entities[entity].name) : "?");
+                if (st[2] != NF_BC_NONE) {
+                    fputc('[', out);
+                    print_xpath(m, st[2], entity, depth + 1, out);
+                    fputc(']', out);
+                }
+            } else {
+                const nf_bc_attr *a =
+                    entity < m->nentities ? nf_bc_entity_attr(m, entity, st[0]) : NULL;
+                fputs(a ? S(m, a->name) : "?", out);
+            }
+        }
+        return;
+    case NF_BX_CONST: print_const(m, n->a, out); return;
+    case NF_BX_REG: fprintf(out, "r%u", n->a); return;
+    case NF_BX_TOKEN: fprintf(out, "'[%%%s%%]'", S(m, n->a)); return;
+    case NF_BX_FUNC:
+        fprintf(out, "%s(", S(m, n->a));
+        for (uint32_t i = 0; i < n->op && n->b <= m->nxwords && i < m->nxwords - n->b; i++) {
+            if (i) fputs(", ", out);
+            print_xpath(m, m->xwords[n->b + i], entity, depth + 1, out);
+        }
+        fputc(')', out);
+        return;
+    case NF_BX_EMPTY: fputs("empty", out); return;
+    default: fputs("?", out); return;
+    }
 }
 
 /* One operand, by its kind; `obj` is the object register that ATT operands belong to. */
@@ -78,9 +165,7 @@ static void operand(const nf_bc_module *m, const nf_bc_flow *f, nf_bc_operand o,
         return;
     case NF_OPND_FLW: fprintf(out, " %s", val < m->nflows ? S(m, m->flows[val].name) : "?"); return;
     case NF_OPND_ATT: fprintf(out, " .%s", attr_name(m, f, obj, val)); return;
-    case NF_OPND_ASC:
-        fprintf(out, " /%s", val < m->nassocs ? S(m, m->assocs[val].name) : "?");
-        return;
+    case NF_OPND_ASC: fprintf(out, " /%s", assoc_name(m, f, val)); return;
     case NF_OPND_FN:
         fprintf(out, " %s", val < NF_FN_COUNT_ ? nf_bc_fninfo_table[val].name : "?");
         return;
@@ -110,6 +195,18 @@ static void print_insn(const nf_bc_module *m, const nf_bc_flow *f, uint32_t pc, 
     switch ((nf_bc_format)info->format) {
     case NF_FMT_ABC: {
         uint32_t a = NF_BC_A(in), b = NF_BC_B(in), c = NF_BC_C(in);
+        if (op == NF_OPC_FEEDBACK) { /* member-table entry B of R[A]'s entity, or the object */
+            bool assoc = b < f->nmembers && (f->members[b] & NF_BC_ASSOC_MEMBER);
+            fprintf(out, " r%u", a);
+            if (b == 255)
+                fputs(" (object)", out);
+            else if (assoc)
+                fprintf(out, " /%s", assoc_name(m, f, b));
+            else
+                fprintf(out, " .%s", attr_name(m, f, a, b));
+            fprintf(out, " r%u", c);
+            break;
+        }
         /* GETA/SETA name attributes of the object operand */
         uint32_t obj = op == NF_OPC_SETA ? a : b;
         operand(m, f, info->operand[0], a, pc, 0, obj, out);
@@ -119,6 +216,13 @@ static void print_insn(const nf_bc_module *m, const nf_bc_flow *f, uint32_t pc, 
         break;
     }
     case NF_FMT_ABx:
+        if (op == NF_OPC_SHOWPAGE) { /* A is the first argument register, when there are any */
+            uint32_t d = NF_BC_BX(in);
+            if (d < f->ndescs && f->descs[d].n >= 3 && f->descs[d].w[2] > 0)
+                fprintf(out, " r%u", NF_BC_A(in));
+            fprintf(out, " d%u", d);
+            break;
+        }
         operand(m, f, info->operand[0], NF_BC_A(in), pc, 0, 0, out);
         if (op == NF_OPC_LOADE) { /* the value by name, from the register's enumeration */
             uint32_t a = NF_BC_A(in), v = NF_BC_BX(in);
@@ -146,12 +250,16 @@ static void print_insn(const nf_bc_module *m, const nf_bc_flow *f, uint32_t pc, 
 
 static void print_desc(const nf_bc_module *m, const nf_bc_flow *f, uint32_t i, FILE *out) {
     const nf_bc_desc *d = &f->descs[i];
-    static const char *const kinds[NF_BD_COUNT_] = {"retrieve", "sort", "aggregate", "find",
-                                                    "page"};
-    fprintf(out, "    d%u %s", i, d->kind < NF_BD_COUNT_ ? kinds[d->kind] : "?");
-    if (d->kind == NF_BD_RETRIEVE && d->n >= 6) {
+    static const char *const kinds[NF_DESC_COUNT_] = {"retrieve", "sort", "aggregate", "find",
+                                                      "page"};
+    fprintf(out, "    d%u %s", i, d->kind < NF_DESC_COUNT_ ? kinds[d->kind] : "?");
+    if (d->kind == NF_DESC_RETRIEVE && d->n >= 6) {
         fprintf(out, " %s", d->w[0] < m->nentities ? S(m, m->entities[d->w[0]].name) : "?");
-        if (d->w[1] != NF_BC_NONE) fprintf(out, " where x%u", d->w[1]);
+        if (d->w[1] != NF_BC_NONE) {
+            fputs(" where [", out);
+            print_xpath(m, d->w[1], d->w[0], 0, out);
+            fputc(']', out);
+        }
         if (d->w[2]) fputs(" first", out);
         if (d->w[3] != NF_BC_NONE) fprintf(out, " limit r%u", d->w[3]);
         if (d->w[4] != NF_BC_NONE) fprintf(out, " offset r%u", d->w[4]);
@@ -161,8 +269,13 @@ static void print_desc(const nf_bc_module *m, const nf_bc_flow *f, uint32_t i, F
             fprintf(out, "%s%s%s", k ? ", " : " sort by ", a ? S(m, a->name) : "?",
                     d->w[7 + 2 * k] ? " desc" : "");
         }
-    } else if (d->kind == NF_BD_PAGE && d->n >= 2) {
-        fprintf(out, " %s (%u argument%s)", S(m, d->w[0]), d->w[1], d->w[1] == 1 ? "" : "s");
+    } else if (d->kind == NF_DESC_PAGE && d->n >= 3) {
+        fprintf(out, " %s (", S(m, d->w[0]));
+        for (uint32_t k = 0; k < d->w[2] && 3 + k < d->n; k++)
+            fprintf(out, "%s%s", k ? ", " : "",
+                    d->w[3 + k] != NF_BC_NONE ? S(m, d->w[3 + k]) : "?");
+        fputc(')', out);
+        if (d->w[1] != NF_BC_NONE) fprintf(out, " title r%u", d->w[1]);
     } else {
         for (uint32_t k = 0; k < d->n; k++)
             fprintf(out, " %u", d->w[k]);

@@ -232,7 +232,7 @@ static void rd_entity(rd *r, nf_bc_entity *e) {
 
 static void rd_entities(rd *r, nf_bc_module *m) {
     uint32_t n = g32(r);
-    m->entities = take(r, n, sizeof *m->entities, 44);
+    m->entities = take(r, n, sizeof *m->entities, 40);
     for (uint32_t i = 0; m->entities && i < n && !r->bad; i++)
         rd_entity(r, &m->entities[i]);
     m->nentities = r->bad ? 0 : n;
@@ -294,7 +294,9 @@ static void rd_actions(rd *r, nf_bc_module *m) {
     for (uint32_t i = 0; m->actions && i < n && !r->bad; i++) {
         nf_bc_action *a = &m->actions[i];
         a->name = g32(r);
-        a->kind = (uint8_t)g32(r);
+        uint32_t kind = g32(r);
+        if (kind > NF_BK_LUA) fail(r, "action %u has kind %u", i, kind);
+        a->kind = (uint8_t)kind;
         uint32_t np = g32(r);
         a->param_names = take(r, np, sizeof *a->param_names, 8);
         a->param_types = take(r, np, sizeof *a->param_types, 0);
@@ -351,10 +353,16 @@ static void rd_flow(rd *r, nf_bc_flow *f) {
     n = g32(r);
     f->descs = take(r, n, sizeof *f->descs, 8);
     for (uint32_t j = 0; f->descs && j < n && !r->bad; j++) {
-        f->descs[j].kind = (uint8_t)g32(r);
+        uint32_t kind = g32(r);
+        if (kind >= NF_DESC_COUNT_) fail(r, "descriptor %u has kind %u", j, kind);
+        f->descs[j].kind = (uint8_t)kind;
         f->descs[j].w = gwords(r, &f->descs[j].n);
     }
     f->ndescs = r->bad ? 0 : n;
+    f->members = gwords(r, &f->nmembers);
+    if (f->nmembers > NF_BC_MAX_MEMBERS)
+        fail(r, "flow has %u member-table entries (the limit is %d)", f->nmembers,
+             NF_BC_MAX_MEMBERS);
     f->file = g32(r);
     f->roles = gwords(r, &f->nroles);
 }
@@ -402,14 +410,20 @@ bool nf_bc_load(const uint8_t *bytes, size_t len, nf_bc_module *m, char *err, si
     }
     m->storage = st;
     rd r = {bytes, len, 0, false, err, n, st, NULL};
-    if (len < NF_BC_HEADER_SIZE || memcmp(bytes, NF_BC_MAGIC, 4) != 0) {
+    if (len < 4 || memcmp(bytes, NF_BC_MAGIC, 4) != 0) {
         snprintf(err, n, "not a nanoflow module (no NFBC header)");
+        nf_bc_free(m);
+        return false;
+    }
+    if (len < NF_BC_HEADER_SIZE) {
+        snprintf(err, n, "module is truncated: %zu bytes, shorter than its %d-byte header", len,
+                 NF_BC_HEADER_SIZE);
         nf_bc_free(m);
         return false;
     }
     r.pos = 4;
     uint16_t version = g16(&r);
-    g16(&r);
+    uint16_t flags = g16(&r);
     uint32_t total = g32(&r);
     uint32_t nsec = g32(&r);
     uint64_t checksum = g64(&r);
@@ -418,6 +432,12 @@ bool nf_bc_load(const uint8_t *bytes, size_t len, nf_bc_module *m, char *err, si
         snprintf(err, n,
                  "module format version %u is not supported (this runtime reads version %d)",
                  version, NF_BC_FORMAT_VERSION);
+        nf_bc_free(m);
+        return false;
+    }
+    if (flags != 0) {
+        snprintf(err, n, "module header flags %u are not defined in format version %d", flags,
+                 NF_BC_FORMAT_VERSION);
         nf_bc_free(m);
         return false;
     }
@@ -442,11 +462,14 @@ bool nf_bc_load(const uint8_t *bytes, size_t len, nf_bc_module *m, char *err, si
     size_t table_end = NF_BC_HEADER_SIZE + 12u * nsec, prev_end = table_end;
     r.pos = NF_BC_HEADER_SIZE;
     uint32_t offs[NF_BC_SEC_COUNT_] = {0}, lens[NF_BC_SEC_COUNT_] = {0};
+    r.section = "section table";
     for (uint32_t i = 0; i < nsec && !r.bad; i++) {
         uint32_t id = g32(&r), off = g32(&r), sl = g32(&r);
         if (id != i + 1)
-            fail(&r, "section %u has id %u (sections are stored in id order)", i, id);
-        else if (off % 4 || off < prev_end || off > len || sl > len - off)
+            fail(&r, "entry %u has id %u (sections are stored in id order)", i, id);
+        else if (off % 4)
+            fail(&r, "section %u starts at offset %u, which is not aligned to 4 bytes", id, off);
+        else if (off < prev_end || off > len || sl > len - off)
             fail(&r, "section %u (offset %u, %u bytes) overlaps another or lies outside the file",
                  id, off, sl);
         offs[id < NF_BC_SEC_COUNT_ ? id : 0] = off;

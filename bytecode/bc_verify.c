@@ -7,6 +7,7 @@
  * jump targets inside the flow, and calls whose argument registers match the callee. After
  * this the interpreter trusts its operands and checks no types. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nf_bc.h"
@@ -18,6 +19,7 @@ typedef struct vctx {
     bool bad;
     const nf_bc_flow *flow; /* the flow being checked, for messages */
     uint32_t pc;
+    uint8_t *xseen; /* XPath nodes already reached: each belongs to exactly one tree */
 } vctx;
 
 static bool fail(vctx *v, const char *fmt, ...) {
@@ -119,13 +121,16 @@ static bool member(vctx *v, uint32_t e, uint32_t mem, const char *what) {
     return true;
 }
 
-/* XPath nodes refer only to earlier nodes: trees are finite and their depth is bounded. */
+/* XPath nodes refer only to earlier nodes and each is reached once: programs are trees, so
+ * checking all of them is linear in the node count (a shared node would make it exponential). */
 #define NF_BC_MAX_XDEPTH 256
 
 static bool xnode(vctx *v, uint32_t x, uint32_t entity, const nf_bc_flow *flow, unsigned depth) {
     const nf_bc_module *m = v->m;
     CHECK(x < m->nxnodes, "XPath node %u of %u", x, m->nxnodes);
     CHECK(depth < NF_BC_MAX_XDEPTH, "XPath nested deeper than %d", NF_BC_MAX_XDEPTH);
+    CHECK(!v->xseen[x], "XPath node %u is used twice: XPath programs are trees", x);
+    v->xseen[x] = 1;
     const nf_bc_xnode *n = &m->xnodes[x];
     switch ((nf_bc_xkind)n->kind) {
     case NF_BX_AND:
@@ -188,6 +193,26 @@ static bool opt_xpath(vctx *v, uint32_t x, uint32_t entity, const nf_bc_flow *fl
     return x == NF_BC_NONE || xnode(v, x, entity, flow, 0);
 }
 
+/* Event handlers are microflows with the signature the event calls them with. */
+static bool event(vctx *v, uint32_t entity, const nf_bc_event *ev, uint32_t j) {
+    const nf_bc_module *m = v->m;
+    CHECK(ev->flow < m->nflows && ev->moment <= 1 && ev->type <= 3 && ev->pass_object <= 1 &&
+              ev->raise_error <= 1,
+          "event handler %u of entity %u", j, entity);
+    const nf_bc_flow *f = &m->flows[ev->flow];
+    CHECK(f->kind == NF_BF_MICROFLOW, "event handler %u of entity %u is not a microflow", j,
+          entity);
+    if (ev->pass_object)
+        CHECK(f->nparams == 1 && f->nregs >= 1 && f->regs[0].kind == NF_BT_OBJ &&
+                  (f->regs[0].ref == NF_BC_NONE16 || nf_bc_entity_is_a(m, entity, f->regs[0].ref)),
+              "event handler %u of entity %u must take one object of the entity", j, entity);
+    else
+        CHECK(f->nparams == 0, "event handler %u of entity %u must take no parameters", j, entity);
+    CHECK(ev->moment != 0 || f->ret.kind == NF_BT_BOOL,
+          "before-event handler %u of entity %u must return a Boolean", j, entity);
+    return true;
+}
+
 static bool model(vctx *v) {
     const nf_bc_module *m = v->m;
     for (uint32_t i = 0; i < m->nenums; i++) {
@@ -204,6 +229,8 @@ static bool model(vctx *v) {
         for (uint32_t steps = 0; g != NF_BC_NONE; steps++) {
             CHECK(g < m->nentities, "entity %u extends entity %u of %u", i, g, m->nentities);
             CHECK(steps < m->nentities && g != i, "entity %u has a generalization cycle", i);
+            CHECK(steps < NF_BC_MAX_GENERALIZATION, "entity %u has more than %d generalizations", i,
+                  NF_BC_MAX_GENERALIZATION);
             g = m->entities[g].generalization;
         }
     }
@@ -249,9 +276,7 @@ static bool model(vctx *v) {
                   "attribute %u of entity %u has a default of the wrong type", j, i);
         }
         for (uint32_t j = 0; j < e->nevents; j++)
-            CHECK(e->events[j].flow < m->nflows && e->events[j].moment <= 1 &&
-                      e->events[j].type <= 3,
-                  "event handler %u of entity %u", j, i);
+            if (!event(v, i, &e->events[j], j)) return false;
         for (uint32_t j = 0; j < e->nindexes; j++)
             for (uint32_t k = 0; k < e->indexes[j].ncols; k++)
                 CHECK(e->indexes[j].attrs[k] < nall, "index %u of entity %u", j, i);
@@ -394,6 +419,33 @@ static bool object_entity(vctx *v, uint32_t r, uint32_t *entity) {
     return true;
 }
 
+/* The member-table entry an ATT or ASC operand names. */
+static bool member_entry(vctx *v, uint32_t slot, bool assoc, uint32_t *out) {
+    CHECK(slot < v->flow->nmembers, "member-table entry %u of %u", slot, v->flow->nmembers);
+    uint32_t mem = v->flow->members[slot];
+    CHECK(((mem & NF_BC_ASSOC_MEMBER) != 0) == assoc, "member-table entry %u is not an %s", slot,
+          assoc ? "association" : "attribute");
+    *out = mem & ~NF_BC_ASSOC_MEMBER;
+    return true;
+}
+
+/* Association operands: which way the object at `obj` navigates, and what lies at the other
+ * end. Forward when the object is an `from` (so a self-association navigates forward). */
+static bool assoc_end(vctx *v, uint32_t obj, uint32_t slot, const nf_bc_assoc **as, bool *forward) {
+    uint32_t e, ai;
+    if (!object_entity(v, obj, &e) || !member_entry(v, slot, true, &ai) ||
+        !member(v, e, NF_BC_ASSOC_MEMBER | ai, "an association operand"))
+        return false;
+    *as = &v->m->assocs[ai];
+    *forward = nf_bc_entity_is_a(v->m, e, (*as)->from);
+    return true;
+}
+
+static bool entities_related(const nf_bc_module *m, nf_bc_type x, nf_bc_type y) {
+    return x.ref == NF_BC_NONE16 || y.ref == NF_BC_NONE16 || nf_bc_entity_is_a(m, x.ref, y.ref) ||
+           nf_bc_entity_is_a(m, y.ref, x.ref);
+}
+
 /* The relations between operands that the operand kinds alone do not express. */
 static bool insn_rules(vctx *v, nf_bc_insn in) {
     const nf_bc_module *m = v->m;
@@ -476,7 +528,7 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         uint32_t obj = NF_BC_OP(in) == NF_OPC_GETA ? b : a,
                  att = NF_BC_OP(in) == NF_OPC_GETA ? c : b;
         uint32_t val = NF_BC_OP(in) == NF_OPC_GETA ? a : c;
-        if (!object_entity(v, obj, &e)) return false;
+        if (!object_entity(v, obj, &e) || !member_entry(v, att, false, &att)) return false;
         const nf_bc_attr *at = nf_bc_entity_attr(m, e, att);
         CHECK(at, "attribute %u of entity %u", att, e);
         CHECK(assignable(m, f->regs[val], at->type) || assignable(m, at->type, f->regs[val]),
@@ -484,13 +536,28 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         return true;
     }
     case NF_OPC_GETR:
-    case NF_OPC_GETRL:
+    case NF_OPC_GETRL: {
+        /* forward over a reference: one object; reverse, or over a reference set: a list */
+        const nf_bc_assoc *as;
+        bool fwd;
+        if (!assoc_end(v, b, c, &as, &fwd)) return false;
+        bool one = fwd && !as->reference_set;
+        CHECK(one == (NF_BC_OP(in) == NF_OPC_GETR), "%s over an association that gives %s",
+              one ? "GETRL" : "GETR", one ? "one object" : "a list");
+        nf_bc_type want = {(uint8_t)(one ? NF_BT_OBJ : NF_BT_LIST), 0,
+                           (uint16_t)(fwd ? as->to : as->from)};
+        CHECK(assignable(m, f->regs[a], want), "association result register has the wrong entity");
+        return true;
+    }
     case NF_OPC_SETR: {
-        uint32_t obj = NF_BC_OP(in) == NF_OPC_SETR ? a : b,
-                 as = NF_BC_OP(in) == NF_OPC_SETR ? b : c;
-        if (!object_entity(v, obj, &e) ||
-            !member(v, e, NF_BC_ASSOC_MEMBER | as, "an association operand"))
-            return false;
+        /* the owner sets it; the other side only when both own it */
+        const nf_bc_assoc *as;
+        bool fwd;
+        if (!assoc_end(v, a, b, &as, &fwd)) return false;
+        CHECK(fwd || as->owner_both, "SETR from the side that does not own the association");
+        nf_bc_type want = {(uint8_t)(as->reference_set ? NF_BT_LIST : NF_BT_OBJ), 0,
+                           (uint16_t)(fwd ? as->to : as->from)};
+        CHECK(assignable(m, want, f->regs[c]), "SETR of a value of the wrong type");
         return true;
     }
     case NF_OPC_CAST:
@@ -508,7 +575,7 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         return true;
     case NF_OPC_RETRIEVE: {
         const nf_bc_desc *d;
-        if (!desc(v, bx, NF_BD_RETRIEVE, &d)) return false;
+        if (!desc(v, bx, NF_DESC_RETRIEVE, &d)) return false;
         CHECK(d->n >= 6, "retrieve descriptor too short");
         uint32_t ent = d->w[0];
         CHECK(ent < m->nentities, "retrieve of entity %u", ent);
@@ -530,14 +597,25 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         CHECK(assignable(m, f->regs[a], f->regs[b]), "list of another entity");
         return true;
     case NF_OPC_UNION:
+        CHECK(assignable(m, f->regs[a], f->regs[b]) && assignable(m, f->regs[a], f->regs[c]),
+              "list of another entity");
+        return true;
     case NF_OPC_INTERSECT:
     case NF_OPC_SUBTRACT:
-        CHECK(assignable(m, f->regs[a], f->regs[b]), "list of another entity");
+        CHECK(assignable(m, f->regs[a], f->regs[b]) && entities_related(m, f->regs[b], f->regs[c]),
+              "list of another entity");
         return true;
     case NF_OPC_LADD:
+        CHECK((f->regs[b].kind == NF_BT_OBJ || f->regs[b].kind == NF_BT_LIST) &&
+                  (f->regs[a].ref == NF_BC_NONE16 ||
+                   (f->regs[b].ref != NF_BC_NONE16 &&
+                    nf_bc_entity_is_a(m, f->regs[b].ref, f->regs[a].ref))),
+              "LADD of something that is not of the list's entity");
+        return true;
     case NF_OPC_LREMOVE:
-        CHECK(f->regs[b].kind == NF_BT_OBJ || f->regs[b].kind == NF_BT_LIST,
-              "list change with a value");
+        CHECK((f->regs[b].kind == NF_BT_OBJ || f->regs[b].kind == NF_BT_LIST) &&
+                  entities_related(m, f->regs[a], f->regs[b]),
+              "LREMOVE of something that is not of the list's entity");
         return true;
     case NF_OPC_CONTAINS:
         CHECK(f->regs[c].kind == NF_BT_OBJ || f->regs[c].kind == NF_BT_LIST, "contains of a value");
@@ -549,6 +627,7 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
               "list element register");
         return true;
     case NF_OPC_FORLIST:
+        CHECK((int64_t)NF_BC_SBX(in) < 0, "FORLIST jumps forward");
         if (!list_entity(v, a, &e)) return false;
         CHECK(
             a + 2 < f->nregs && f->regs[a + 1].kind == NF_BT_INT &&
@@ -563,14 +642,14 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         return true;
     case NF_OPC_SORT: {
         const nf_bc_desc *d;
-        if (!desc(v, c, NF_BD_SORT, &d) || !list_entity(v, b, &e)) return false;
+        if (!desc(v, c, NF_DESC_SORT, &d) || !list_entity(v, b, &e)) return false;
         CHECK(d->n >= 1 && d->n == 1 + 2 * d->w[0], "sort descriptor length");
         CHECK(assignable(m, f->regs[a], f->regs[b]), "list of another entity");
         return sort_keys(v, e, d->w + 1, d->w[0], d->n - 1);
     }
     case NF_OPC_AGG: {
         const nf_bc_desc *d;
-        if (!desc(v, c, NF_BD_AGG, &d) || !list_entity(v, b, &e)) return false;
+        if (!desc(v, c, NF_DESC_AGG, &d) || !list_entity(v, b, &e)) return false;
         CHECK(d->n == 2 && d->w[0] <= 3, "aggregate descriptor");
         const nf_bc_attr *at = nf_bc_entity_attr(m, e, d->w[1]);
         CHECK(at && (at->type.kind == NF_BT_INT || at->type.kind == NF_BT_DEC ||
@@ -582,7 +661,7 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
     }
     case NF_OPC_FINDBY: {
         const nf_bc_desc *d;
-        if (!desc(v, c, NF_BD_FINDBY, &d) || !list_entity(v, b, &e)) return false;
+        if (!desc(v, c, NF_DESC_FINDBY, &d) || !list_entity(v, b, &e)) return false;
         CHECK(d->n == 3 && d->w[1] < f->nregs && d->w[2] <= 1, "find descriptor");
         if (!member(v, e, d->w[0], "a find member")) return false;
         CHECK(f->regs[a].kind == (d->w[2] ? NF_BT_OBJ : NF_BT_LIST),
@@ -592,17 +671,25 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
     case NF_OPC_SHOWMSG: CHECK(b <= 2 && c <= 1, "SHOWMSG flags"); return true;
     case NF_OPC_SHOWPAGE: {
         const nf_bc_desc *d;
-        if (!desc(v, bx, NF_BD_PAGE, &d)) return false;
-        CHECK(d->n >= 2 && d->n == 2 + d->w[1], "page descriptor length");
+        if (!desc(v, bx, NF_DESC_PAGE, &d)) return false;
+        /* page name, title register, argument count, one name per argument in R[A], … */
+        CHECK(d->n >= 3 && d->w[2] <= NF_BC_MAX_REGS && d->n == 3 + d->w[2],
+              "page descriptor length");
         if (!str(v, d->w[0], "a page")) return false;
-        for (uint32_t i = 0; i < d->w[1]; i++)
-            if (!opt_str(v, d->w[2 + i], "a page parameter")) return false;
-        CHECK(d->w[1] == 0 || a + d->w[1] <= f->nregs, "page arguments run past the registers");
+        CHECK(d->w[1] == NF_BC_NONE || (d->w[1] < f->nregs && f->regs[d->w[1]].kind == NF_BT_STR),
+              "page title register");
+        for (uint32_t i = 0; i < d->w[2]; i++)
+            if (!opt_str(v, d->w[3 + i], "a page parameter")) return false;
+        CHECK(d->w[2] == 0 ? a == 0 : a + d->w[2] <= f->nregs,
+              "page arguments run past the registers");
         return true;
     }
     case NF_OPC_FEEDBACK:
         if (!object_entity(v, a, &e)) return false;
-        CHECK(b == 255 || b < nf_bc_entity_attr_count(m, e), "feedback member %u", b);
+        if (b != 255) {
+            CHECK(b < f->nmembers, "member-table entry %u of %u", b, f->nmembers);
+            if (!member(v, e, f->members[b], "a feedback member")) return false;
+        }
         return true;
     case NF_OPC_LOG: CHECK(a <= 5, "log level %u", a); return true;
     case NF_OPC_SYNC:
@@ -662,6 +749,7 @@ static bool flow(vctx *v, uint32_t fi) {
         CHECK(f->roles[r] < m->nroles && !m->roles[f->roles[r]].user_role, "flow role %u",
               f->roles[r]);
     CHECK(f->ncode > 0, "flow has no code");
+    CHECK(f->nmembers <= NF_BC_MAX_MEMBERS, "flow has %u member-table entries", f->nmembers);
     for (uint32_t pc = 0; pc < f->ncode; pc++) {
         v->pc = pc;
         nf_bc_insn in = f->code[pc];
@@ -690,7 +778,9 @@ static bool flow(vctx *v, uint32_t fi) {
             int64_t target = (int64_t)pc + 1 + NF_BC_SJ(in);
             CHECK(target >= 0 && target < f->ncode, "jump to %lld outside the flow",
                   (long long)target);
+            /* only LOOP (which checks the budget) goes backward: every cycle passes one */
             CHECK(op != NF_OPC_LOOP || target <= pc, "LOOP jumps forward");
+            CHECK(op != NF_OPC_JMP || target > pc, "JMP jumps backward: loops use LOOP");
             break;
         }
         }
@@ -707,7 +797,7 @@ static bool flow(vctx *v, uint32_t fi) {
     for (uint32_t h = 0; h < f->nhandlers; h++) {
         const nf_bc_handler *hd = &f->handlers[h];
         CHECK(hd->start <= hd->end && hd->end <= f->ncode && hd->target < f->ncode &&
-                  hd->kind <= NF_BH_ROLLBACK,
+                  (hd->target < hd->start || hd->target >= hd->end) && hd->kind <= NF_BH_ROLLBACK,
               "handler %u covers [%u, %u) and jumps to %u", h, hd->start, hd->end, hd->target);
         CHECK(hd->error_reg == 255 ||
                   (hd->error_reg < f->nregs && (f->regs[hd->error_reg].kind == NF_BT_STR ||
@@ -722,14 +812,16 @@ static bool flow(vctx *v, uint32_t fi) {
         CHECK(f->lines[l].pc < f->ncode && (l == 0 || f->lines[l].pc > f->lines[l - 1].pc),
               "line table entry %u", l);
     for (uint32_t d = 0; d < f->ndescs; d++)
-        CHECK(f->descs[d].kind < NF_BD_COUNT_, "descriptor %u kind", d);
+        CHECK(f->descs[d].kind < NF_DESC_COUNT_, "descriptor %u kind", d);
     return true;
 }
 
 bool nf_bc_verify(const nf_bc_module *m, char *err, size_t n) {
-    vctx v = {m, err, n, false, NULL, 0};
-    if (!consts(&v) || !model(&v)) return false;
-    for (uint32_t i = 0; i < m->nflows; i++)
-        if (!flow(&v, i)) return false;
-    return true;
+    vctx v = {m, err, n, false, NULL, 0, calloc(m->nxnodes ? m->nxnodes : 1, 1)};
+    if (!v.xseen) return fail(&v, "out of memory verifying %u XPath nodes", m->nxnodes);
+    bool ok = consts(&v) && model(&v);
+    for (uint32_t i = 0; ok && i < m->nflows; i++)
+        ok = flow(&v, i);
+    free(v.xseen);
+    return ok;
 }

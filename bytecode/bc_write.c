@@ -263,6 +263,7 @@ static void sec_flows(wbuf *b, const nf_bc_module *m) {
             u32(b, f->descs[j].kind);
             words(b, f->descs[j].n, f->descs[j].w);
         }
+        words(b, f->nmembers, f->members);
         u32(b, f->file);
         words(b, f->nroles, f->roles);
     }

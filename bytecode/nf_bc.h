@@ -15,11 +15,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define NF_BC_MAGIC          "NFBC"
-#define NF_BC_FORMAT_VERSION 1
-#define NF_BC_NONE           0xFFFFFFFFu /* "no index" in 32-bit fields */
-#define NF_BC_NONE16         0xFFFFu     /* "no index" in 16-bit fields */
-#define NF_BC_MAX_REGS       250         /* registers per flow (A, B, C are 8-bit) */
+#define NF_BC_MAGIC              "NFBC"
+#define NF_BC_FORMAT_VERSION     2           /* 2: per-flow member tables */
+#define NF_BC_NONE               0xFFFFFFFFu /* "no index" in 32-bit fields */
+#define NF_BC_NONE16             0xFFFFu     /* "no index" in 16-bit fields */
+#define NF_BC_MAX_REGS           250         /* registers per flow (A, B, C are 8-bit) */
+#define NF_BC_MAX_MEMBERS        256         /* member-table entries per flow (ATT/ASC are 8-bit) */
+#define NF_BC_MAX_GENERALIZATION 255         /* ancestors of an entity */
 
 /* ---- instructions ---------------------------------------------------------------------------- */
 
@@ -209,14 +211,20 @@ typedef struct nf_bc_rule {
     uint32_t message;    /* string */
 } nf_bc_rule;
 
-enum nf_bc_rights { NF_BR_CREATE = 1, NF_BR_DELETE = 2, NF_BR_READ_ALL = 4, NF_BR_WRITE_ALL = 8 };
+enum nf_bc_rights {
+    NF_RIGHT_CREATE = 1,
+    NF_RIGHT_DELETE = 2,
+    NF_RIGHT_READ_ALL = 4,
+    NF_RIGHT_WRITE_ALL = 8
+};
 
 typedef struct nf_bc_access {
     uint32_t role;   /* module role index */
     uint32_t rights; /* nf_bc_rights */
     uint32_t nread, nwrite;
-    uint32_t *read, *write; /* member indices: attributes, then NF_BC_ASSOC_MEMBER|association */
-    uint32_t xpath;         /* root xpath node or NF_BC_NONE */
+    uint32_t *read,
+        *write;     /* members in grant order: attribute indices, NF_BC_ASSOC_MEMBER|assoc */
+    uint32_t xpath; /* root xpath node or NF_BC_NONE */
 } nf_bc_access;
 #define NF_BC_ASSOC_MEMBER 0x80000000u
 
@@ -309,7 +317,8 @@ enum nf_bc_handler_kind { NF_BH_CUSTOM, NF_BH_CUSTOM_NO_ROLLBACK, NF_BH_CONTINUE
 
 typedef struct nf_bc_handler {
     uint32_t start, end; /* covered pc range [start, end) */
-    uint32_t target;     /* handler pc; for CONTINUE the pc after the failing instruction */
+    uint32_t target;     /* handler pc, outside [start, end); for CONTINUE and ROLLBACK: end, the pc
+                            after the whole activity */
     uint8_t kind;        /* nf_bc_handler_kind */
     uint8_t error_reg, type_reg,
         result_reg; /* $latestError, $latestErrorType, cleared result; 255 none */
@@ -320,12 +329,12 @@ typedef struct nf_bc_line {
 } nf_bc_line;
 
 typedef enum nf_bc_desc_kind {
-    NF_BD_RETRIEVE,
-    NF_BD_SORT,
-    NF_BD_AGG,
-    NF_BD_FINDBY,
-    NF_BD_PAGE,
-    NF_BD_COUNT_
+    NF_DESC_RETRIEVE,
+    NF_DESC_SORT,
+    NF_DESC_AGG,
+    NF_DESC_FINDBY,
+    NF_DESC_PAGE,
+    NF_DESC_COUNT_
 } nf_bc_desc_kind;
 
 /* A descriptor: an operand record too big for an instruction, as words.
@@ -334,7 +343,8 @@ typedef enum nf_bc_desc_kind {
  *   SORT:     nkeys, then nkeys × (attribute, desc)
  *   AGG:      op (0 sum, 1 average, 2 minimum, 3 maximum), attribute
  *   FINDBY:   member (attribute or NF_BC_ASSOC_MEMBER|association), value reg, 1 = one object
- *   PAGE:     page name string, nargs, then nargs × parameter name strings (NF_BC_NONE: unnamed) */
+ *   PAGE:     page name string, title reg (or NF_BC_NONE), nargs, then nargs × parameter name
+ *             strings (NF_BC_NONE: unnamed) */
 typedef struct nf_bc_desc {
     uint8_t kind;
     uint32_t n;
@@ -353,11 +363,14 @@ typedef struct nf_bc_flow {
     uint32_t *reg_names; /* string or NF_BC_NONE for temporaries */
     uint32_t ncode;
     nf_bc_insn *code;
-    uint32_t nhandlers, nlines, ndescs;
+    uint32_t nhandlers, nlines, ndescs, nmembers;
     nf_bc_handler *handlers; /* innermost first */
     nf_bc_line *lines;       /* sorted by pc */
     nf_bc_desc *descs;
-    uint32_t file; /* source file name string */
+    uint32_t *members; /* ATT/ASC operands index this table: an attribute (flattened index in
+                          the entity of the instruction's object operand), or
+                          NF_BC_ASSOC_MEMBER | association index; at most 256 entries */
+    uint32_t file;     /* source file name string */
     uint32_t nroles;
     uint32_t *roles; /* module roles allowed to execute it */
 } nf_bc_flow;

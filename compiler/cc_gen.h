@@ -54,6 +54,8 @@ typedef struct nf_cg_flow {
     nf_cg_buf joins;  /* pending joins: (sym, pc) */
     int xtemps[64];   /* temporaries holding XPath values until the retrieve runs */
     uint32_t nxtemps;
+    uint32_t members[256]; /* the member table: attribute indices and ASSOC|association */
+    uint32_t nmembers;
 } nf_cg_flow;
 
 typedef struct nf_cg {
@@ -109,6 +111,10 @@ int nf_cg_temp_block(nf_cg *g, const nf_bc_type *types, uint32_t n);
 void nf_cg_free_block(nf_cg *g, int first, const nf_bc_type *types, uint32_t n);
 int nf_cg_var_reg(nf_cg *g, const nf_cc_var *v);
 uint32_t nf_cg_desc(nf_cg *g, nf_bc_desc_kind kind, const uint32_t *w, uint32_t n);
+/* The member-table slot of an attribute (its flattened index) or NF_BC_ASSOC_MEMBER|association. */
+uint32_t nf_cg_member(nf_cg *g, uint32_t member, nf_cc_span at);
+/* A descriptor index that must fit an 8-bit operand. */
+uint32_t nf_cg_small_desc(nf_cg *g, uint32_t d, nf_cc_span at);
 
 /* ---- cc_gen_expr.c --------------------------------------------------------------------------- */
 /* Evaluates e into register `to` (of type `want`; numbers are converted). */

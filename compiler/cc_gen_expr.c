@@ -587,10 +587,12 @@ static void path(nf_cg *g, nf_cc_expr *e, int to) {
             st->attr ? nf_cg_type(st->attr->type) : nf_cg_type(nf_cc_assoc_step_type(st));
         int dst = last && same_type(reg_type(g, to), t) ? to : nf_cg_temp(g, t);
         if (st->attr)
-            emit(g, NF_BC_MAKE_ABC(NF_OPC_GETA, dst, cur, nf_cg_attr_index(st->attr)));
+            emit(g, NF_BC_MAKE_ABC(NF_OPC_GETA, dst, cur,
+                                   nf_cg_member(g, nf_cg_attr_index(st->attr), st->name.span)));
         else
-            emit(g, NF_BC_MAKE_ABC(t.kind == NF_BT_LIST ? NF_OPC_GETRL : NF_OPC_GETR, dst, cur,
-                                   st->assoc->index));
+            emit(g, NF_BC_MAKE_ABC(
+                        t.kind == NF_BT_LIST ? NF_OPC_GETRL : NF_OPC_GETR, dst, cur,
+                        nf_cg_member(g, NF_BC_ASSOC_MEMBER | st->assoc->index, st->name.span)));
         release(g, cur, temp);
         cur = dst;
         temp = dst != to;

@@ -77,6 +77,27 @@ uint32_t nf_cg_desc(nf_cg *g, nf_bc_desc_kind kind, const uint32_t *w, uint32_t 
     return g->f->descs.n - 1;
 }
 
+uint32_t nf_cg_member(nf_cg *g, uint32_t member, nf_cc_span at) {
+    nf_cg_flow *f = g->f;
+    for (uint32_t i = 0; i < f->nmembers; i++)
+        if (f->members[i] == member) return i;
+    if (f->nmembers == NF_BC_MAX_MEMBERS) {
+        nf_cg_error(g, at,
+                    "flow %s uses more than %d different attributes and associations: split it",
+                    f->flow->name->s, NF_BC_MAX_MEMBERS);
+        return 0;
+    }
+    f->members[f->nmembers] = member;
+    return f->nmembers++;
+}
+
+uint32_t nf_cg_small_desc(nf_cg *g, uint32_t d, nf_cc_span at) {
+    if (d < 256) return d;
+    nf_cg_error(g, at, "flow %s has more than 256 list operations and retrieves: split it",
+                g->f->flow->name->s);
+    return 0;
+}
+
 /* ---- registers ------------------------------------------------------------------------------- */
 
 static int new_reg(nf_cg *g, nf_bc_type t, uint32_t name) {
@@ -222,19 +243,17 @@ static void on_error(nf_cg *g, nf_cc_handler *eh, uint32_t start, int result_reg
     uint32_t end = nf_cg_pc(g);
     switch ((nf_cc_handler_kind)eh->kind) {
     case NF_H_NONE: return;
-    case NF_H_CONTINUE: {
+    case NF_H_CONTINUE: { /* the flow's epilogue always follows, so `end` is an instruction */
         nf_bc_handler *h = add_handler(g, start, end, NF_BH_CONTINUE);
         if (h) {
-            h->target = end < nf_cg_pc(g) ? end : nf_cg_pc(g);
+            h->target = end;
             h->result_reg = result_reg >= 0 ? (uint8_t)result_reg : 255;
         }
-        if (end == nf_cg_pc(g))
-            nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_NOP, 0, 0, 0)); /* a landing pad */
         return;
     }
     case NF_H_ROLLBACK: {
         nf_bc_handler *h = add_handler(g, start, end, NF_BH_ROLLBACK);
-        if (h) h->target = start;
+        if (h) h->target = end;
         return;
     }
     case NF_H_CUSTOM:
@@ -277,14 +296,17 @@ static void set_member(nf_cg *g, int obj_reg, nf_cc_step *st, nf_cc_expr *value)
         } else {
             r = nf_cg_expr_any(g, value, at, &temp);
         }
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SETA, obj_reg, nf_cg_attr_index(st->attr), r));
+        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SETA, obj_reg,
+                                     nf_cg_member(g, nf_cg_attr_index(st->attr), value->span), r));
         if (temp) nf_cg_free_temp(g, r);
     } else if (st->assoc) {
         nf_bc_type want = nf_cg_type(st->assoc->reference_set ? nf_cc_t_list(st->entity)
                                                               : nf_cc_t_object(st->entity));
         bool temp;
         int r = nf_cg_expr_any(g, value, want, &temp);
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SETR, obj_reg, st->assoc->index, r));
+        nf_cg_emit(g, NF_BC_MAKE_ABC(
+                          NF_OPC_SETR, obj_reg,
+                          nf_cg_member(g, NF_BC_ASSOC_MEMBER | st->assoc->index, value->span), r));
         if (temp) nf_cg_free_temp(g, r);
     }
 }
@@ -384,7 +406,7 @@ static void retrieve(nf_cg *g, nf_cc_stmt *st) {
         w[n++] = st->u.retrieve.sort[i].desc ? 1 : 0;
         w[5]++;
     }
-    uint32_t d = nf_cg_desc(g, NF_BD_RETRIEVE, w, n);
+    uint32_t d = nf_cg_desc(g, NF_DESC_RETRIEVE, w, n);
     int dst = nf_cg_var_reg(g, v);
     nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_RETRIEVE, dst, d));
     /* the XPath's value registers and range registers were temporaries of this statement */
@@ -485,7 +507,9 @@ static void listop(nf_cg *g, nf_cc_stmt *st) {
         }
         int val = nf_cg_expr_any(g, o->by_value, want, &to_);
         uint32_t w[3] = {member, (uint32_t)val, o->op == NF_LO_FIND_BY ? 1u : 0u};
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_FINDBY, dst, list, nf_cg_desc(g, NF_BD_FINDBY, w, 3)));
+        nf_cg_emit(
+            g, NF_BC_MAKE_ABC(NF_OPC_FINDBY, dst, list,
+                              nf_cg_small_desc(g, nf_cg_desc(g, NF_DESC_FINDBY, w, 3), st->span)));
         if (to_) nf_cg_free_temp(g, val);
         break;
     }
@@ -500,7 +524,9 @@ static void listop(nf_cg *g, nf_cc_stmt *st) {
             w[n++] = o->sort[i].desc;
             w[0]++;
         }
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SORT, dst, list, nf_cg_desc(g, NF_BD_SORT, w, n)));
+        nf_cg_emit(
+            g, NF_BC_MAKE_ABC(NF_OPC_SORT, dst, list,
+                              nf_cg_small_desc(g, nf_cg_desc(g, NF_DESC_SORT, w, n), st->span)));
         break;
     }
     case NF_LO_UNION:
@@ -624,7 +650,9 @@ static void aggregate(nf_cg *g, nf_cc_stmt *st) {
         nf_bc_type at_t = at ? nf_cg_type(at->type) : T(NF_BT_DEC);
         nf_bc_type want = a->op == NF_AG_AVERAGE ? T(NF_BT_DEC) : at_t;
         int r = same_type(g->f->regs[dst], want) ? dst : nf_cg_temp(g, want);
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_AGG, r, list, nf_cg_desc(g, NF_BD_AGG, w, 2)));
+        nf_cg_emit(g,
+                   NF_BC_MAKE_ABC(NF_OPC_AGG, r, list,
+                                  nf_cg_small_desc(g, nf_cg_desc(g, NF_DESC_AGG, w, 2), st->span)));
         if (r != dst) {
             nf_cg_emit(g, NF_BC_MAKE_ABC(g->f->regs[dst].kind == NF_BT_DEC && want.kind == NF_BT_INT
                                              ? NF_OPC_I2D
@@ -675,6 +703,7 @@ static void aggregate(nf_cg *g, nf_cc_stmt *st) {
 
 /* Calls a flow or action: [result, arguments…] in one register block. */
 static void call(nf_cg *g, nf_cc_stmt *st) {
+    uint32_t start = nf_cg_pc(g); /* the handler covers the arguments' evaluation too */
     nf_bc_type *types = NULL;
     nf_cc_sym **names = NULL;
     uint32_t n = 0, idx = 0;
@@ -682,6 +711,7 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
     nf_bc_opcode oc = NF_OPC_CALL;
     if (st->u.call.kind == NF_CALL_JAVA) {
         nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_UNSUPPORTED, 0, nf_cg_cstring(g, "call java action")));
+        on_error(g, &st->on_error, start, -1);
         return;
     }
     if (st->u.call.kind == NF_CALL_MICROFLOW || st->u.call.kind == NF_CALL_NANOFLOW) {
@@ -730,7 +760,6 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
         else
             nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADNIL, blk + (int)i, 0, 0));
     }
-    uint32_t start = nf_cg_pc(g);
     nf_cg_emit(g, NF_BC_MAKE_ABX(oc, blk, idx));
     int result_reg = -1;
     if (st->u.call.var) {
@@ -986,6 +1015,7 @@ static void set_stmt(nf_cg *g, nf_cc_stmt *st) {
 }
 
 static void message_stmt(nf_cg *g, nf_cc_stmt *st) {
+    uint32_t start = nf_cg_pc(g); /* the handler covers the message's evaluation too */
     int txt = nf_cg_temp(g, T(NF_BT_STR));
     template_text(g, st->u.message.text, st->u.message.params, st->u.message.nparams, txt);
     uint32_t type = 0;
@@ -993,7 +1023,6 @@ static void message_stmt(nf_cg *g, nf_cc_stmt *st) {
         char c = (char)(st->u.message.type_name->s[0] | 32);
         type = c == 'w' ? 1 : c == 'e' ? 2 : 0;
     }
-    uint32_t start = nf_cg_pc(g);
     nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SHOWMSG, txt, type, st->u.message.blocking ? 1 : 0));
     nf_cg_free_temp(g, txt);
     on_error(g, &st->on_error, start, -1);
@@ -1071,7 +1100,11 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
             int obj =
                 nf_cg_expr_any(g, target->u.path.base, nf_cg_type(target->u.path.base->type), &to);
             if (last->assoc)
-                nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SETR, obj, last->assoc->index, lst));
+                nf_cg_emit(g,
+                           NF_BC_MAKE_ABC(
+                               NF_OPC_SETR, obj,
+                               nf_cg_member(g, NF_BC_ASSOC_MEMBER | last->assoc->index, st->span),
+                               lst));
             if (to) nf_cg_free_temp(g, obj);
             nf_cg_free_temp(g, lst);
         } else {
@@ -1122,23 +1155,30 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         if (st->u.show_page.nargs > 32)
             nf_cg_error(g, st->span, "show page passes at most 32 arguments");
         uint32_t n = st->u.show_page.nargs < 32 ? st->u.show_page.nargs : 32;
-        uint32_t w[2 + 32];
+        uint32_t w[3 + 32];
         nf_bc_type types[32];
         w[0] = nf_cg_string(g, st->u.show_page.page.full->s, st->u.show_page.page.full->len);
-        w[1] = n;
+        w[1] = NF_BC_NONE;
+        w[2] = n;
         for (uint32_t i = 0; i < n; i++) {
             nf_cc_arg *a = &st->u.show_page.args[i];
-            w[2 + i] = a->name ? nf_cg_string(g, a->name->s, a->name->len) : NF_BC_NONE;
+            w[3 + i] = a->name ? nf_cg_string(g, a->name->s, a->name->len) : NF_BC_NONE;
             types[i] = nf_cg_type(a->value->type);
             if (types[i].kind == NF_BT_VOID) types[i] = T(NF_BT_STR);
         }
         int blk = n ? nf_cg_temp_block(g, types, n) : 0;
         for (uint32_t i = 0; i < n; i++)
             nf_cg_expr_to(g, st->u.show_page.args[i].value, blk + (int)i);
-        uint32_t d = nf_cg_desc(g, NF_BD_PAGE, w, 2 + n);
-        start = nf_cg_pc(g);
-        nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_SHOWPAGE, blk, d));
+        int title = -1;
+        if (st->u.show_page.title) {
+            title = nf_cg_temp(g, T(NF_BT_STR));
+            nf_cg_expr_to(g, st->u.show_page.title, title);
+            w[1] = (uint32_t)title;
+        }
+        uint32_t d = nf_cg_desc(g, NF_DESC_PAGE, w, 3 + n);
+        nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_SHOWPAGE, n ? blk : 0, d));
         if (n) nf_cg_free_block(g, blk, types, n);
+        if (title >= 0) nf_cg_free_temp(g, title);
         on_error(g, &st->on_error, start, -1);
         return;
     }
@@ -1154,13 +1194,13 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         if (t->kind == NF_EX_PATH && t->u.path.nsteps == 1) {
             obj_e = t->u.path.base;
             nf_cc_step *s0 = &t->u.path.steps[0];
-            if (s0->attr && nf_cg_attr_index(s0->attr) < 255) member = nf_cg_attr_index(s0->attr);
+            if (s0->attr) member = nf_cg_member(g, nf_cg_attr_index(s0->attr), s0->name.span);
+            if (member == 255) member = 254; /* 255 means the object itself */
         }
         bool to;
         int obj = nf_cg_expr_any(g, obj_e, nf_cg_type(obj_e->type), &to);
         int txt = nf_cg_temp(g, T(NF_BT_STR));
         template_text(g, st->u.feedback.text, st->u.feedback.params, st->u.feedback.nparams, txt);
-        start = nf_cg_pc(g);
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_FEEDBACK, obj, member, txt));
         nf_cg_free_temp(g, txt);
         if (to) nf_cg_free_temp(g, obj);
@@ -1169,13 +1209,12 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
     }
     case NF_ST_LOG: {
         int node = nf_cg_temp(g, T(NF_BT_STR)), txt = nf_cg_temp(g, T(NF_BT_STR));
-        if (st->u.log.node)
+        if (st->u.log.node && !f->nanoflow) /* Mendix log nodes are microflow-only (NF0022) */
             nf_cg_expr_to(g, st->u.log.node, node);
         else
             nf_cg_emit(g,
                        NF_BC_MAKE_ABX(NF_OPC_LOADK, node, nf_cg_const_str(g, "Application", 11)));
         template_text(g, st->u.log.text, st->u.log.params, st->u.log.nparams, txt);
-        start = nf_cg_pc(g);
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOG, st->u.log.level, node, txt));
         nf_cg_free_temp(g, txt);
         nf_cg_free_temp(g, node);
@@ -1192,7 +1231,6 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         int blk = n ? nf_cg_temp_block(g, types, n) : 0;
         for (uint32_t i = 0; i < n; i++)
             nf_cg_expr_to(g, st->u.sync.objects[i], blk + (int)i);
-        start = nf_cg_pc(g);
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_SYNC, blk, st->u.sync.mode, n));
         if (n) nf_cg_free_block(g, blk, types, n);
         on_error(g, &st->on_error, start, -1);
@@ -1338,6 +1376,13 @@ void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
     out->lines = f->lines.items;
     out->ndescs = f->descs.n;
     out->descs = f->descs.items;
+    out->nmembers = f->nmembers;
+    out->members =
+        f->nmembers ? nf_cc_arena_alloc(g->arena, f->nmembers * sizeof *out->members) : NULL;
+    if (f->nmembers && !out->members)
+        g->oom = true;
+    else if (f->nmembers)
+        memcpy(out->members, f->members, f->nmembers * sizeof *out->members);
     nf_cc_span at = flow->decl->name.span;
     out->file = at.file < g->srcs->n ? nf_cg_cstring(g, g->srcs->files[at.file].path) : NF_BC_NONE;
     g->f = NULL;

@@ -523,8 +523,9 @@ static void gen_access(nf_cg *g, nf_cc_entity *e, nf_bc_entity *out) {
             nf_bc_access *a = &out->access[out->naccess++];
             const nf_cc_access_right *r = &d->u.grant_entity.rights;
             a->role = role->index;
-            a->rights = (r->create ? NF_BR_CREATE : 0) | (r->delete_ ? NF_BR_DELETE : 0) |
-                        (r->read_all ? NF_BR_READ_ALL : 0) | (r->write_all ? NF_BR_WRITE_ALL : 0);
+            a->rights = (r->create ? NF_RIGHT_CREATE : 0) | (r->delete_ ? NF_RIGHT_DELETE : 0) |
+                        (r->read_all ? NF_RIGHT_READ_ALL : 0) |
+                        (r->write_all ? NF_RIGHT_WRITE_ALL : 0);
             a->read = members(g, e, r->read, r->nread, &a->nread);
             a->write = members(g, e, r->write, r->nwrite, &a->nwrite);
             a->xpath = d->u.grant_entity.xpath ? nf_cg_xpath(g, d->u.grant_entity.xpath, e, NULL)
