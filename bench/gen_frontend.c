@@ -22,14 +22,14 @@
 
 /* ---- limits -------------------------------------------------------------------------------- */
 #define MAX_MODULES 4096
-#define MAX_ENTS 12
-#define MAX_ATTRS 24
-#define MAX_ENUMS 4
-#define MAX_FLOWS 65536
-#define MAX_PARAMS 4
-#define MAX_VARS 512
-#define MAX_DEPTH 4
-#define XCAP 2048 /* one expression or line, per language */
+#define MAX_ENTS    12
+#define MAX_ATTRS   24
+#define MAX_ENUMS   4
+#define MAX_FLOWS   65536
+#define MAX_PARAMS  4
+#define MAX_VARS    512
+#define MAX_DEPTH   4
+#define XCAP        2048 /* one expression or line, per language */
 
 /* ---- deterministic PRNG ------------------------------------------------------------------- */
 static uint64_t rng_state;
@@ -42,18 +42,24 @@ static uint64_t rng_next(void) {
 }
 
 /* uniform in [0, n); n > 0 */
-static int rnd(int n) { return (int)(rng_next() % (uint64_t)n); }
+static int rnd(int n) {
+    return (int)(rng_next() % (uint64_t)n);
+}
 /* true with probability pct percent */
-static bool chance(int pct) { return rnd(100) < pct; }
-static int rnd_range(int lo, int hi) { return lo + rnd(hi - lo + 1); }
+static bool chance(int pct) {
+    return rnd(100) < pct;
+}
+static int rnd_range(int lo, int hi) {
+    return lo + rnd(hi - lo + 1);
+}
 
 /* ---- name tables ---------------------------------------------------------------------------- */
 static const char *const MODULE_NAMES[] = {
-    "Sales",     "Inventory",  "Crm",         "Billing",    "Shipping", "Support",
-    "Field",     "Hr",         "Payroll",     "Fleet",      "Assets",   "Projects",
-    "Timesheet", "Catalog",    "Pricing",     "Orders",     "Returns",  "Warehouse",
-    "Purchase",  "Quality",    "Maintenance", "Scheduling", "Marketing", "Survey",
-    "Events",    "Training",   "Compliance",  "Finance",    "Ledger",   "Portal",
+    "Sales",     "Inventory", "Crm",         "Billing",    "Shipping",  "Support",
+    "Field",     "Hr",        "Payroll",     "Fleet",      "Assets",    "Projects",
+    "Timesheet", "Catalog",   "Pricing",     "Orders",     "Returns",   "Warehouse",
+    "Purchase",  "Quality",   "Maintenance", "Scheduling", "Marketing", "Survey",
+    "Events",    "Training",  "Compliance",  "Finance",    "Ledger",    "Portal",
 };
 #define N_MODULE_NAMES (int)(sizeof MODULE_NAMES / sizeof MODULE_NAMES[0])
 
@@ -72,17 +78,21 @@ typedef struct {
 } enum_kind;
 
 static const enum_kind ENUM_KINDS[] = {
-    {"Status", 5,
+    {"Status",
+     5,
      {"Draft", "Submitted", "Approved", "Rejected", "Closed"},
      {"Draft", "Submitted", "Approved", "Rejected", "Closed"}},
     {"Priority", 4, {"Low", "Medium", "High", "Critical"}, {"Low", "Medium", "High", "Critical!"}},
-    {"Category", 4,
+    {"Category",
+     4,
      {"Standard", "Premium", "Internal", "External"},
      {"Standard", "Premium", "Internal use", "External party"}},
-    {"Channel", 5,
+    {"Channel",
+     5,
      {"Web", "Mobile", "Phone", "Email", "Store"},
      {"Web shop", "Mobile app", "Phone", "E-mail", "Store"}},
-    {"Region", 5,
+    {"Region",
+     5,
      {"North", "South", "East", "West", "Central"},
      {"North", "South", "East", "West", "Central"}},
 };
@@ -92,14 +102,13 @@ enum { T_VOID, T_INT, T_LONG, T_DEC, T_STR, T_BOOL, T_DT, T_ENUM, T_OBJ, T_LIST 
 
 static const char *const STR_ATTRS[] = {"Code",  "Description", "Email",   "Phone",
                                         "Title", "City",        "Comment", "Reference"};
-static const char *const INT_ATTRS[] = {"Quantity", "Visits",   "Score",    "Position",
-                                        "Attempts", "Duration", "Level",    "Rank"};
+static const char *const INT_ATTRS[] = {"Quantity", "Visits",   "Score", "Position",
+                                        "Attempts", "Duration", "Level", "Rank"};
 static const char *const DEC_ATTRS[] = {"Amount", "Price",   "Total", "Discount",
                                         "Weight", "Balance", "Rate",  "Cost"};
-static const char *const BOOL_ATTRS[] = {"Active", "Approved", "Paid", "Archived", "Urgent",
-                                         "Verified"};
-static const char *const DT_ATTRS[] = {"Created", "DueDate", "ClosedAt", "PlannedAt",
-                                       "LastVisit"};
+static const char *const BOOL_ATTRS[] = {"Active",   "Approved", "Paid",
+                                         "Archived", "Urgent",   "Verified"};
+static const char *const DT_ATTRS[] = {"Created", "DueDate", "ClosedAt", "PlannedAt", "LastVisit"};
 #define NELEM(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 static const char *const WORDS[] = {"alpha", "north", "open",  "gold",   "rapid", "blue",
@@ -138,7 +147,7 @@ typedef struct {
 } mod_t;
 
 typedef struct {
-    char name[24];
+    char name[32]; /* holds an entity name */
     int ty, mod, ent;
 } param_t;
 
@@ -197,13 +206,19 @@ static void app(char *buf, size_t *n, const char *s) {
     *n += k;
 }
 
-static void xm(X *x, const char *s) { app(x->m, &x->mn, s); }
-static void xl(X *x, const char *s) { app(x->l, &x->ln, s); }
+static void xm(X *x, const char *s) {
+    app(x->m, &x->mn, s);
+}
+static void xl(X *x, const char *s) {
+    app(x->l, &x->ln, s);
+}
 static void xb(X *x, const char *m, const char *l) {
     xm(x, m);
     xl(x, l);
 }
-static void xbs(X *x, const char *s) { xb(x, s, s); }
+static void xbs(X *x, const char *s) {
+    xb(x, s, s);
+}
 static void xcat(X *x, const X *y) {
     xm(x, y->m);
     xl(x, y->l);
@@ -242,7 +257,7 @@ typedef struct {
     int nflows;
 
     /* current flow */
-    int cm;   /* module index */
+    int cm; /* module index */
     flow_t *cf;
     var_t vars[MAX_VARS];
     int nv;
@@ -275,9 +290,15 @@ static void emit2(G *g, const char *m, const char *l) {
     emit(g, &x);
 }
 
-static mod_t *CM(G *g) { return &g->mods[g->cm]; }
-static ent_t *ENT(G *g, int mod, int ent) { return &g->mods[mod].e[ent]; }
-static bool micro(G *g) { return g->cf->micro; }
+static mod_t *CM(G *g) {
+    return &g->mods[g->cm];
+}
+static ent_t *ENT(G *g, int mod, int ent) {
+    return &g->mods[mod].e[ent];
+}
+static bool micro(G *g) {
+    return g->cf->micro;
+}
 
 /* ---- variables ------------------------------------------------------------------------------- */
 static bool name_used(G *g, const char *n) {
@@ -296,7 +317,8 @@ static var_t *new_var(G *g, const char *base, int ty, int mod, int ent) {
     if (g->nv >= MAX_VARS) die("too many variables in one flow");
     char name[40];
     snprintf(name, sizeof name, "%s", base);
-    for (int k = 2; name_used(g, name); k++) snprintf(name, sizeof name, "%s%d", base, k);
+    for (int k = 2; name_used(g, name); k++)
+        snprintf(name, sizeof name, "%s%d", base, k);
     mark_used(g, name);
     var_t *v = &g->vars[g->nv++];
     snprintf(v->m, sizeof v->m, "%s", name);
@@ -357,7 +379,8 @@ static const attr_t *pick_attr(const ent_t *e, int ty, int en) {
     return n ? &e->a[cand[rnd(n)]] : NULL;
 }
 
-/* ---- expressions ------------------------------------------------------------------------------ */
+/* ---- expressions ------------------------------------------------------------------------------
+ */
 static void ex(G *g, X *x, int ty, int d, int en);
 
 static void word_lit(X *x) {
@@ -514,9 +537,7 @@ static void ex_str(G *g, X *x, int d) {
     for (;;) {
         int c = rnd(d > 0 ? 14 : 4);
         switch (c) {
-        case 0:
-            word_lit(x);
-            return;
+        case 0: word_lit(x); return;
         case 1:
             if (ex_var(g, x, T_STR, 0)) return;
             break;
@@ -654,10 +675,8 @@ static void ex_bool(G *g, X *x, int d) {
             const enum_kind *k = &ENUM_KINDS[CM(g)->kind[a->en]];
             const char *val = k->vals[rnd(k->n)];
             bool eq = rnd(3);
-            xmf(x, "$%s/%s %s %s.%s.%s", o->m, a->name, eq ? "=" : "!=", CM(g)->name, k->name,
-                val);
-            xlf(x, "%s.%s %s %s.%s.%s", o->l, a->name, eq ? "==" : "~=", CM(g)->name, k->name,
-                val);
+            xmf(x, "$%s/%s %s %s.%s.%s", o->m, a->name, eq ? "=" : "!=", CM(g)->name, k->name, val);
+            xlf(x, "%s.%s %s %s.%s.%s", o->l, a->name, eq ? "==" : "~=", CM(g)->name, k->name, val);
             return;
         }
         default: {
@@ -677,9 +696,7 @@ static void ex_dt(G *g, X *x, int d) {
     for (;;) {
         int c = rnd(d > 0 ? 7 : 3);
         switch (c) {
-        case 0:
-            xb(x, "[%CurrentDateTime%]", "os.time()");
-            return;
+        case 0: xb(x, "[%CurrentDateTime%]", "os.time()"); return;
         case 1:
             if (ex_var(g, x, T_DT, 0)) return;
             break;
@@ -736,7 +753,8 @@ static int edepth(void) {
     return r < 2 ? 0 : r < 8 ? 1 : 2;
 }
 
-/* ---- XPath ------------------------------------------------------------------------------------- */
+/* ---- XPath -------------------------------------------------------------------------------------
+ */
 /* One XPath comparison on entity e; Lua side is the same test on the closure parameter x. */
 static void xpath_term(G *g, X *x, int mod, const ent_t *e) {
     for (;;) {
@@ -803,8 +821,7 @@ static void xpath_term(G *g, X *x, int mod, const ent_t *e) {
             xmf(x, "%s < '[%%CurrentDateTime%%]'", a->name);
             xlf(x, "x.%s < os.time()", a->name);
             return;
-        default:
-            continue;
+        default: continue;
         }
     }
 }
@@ -836,14 +853,20 @@ static void xpath(G *g, X *x, int mod, const ent_t *e) {
 }
 
 /* ---- statements ------------------------------------------------------------------------------ */
-static int lines(G *g) { return (int)g->mdl.lines; }
+static int lines(G *g) {
+    return (int)g->mdl.lines;
+}
 static void block(G *g, int budget, int depth);
 
-static void scope_enter(G *g, int *mark) { *mark = g->nv; }
-static void scope_leave(G *g, int mark) { g->nv = mark; }
+static void scope_enter(G *g, int *mark) {
+    *mark = g->nv;
+}
+static void scope_leave(G *g, int mark) {
+    g->nv = mark;
+}
 
-static const char *const TYPE_M[] = {"Void", "Integer", "Long", "Decimal", "String", "Boolean",
-                                     "DateTime"};
+static const char *const TYPE_M[] = {"Void",   "Integer", "Long",    "Decimal",
+                                     "String", "Boolean", "DateTime"};
 static const char *const DECL_BASE[] = {"", "Count", "Number", "Amount", "Label", "Flag", "When"};
 
 static void st_declare(G *g) {
@@ -918,7 +941,8 @@ static void members(G *g, X *x, int mod, const ent_t *e, int n) {
     bool done[MAX_ATTRS] = {false};
     for (int i = 0; i < n; i++) {
         int k = rnd(e->na), tries = 0;
-        while ((done[k] || (e->a[k].ty == T_ENUM && mod != g->cm)) && tries++ < 40) k = rnd(e->na);
+        while ((done[k] || (e->a[k].ty == T_ENUM && mod != g->cm)) && tries++ < 40)
+            k = rnd(e->na);
         if (done[k] || (e->a[k].ty == T_ENUM && mod != g->cm)) break;
         done[k] = true;
         const attr_t *a = &e->a[k];
@@ -1095,13 +1119,13 @@ static void lambda_cond(G *g, X *x, int mod, int ent) {
     cur->settable = false;
     const ent_t *e = ENT(g, mod, ent);
     const attr_t *a;
-    do a = &e->a[rnd(e->na)];
+    do
+        a = &e->a[rnd(e->na)];
     while (a->ty == T_LONG || a->ty == T_DT || (a->ty == T_ENUM && mod != g->cm));
     xmf(x, "$currentObject/%s", a->name);
     xlf(x, "it.%s", a->name);
     switch (a->ty) {
-    case T_BOOL:
-        break;
+    case T_BOOL: break;
     case T_STR:
         xb(x, " != ", " ~= ");
         word_lit(x);
@@ -1143,34 +1167,43 @@ static bool st_listop(G *g) {
     case 1: { /* filter */
         lambda_cond(g, &body, mod, ent);
         var_t *v = new_var(g, "Filtered", T_LIST, mod, ent);
-        if (kw) xmf(&x, "$%s = filter $%s where %s;", v->m, lm, body.m);
-        else xmf(&x, "$%s = filter($%s, %s);", v->m, lm, body.m);
+        if (kw)
+            xmf(&x, "$%s = filter $%s where %s;", v->m, lm, body.m);
+        else
+            xmf(&x, "$%s = filter($%s, %s);", v->m, lm, body.m);
         xlf(&x, "local %s = list.filter(%s, function(it) return %s end)", v->l, ll, body.l);
         break;
     }
     case 2: { /* find */
         lambda_cond(g, &body, mod, ent);
         var_t *v = new_var(g, "Match", T_OBJ, mod, ent);
-        if (kw) xmf(&x, "$%s = find $%s where %s;", v->m, lm, body.m);
-        else xmf(&x, "$%s = find($%s, %s);", v->m, lm, body.m);
+        if (kw)
+            xmf(&x, "$%s = find $%s where %s;", v->m, lm, body.m);
+        else
+            xmf(&x, "$%s = find($%s, %s);", v->m, lm, body.m);
         xlf(&x, "local %s = list.find(%s, function(it) return %s end)", v->l, ll, body.l);
         break;
     }
     case 3: { /* head */
         var_t *v = new_var(g, "First", T_OBJ, mod, ent);
-        if (kw) xmf(&x, "$%s = head $%s;", v->m, lm);
-        else xmf(&x, "$%s = head($%s);", v->m, lm);
+        if (kw)
+            xmf(&x, "$%s = head $%s;", v->m, lm);
+        else
+            xmf(&x, "$%s = head($%s);", v->m, lm);
         xlf(&x, "local %s = %s[1]", v->l, ll);
         break;
     }
     case 4: { /* sort */
         const attr_t *a;
-        do a = &e->a[rnd(e->na)];
+        do
+            a = &e->a[rnd(e->na)];
         while (a->ty == T_ENUM);
         bool desc = rnd(2);
         var_t *v = new_var(g, "Sorted", T_LIST, mod, ent);
-        if (kw) xmf(&x, "$%s = sort $%s by %s%s;", v->m, lm, a->name, desc ? " desc" : "");
-        else xmf(&x, "$%s = sort($%s, %s %s);", v->m, lm, a->name, desc ? "desc" : "asc");
+        if (kw)
+            xmf(&x, "$%s = sort $%s by %s%s;", v->m, lm, a->name, desc ? " desc" : "");
+        else
+            xmf(&x, "$%s = sort($%s, %s %s);", v->m, lm, a->name, desc ? "desc" : "asc");
         xlf(&x, "local %s = list.sort(%s, '%s', %s)", v->l, ll, a->name, desc ? "true" : "false");
         break;
     }
@@ -1184,11 +1217,17 @@ static bool st_listop(G *g) {
         char bm[40], bl[40];
         snprintf(bm, sizeof bm, "%s", b->m);
         snprintf(bl, sizeof bl, "%s", b->l);
-        var_t *v = new_var(g, k == 0 ? "Combined" : k == 1 ? "Remaining" : "Common", T_LIST,
-                           mod, ent);
-        if (kw && k == 1) xmf(&x, "$%s = subtract $%s from $%s;", v->m, bm, lm);
-        else if (kw) xmf(&x, "$%s = %s $%s %s $%s;", v->m, names[k], lm, kwj[k], bm);
-        else xmf(&x, "$%s = %s($%s, $%s);", v->m, names[k], lm, bm);
+        var_t *v = new_var(g,
+                           k == 0   ? "Combined"
+                           : k == 1 ? "Remaining"
+                                    : "Common",
+                           T_LIST, mod, ent);
+        if (kw && k == 1)
+            xmf(&x, "$%s = subtract $%s from $%s;", v->m, bm, lm);
+        else if (kw)
+            xmf(&x, "$%s = %s $%s %s $%s;", v->m, names[k], lm, kwj[k], bm);
+        else
+            xmf(&x, "$%s = %s($%s, $%s);", v->m, names[k], lm, bm);
         xlf(&x, "local %s = list.%s(%s, %s)", v->l, names[k], ll, bl);
         break;
     }
@@ -1199,16 +1238,20 @@ static bool st_listop(G *g) {
         snprintf(om, sizeof om, "%s", o->m);
         snprintf(ol, sizeof ol, "%s", o->l);
         var_t *v = new_var(g, "InList", T_BOOL, 0, 0);
-        if (kw) xmf(&x, "$%s = contains $%s in $%s;", v->m, om, lm);
-        else xmf(&x, "$%s = contains($%s, $%s);", v->m, lm, om);
+        if (kw)
+            xmf(&x, "$%s = contains $%s in $%s;", v->m, om, lm);
+        else
+            xmf(&x, "$%s = contains($%s, $%s);", v->m, lm, om);
         xlf(&x, "local %s = list.contains(%s, %s)", v->l, ll, ol);
         break;
     }
     default: { /* range */
         int lim = rnd_range(5, 50);
         var_t *v = new_var(g, "Page", T_LIST, mod, ent);
-        if (kw) xmf(&x, "$%s = range $%s offset 0 limit %d;", v->m, lm, lim);
-        else xmf(&x, "$%s = range($%s, 0, %d);", v->m, lm, lim);
+        if (kw)
+            xmf(&x, "$%s = range $%s offset 0 limit %d;", v->m, lm, lim);
+        else
+            xmf(&x, "$%s = range($%s, 0, %d);", v->m, lm, lim);
         xlf(&x, "local %s = list.range(%s, 0, %d)", v->l, ll, lim);
         break;
     }
@@ -1230,16 +1273,20 @@ static bool st_aggregate(G *g) {
     bool kw = chance(30);
     if (op == 0 || op == 5) {
         var_t *v = new_var(g, "Total", T_INT, 0, 0);
-        if (kw) xmf(&x, "$%s = count $%s;", v->m, lm);
-        else xmf(&x, "$%s = count($%s);", v->m, lm);
+        if (kw)
+            xmf(&x, "$%s = count $%s;", v->m, lm);
+        else
+            xmf(&x, "$%s = count($%s);", v->m, lm);
         xlf(&x, "local %s = #%s", v->l, ll);
     } else {
         static const char *const names[] = {"", "sum", "average", "minimum", "maximum"};
         static const char *const bases[] = {"", "Sum", "Average", "Lowest", "Highest"};
         const attr_t *a = pick_attr(e, T_DEC, 0);
         var_t *v = new_var(g, bases[op], T_DEC, 0, 0);
-        if (kw) xmf(&x, "$%s = %s $%s by %s;", v->m, names[op], lm, a->name);
-        else xmf(&x, "$%s = %s($%s.%s);", v->m, names[op], lm, a->name);
+        if (kw)
+            xmf(&x, "$%s = %s $%s by %s;", v->m, names[op], lm, a->name);
+        else
+            xmf(&x, "$%s = %s($%s.%s);", v->m, names[op], lm, a->name);
         xlf(&x, "local %s = list.%s(%s, '%s')", v->l, names[op], ll, a->name);
     }
     emit(g, &x);
@@ -1276,8 +1323,10 @@ static bool st_new_list(G *g, int budget) {
 
 /* "log LEVEL [node 'Module'] " — log nodes exist in microflows only */
 static void log_head(G *g, X *x, const char *level) {
-    if (micro(g)) xmf(x, "log %s node '%s' ", level, CM(g)->name);
-    else xmf(x, "log %s ", level);
+    if (micro(g))
+        xmf(x, "log %s node '%s' ", level, CM(g)->name);
+    else
+        xmf(x, "log %s ", level);
 }
 
 static bool st_log(G *g) {
@@ -1343,8 +1392,10 @@ static bool st_call(G *g, int budget) {
     if (g->nflows == 0) return false;
     for (int tries = 0; tries < 12; tries++) {
         int fi;
-        if (chance(75) && CM(g)->nflows_here > 0) fi = g->nflows - 1 - rnd(CM(g)->nflows_here);
-        else fi = rnd(g->nflows);
+        if (chance(75) && CM(g)->nflows_here > 0)
+            fi = g->nflows - 1 - rnd(CM(g)->nflows_here);
+        else
+            fi = rnd(g->nflows);
         const flow_t *f = &g->flows[fi];
         if (f == g->cf) continue;
         if (micro(g) && !f->micro) continue; /* microflows do not call nanoflows */
@@ -1381,20 +1432,24 @@ static bool st_call(G *g, int budget) {
         x_init(&x);
         var_t *v = NULL;
         if (f->ret != T_VOID && (f->ret != T_OBJ || chance(80))) {
-            static const char *const rb[] = {"", "Result", "Result", "Result", "Text",
-                                             "Ok", "Moment", "", "", ""};
+            static const char *const rb[] = {"",   "Result", "Result", "Result", "Text",
+                                             "Ok", "Moment", "",       "",       ""};
             char base[40];
-            if (f->ret == T_OBJ) snprintf(base, sizeof base, "%s", ENT(g, f->rmod, f->rent)->name);
-            else snprintf(base, sizeof base, "%s", rb[f->ret]);
+            if (f->ret == T_OBJ)
+                snprintf(base, sizeof base, "%s", ENT(g, f->rmod, f->rent)->name);
+            else
+                snprintf(base, sizeof base, "%s", rb[f->ret]);
             v = new_var(g, base, f->ret, f->rmod, f->rent);
             xmf(&x, "$%s = ", v->m);
         }
         g->tmp_seq++;
         const char *kind = f->micro ? "microflow" : "nanoflow";
         if (handler) {
-            if (v) xlf(&x, "local ok%d, %s = pcall(%s, %s) ", g->tmp_seq, v->l, f->name, args.l);
-            else xlf(&x, "local ok%d, err%d = pcall(%s, %s) ", g->tmp_seq, g->tmp_seq, f->name,
-                     args.l);
+            if (v)
+                xlf(&x, "local ok%d, %s = pcall(%s, %s) ", g->tmp_seq, v->l, f->name, args.l);
+            else
+                xlf(&x, "local ok%d, err%d = pcall(%s, %s) ", g->tmp_seq, g->tmp_seq, f->name,
+                    args.l);
             xlf(&x, "if not ok%d then", g->tmp_seq);
             if (micro(g))
                 xmf(&x, "call %s %s(%s) on error begin", kind, f->name, args.m);
@@ -1793,8 +1848,10 @@ static void gen_module(G *g) {
     memset(m, 0, sizeof *m);
     g->cm = idx;
     int round_ = idx / N_MODULE_NAMES;
-    if (round_) snprintf(m->name, sizeof m->name, "%s%d", MODULE_NAMES[idx % N_MODULE_NAMES], round_ + 1);
-    else snprintf(m->name, sizeof m->name, "%s", MODULE_NAMES[idx]);
+    if (round_)
+        snprintf(m->name, sizeof m->name, "%s%d", MODULE_NAMES[idx % N_MODULE_NAMES], round_ + 1);
+    else
+        snprintf(m->name, sizeof m->name, "%s", MODULE_NAMES[idx]);
 
     X x;
     x_init(&x);
@@ -1809,7 +1866,8 @@ static void gen_module(G *g) {
 
     /* enumerations: 2..4 distinct kinds */
     int order[N_ENUM_KINDS];
-    for (int i = 0; i < N_ENUM_KINDS; i++) order[i] = i;
+    for (int i = 0; i < N_ENUM_KINDS; i++)
+        order[i] = i;
     for (int i = N_ENUM_KINDS - 1; i > 0; i--) {
         int j = rnd(i + 1), t = order[i];
         order[i] = order[j];
@@ -1840,7 +1898,8 @@ static void gen_module(G *g) {
     for (int i = 1; i <= m->nconst; i++) {
         int v = 10 * rnd_range(1, 50);
         x_init(&x);
-        xmf(&x, "create constant %s.Limit%d type Integer default %d exposed to client;", m->name, i, v);
+        xmf(&x, "create constant %s.Limit%d type Integer default %d exposed to client;", m->name, i,
+            v);
         xlf(&x, "%s.Limit%d = %d", m->name, i, v);
         emit(g, &x);
     }
@@ -1848,7 +1907,8 @@ static void gen_module(G *g) {
 
     /* entities */
     int eorder[N_ENTITY_NAMES];
-    for (int i = 0; i < N_ENTITY_NAMES; i++) eorder[i] = i;
+    for (int i = 0; i < N_ENTITY_NAMES; i++)
+        eorder[i] = i;
     for (int i = N_ENTITY_NAMES - 1; i > 0; i--) {
         int j = rnd(i + 1), t = eorder[i];
         eorder[i] = eorder[j];
@@ -1863,7 +1923,8 @@ static void gen_module(G *g) {
             snprintf(e->name, sizeof e->name, "%s", ENTITY_NAMES[eorder[i]]);
             e->a[e->na++] = (attr_t){"Name", T_STR, 200, 0};
             /* one attribute of each type, then extras */
-            e->a[e->na++] = (attr_t){STR_ATTRS[rnd(NELEM(STR_ATTRS))], T_STR, 20 * rnd_range(1, 10), 0};
+            e->a[e->na++] =
+                (attr_t){STR_ATTRS[rnd(NELEM(STR_ATTRS))], T_STR, 20 * rnd_range(1, 10), 0};
             int ii = rnd(NELEM(INT_ATTRS)), di = rnd(NELEM(DEC_ATTRS));
             int bi = rnd(NELEM(BOOL_ATTRS)), ti = rnd(NELEM(DT_ATTRS));
             e->a[e->na++] = (attr_t){INT_ATTRS[ii], T_INT, 0, 0};
@@ -1878,9 +1939,19 @@ static void gen_module(G *g) {
                 attr_t a = {NULL, T_VOID, 0, 0};
                 switch (rnd(5)) {
                 case 0: a = (attr_t){STR_ATTRS[rnd(NELEM(STR_ATTRS))], T_STR, 0, 0}; break;
-                case 1: a = (attr_t){INT_ATTRS[(ii + 1 + rnd(NELEM(INT_ATTRS) - 1)) % NELEM(INT_ATTRS)], T_INT, 0, 0}; break;
-                case 2: a = (attr_t){DEC_ATTRS[(di + 1 + rnd(NELEM(DEC_ATTRS) - 1)) % NELEM(DEC_ATTRS)], T_DEC, 0, 0}; break;
-                case 3: a = (attr_t){BOOL_ATTRS[(bi + 1 + rnd(NELEM(BOOL_ATTRS) - 1)) % NELEM(BOOL_ATTRS)], T_BOOL, 0, 0}; break;
+                case 1:
+                    a = (attr_t){INT_ATTRS[(ii + 1 + rnd(NELEM(INT_ATTRS) - 1)) % NELEM(INT_ATTRS)],
+                                 T_INT, 0, 0};
+                    break;
+                case 2:
+                    a = (attr_t){DEC_ATTRS[(di + 1 + rnd(NELEM(DEC_ATTRS) - 1)) % NELEM(DEC_ATTRS)],
+                                 T_DEC, 0, 0};
+                    break;
+                case 3:
+                    a = (attr_t){
+                        BOOL_ATTRS[(bi + 1 + rnd(NELEM(BOOL_ATTRS) - 1)) % NELEM(BOOL_ATTRS)],
+                        T_BOOL, 0, 0};
+                    break;
                 default: {
                     int en2 = rnd(m->nen);
                     a = (attr_t){ENUM_KINDS[m->kind[en2]].name, T_ENUM, 0, en2};
@@ -1963,8 +2034,10 @@ static void gen_module(G *g) {
             emit(g, &x);
         }
         g->indent--;
-        if (!e->server && chance(40)) emit2(g, ") index (Name);", "}, { index = { 'Name' } })");
-        else emit2(g, ");", "})");
+        if (!e->server && chance(40))
+            emit2(g, ") index (Name);", "}, { index = { 'Name' } })");
+        else
+            emit2(g, ");", "})");
     }
     /* associations: client entities point at earlier ones (Reference); server ones are n-m */
     for (int i = 1; i < nclient; i++) {
@@ -1974,7 +2047,9 @@ static void gen_module(G *g) {
             int t = rnd(i);
             if (k == 1 && t == e->assoc_to[0]) break;
             e->assoc_to[k] = t;
-            snprintf(e->assoc[k], sizeof e->assoc[k], "%s_%s", e->name, m->e[t].name);
+            char assoc[sizeof e->assoc[k]]; /* e may be m->e[t] as far as the compiler knows */
+            snprintf(assoc, sizeof assoc, "%s_%s", e->name, m->e[t].name);
+            memcpy(e->assoc[k], assoc, sizeof assoc);
             e->nassoc++;
             x_init(&x);
             xmf(&x, "create association %s.%s from %s.%s to %s.%s type Reference%s;", m->name,
@@ -1986,7 +2061,9 @@ static void gen_module(G *g) {
         }
     }
     x_init(&x);
-    xmf(&x, "create association %s.AuditLog_Tag from %s.AuditLog to %s.Tag type ReferenceSet owner Both;",
+    xmf(&x,
+        "create association %s.AuditLog_Tag from %s.AuditLog to %s.Tag type ReferenceSet owner "
+        "Both;",
         m->name, m->name, m->name);
     xlf(&x, "%s.AuditLog_Tag = db.association(%s.AuditLog, %s.Tag, 'ReferenceSet', 'Both')",
         m->name, m->name, m->name);
@@ -2027,9 +2104,9 @@ static void gen_flow(G *g, int target) {
     static const char *const npre[] = {"ACT", "VAL", "NF", "DS", "SUB"};
     static const char *const mpre[] = {"MF", "SUB", "SE", "IVK"};
     const char *pre = f->micro ? mpre[rnd(4)] : npre[rnd(5)];
-    char base[64];
+    char base[160];
     snprintf(base, sizeof base, "%s.%s_%s%s", m->name, pre, VERBS[rnd(NELEM(VERBS))], e->name);
-    snprintf(f->name, sizeof f->name, "%s", base);
+    snprintf(f->name, sizeof f->name, "%.63s", base);
     for (int k = 2;; k++) {
         bool dup = false;
         for (int i = g->nflows - 1; i >= 0 && g->flows[i].mod == g->cm; i--)
@@ -2090,13 +2167,17 @@ static void gen_flow(G *g, int target) {
     for (int k = 0; k < f->np; k++) {
         const param_t *p = &f->p[k];
         if (k) xbs(&x, ", ");
-        if (p->ty == T_OBJ) xmf(&x, "$%s: %s.%s", p->name, m->name, m->e[p->ent].name);
-        else xmf(&x, "$%s: %s", p->name, TYPE_M[p->ty]);
+        if (p->ty == T_OBJ)
+            xmf(&x, "$%s: %s.%s", p->name, m->name, m->e[p->ent].name);
+        else
+            xmf(&x, "$%s: %s", p->name, TYPE_M[p->ty]);
         xl(&x, p->name);
     }
     xbs(&x, ")");
-    if (f->ret == T_OBJ) xmf(&x, " returns %s.%s", m->name, e->name);
-    else if (f->ret != T_VOID) xmf(&x, " returns %s", TYPE_M[f->ret]);
+    if (f->ret == T_OBJ)
+        xmf(&x, " returns %s.%s", m->name, e->name);
+    else if (f->ret != T_VOID)
+        xmf(&x, " returns %s", TYPE_M[f->ret]);
     if (chance(30)) xmf(&x, " folder '%s'", f->micro ? "Server" : "Client");
     emit(g, &x);
     x_init(&x);
@@ -2146,9 +2227,10 @@ static void gen_flow(G *g, int target) {
 
 /* ---- main ------------------------------------------------------------------------------------ */
 static void usage(FILE *o) {
-    fprintf(o, "usage: gen_frontend [--lines N] [--seed S] OUT.mdl OUT.lua\n"
-               "Writes an MDL app of exactly N lines (default 100000, minimum 1000) and a Lua file of\n"
-               "the same shape and line count; prints the line and byte counts of both.\n");
+    fprintf(
+        o, "usage: gen_frontend [--lines N] [--seed S] OUT.mdl OUT.lua\n"
+           "Writes an MDL app of exactly N lines (default 100000, minimum 1000) and a Lua file of\n"
+           "the same shape and line count; prints the line and byte counts of both.\n");
 }
 
 static long parse_num(const char *s, const char *what) {
@@ -2168,12 +2250,15 @@ int main(int argc, char **argv) {
     const char *paths[2] = {NULL, NULL};
     int np = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--lines") == 0 && i + 1 < argc) n = parse_num(argv[++i], "line count");
-        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = (uint64_t)parse_num(argv[++i], "seed");
+        if (strcmp(argv[i], "--lines") == 0 && i + 1 < argc)
+            n = parse_num(argv[++i], "line count");
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+            seed = (uint64_t)parse_num(argv[++i], "seed");
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if (argv[i][0] != '-' && np < 2) paths[np++] = argv[i];
+        } else if (argv[i][0] != '-' && np < 2)
+            paths[np++] = argv[i];
         else {
             usage(stderr);
             return 2;
@@ -2204,10 +2289,12 @@ int main(int argc, char **argv) {
     xlf(&x, "-- Generated by bench/gen_frontend (seed %llu, %ld lines). Do not edit.",
         (unsigned long long)seed, n);
     emit(g, &x);
-    emit2(g, "", "local db, list, str, num, enum = require('nf.db'), require('nf.list'), "
-                 "require('nf.str'), require('nf.num'), require('nf.enum')");
-    emit2(g, "", "local date, log, ui, sync, security = require('nf.date'), require('nf.log'), "
-                 "require('nf.ui'), require('nf.sync'), require('nf.security')");
+    emit2(g, "",
+          "local db, list, str, num, enum = require('nf.db'), require('nf.list'), "
+          "require('nf.str'), require('nf.num'), require('nf.enum')");
+    emit2(g, "",
+          "local date, log, ui, sync, security = require('nf.date'), require('nf.log'), "
+          "require('nf.ui'), require('nf.sync'), require('nf.security')");
 
     const long pad_max = 12;
     int module_budget = 0, module_start = 0;
@@ -2237,7 +2324,8 @@ int main(int argc, char **argv) {
     }
     if (fclose(g->mdl.f) || fclose(g->lua.f)) die("write failed");
     int nmf = 0;
-    for (int i = 0; i < g->nflows; i++) nmf += g->flows[i].micro;
+    for (int i = 0; i < g->nflows; i++)
+        nmf += g->flows[i].micro;
     printf("mdl: %s  %ld lines  %ld bytes  (%d modules, %d nanoflows, %d microflows)\n", paths[0],
            g->mdl.lines, g->mdl.bytes, g->nmods, g->nflows - nmf, nmf);
     printf("lua: %s  %ld lines  %ld bytes\n", paths[1], g->lua.lines, g->lua.bytes);

@@ -53,10 +53,10 @@ static const struct {
                      "jump offset relative to the next instruction: target = pc + 1 + offset"},
     [NF_OPND_ENT] = {"ENT", "entity index"},
     [NF_OPND_FLW] = {"FLW", "flow index"},
-    [NF_OPND_ATT] = {"ATT",
-                     "attribute index in the flattened layout of the object operand's entity "
-                     "(inherited attributes first)"},
-    [NF_OPND_ASC] = {"ASC", "association index"},
+    [NF_OPND_ATT] = {"ATT", "entry of the flow's member table holding an attribute index in the "
+                            "flattened layout of the object operand's entity (inherited attributes "
+                            "first)"},
+    [NF_OPND_ASC] = {"ASC", "entry of the flow's member table holding an association index"},
     [NF_OPND_FN] = {"FN", "built-in function form (see the last table)"},
     [NF_OPND_ACT] = {"ACT", "custom action index"},
     [NF_OPND_DSC] = {"DSC", "index into the flow's descriptor table"},

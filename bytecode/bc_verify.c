@@ -26,8 +26,10 @@ static bool fail(vctx *v, const char *fmt, ...) {
     if (v->bad) return false;
     v->bad = true;
     int k = 0;
-    if (v->flow && v->flow->name < v->m->nstrings)
+    if (v->flow && v->flow->name < v->m->nstrings && v->pc != NF_BC_NONE)
         k = snprintf(v->err, v->n, "flow %s, pc %u: ", v->m->strings[v->flow->name], v->pc);
+    else if (v->flow && v->flow->name < v->m->nstrings)
+        k = snprintf(v->err, v->n, "flow %s: ", v->m->strings[v->flow->name]);
     va_list ap;
     va_start(ap, fmt);
     if (k >= 0 && (size_t)k < v->n) vsnprintf(v->err + k, v->n - (size_t)k, fmt, ap);
@@ -271,6 +273,7 @@ static bool model(vctx *v) {
             if (!str(v, a->name, "an attribute") || !type(v, a->type, false, "an attribute") ||
                 !opt_str(v, a->message, "a message"))
                 return false;
+            /* Object attributes are the system references (owner, changedBy) */
             CHECK(a->type.kind != NF_BT_LIST, "attribute %u of entity %u holds a list", j, i);
             CHECK(a->default_k == NF_BC_NONE || const_fits(m, a->default_k, a->type),
                   "attribute %u of entity %u has a default of the wrong type", j, i);
@@ -432,7 +435,7 @@ static bool member_entry(vctx *v, uint32_t slot, bool assoc, uint32_t *out) {
 /* Association operands: which way the object at `obj` navigates, and what lies at the other
  * end. Forward when the object is an `from` (so a self-association navigates forward). */
 static bool assoc_end(vctx *v, uint32_t obj, uint32_t slot, const nf_bc_assoc **as, bool *forward) {
-    uint32_t e, ai;
+    uint32_t e = 0, ai = 0;
     if (!object_entity(v, obj, &e) || !member_entry(v, slot, true, &ai) ||
         !member(v, e, NF_BC_ASSOC_MEMBER | ai, "an association operand"))
         return false;
@@ -451,7 +454,7 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
     const nf_bc_module *m = v->m;
     const nf_bc_flow *f = v->flow;
     uint32_t a = NF_BC_A(in), b = NF_BC_B(in), c = NF_BC_C(in), bx = NF_BC_BX(in);
-    uint32_t e;
+    uint32_t e = 0;
     switch ((nf_bc_opcode)NF_BC_OP(in)) {
     case NF_OPC_MOVE:
         CHECK(assignable(m, f->regs[a], f->regs[b]), "MOVE between different types");
@@ -531,7 +534,8 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         if (!object_entity(v, obj, &e) || !member_entry(v, att, false, &att)) return false;
         const nf_bc_attr *at = nf_bc_entity_attr(m, e, att);
         CHECK(at, "attribute %u of entity %u", att, e);
-        CHECK(assignable(m, f->regs[val], at->type) || assignable(m, at->type, f->regs[val]),
+        CHECK(NF_BC_OP(in) == NF_OPC_GETA ? assignable(m, f->regs[val], at->type)
+                                          : assignable(m, at->type, f->regs[val]),
               "attribute %u has another type than register %u", att, val);
         return true;
     }
@@ -574,7 +578,7 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
               "store action on a value");
         return true;
     case NF_OPC_RETRIEVE: {
-        const nf_bc_desc *d;
+        const nf_bc_desc *d = NULL;
         if (!desc(v, bx, NF_DESC_RETRIEVE, &d)) return false;
         CHECK(d->n >= 6, "retrieve descriptor too short");
         uint32_t ent = d->w[0];
@@ -641,14 +645,14 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         CHECK(assignable(m, f->regs[a], f->regs[b]), "list of another entity");
         return true;
     case NF_OPC_SORT: {
-        const nf_bc_desc *d;
+        const nf_bc_desc *d = NULL;
         if (!desc(v, c, NF_DESC_SORT, &d) || !list_entity(v, b, &e)) return false;
         CHECK(d->n >= 1 && d->n == 1 + 2 * d->w[0], "sort descriptor length");
         CHECK(assignable(m, f->regs[a], f->regs[b]), "list of another entity");
         return sort_keys(v, e, d->w + 1, d->w[0], d->n - 1);
     }
     case NF_OPC_AGG: {
-        const nf_bc_desc *d;
+        const nf_bc_desc *d = NULL;
         if (!desc(v, c, NF_DESC_AGG, &d) || !list_entity(v, b, &e)) return false;
         CHECK(d->n == 2 && d->w[0] <= 3, "aggregate descriptor");
         const nf_bc_attr *at = nf_bc_entity_attr(m, e, d->w[1]);
@@ -660,17 +664,17 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         return true;
     }
     case NF_OPC_FINDBY: {
-        const nf_bc_desc *d;
+        const nf_bc_desc *d = NULL;
         if (!desc(v, c, NF_DESC_FINDBY, &d) || !list_entity(v, b, &e)) return false;
         CHECK(d->n == 3 && d->w[1] < f->nregs && d->w[2] <= 1, "find descriptor");
         if (!member(v, e, d->w[0], "a find member")) return false;
-        CHECK(f->regs[a].kind == (d->w[2] ? NF_BT_OBJ : NF_BT_LIST),
-              "find result register has the wrong type");
+        nf_bc_type want = {(uint8_t)(d->w[2] ? NF_BT_OBJ : NF_BT_LIST), 0, (uint16_t)e};
+        CHECK(assignable(m, f->regs[a], want), "find result register has the wrong type");
         return true;
     }
     case NF_OPC_SHOWMSG: CHECK(b <= 2 && c <= 1, "SHOWMSG flags"); return true;
     case NF_OPC_SHOWPAGE: {
-        const nf_bc_desc *d;
+        const nf_bc_desc *d = NULL;
         if (!desc(v, bx, NF_DESC_PAGE, &d)) return false;
         /* page name, title register, argument count, one name per argument in R[A], … */
         CHECK(d->n >= 3 && d->w[2] <= NF_BC_MAX_REGS && d->n == 3 + d->w[2],
@@ -736,7 +740,7 @@ static bool flow(vctx *v, uint32_t fi) {
     v->flow = NULL;
     if (!str(v, f->name, "a flow")) return false;
     v->flow = f;
-    v->pc = 0;
+    v->pc = NF_BC_NONE;
     CHECK(f->kind <= NF_BF_RULE, "flow kind %u", f->kind);
     CHECK(f->nparams <= f->nregs, "flow has %u parameters but %u registers", f->nparams, f->nregs);
     if (!type(v, f->ret, true, "the return type") || !opt_str(v, f->file, "a file name"))
@@ -793,11 +797,11 @@ static bool flow(vctx *v, uint32_t fi) {
     CHECK(last == NF_OPC_RET || last == NF_OPC_RET0 || last == NF_OPC_RAISE || last == NF_OPC_JMP ||
               last == NF_OPC_LOOP,
           "the flow can run past its last instruction");
-    v->pc = 0;
+    v->pc = NF_BC_NONE; /* the tables below are not at a pc */
     for (uint32_t h = 0; h < f->nhandlers; h++) {
         const nf_bc_handler *hd = &f->handlers[h];
         CHECK(hd->start <= hd->end && hd->end <= f->ncode && hd->target < f->ncode &&
-                  (hd->target < hd->start || hd->target >= hd->end) && hd->kind <= NF_BH_ROLLBACK,
+                  hd->target >= hd->end && hd->kind <= NF_BH_ROLLBACK,
               "handler %u covers [%u, %u) and jumps to %u", h, hd->start, hd->end, hd->target);
         CHECK(hd->error_reg == 255 ||
                   (hd->error_reg < f->nregs && (f->regs[hd->error_reg].kind == NF_BT_STR ||
@@ -817,7 +821,7 @@ static bool flow(vctx *v, uint32_t fi) {
 }
 
 bool nf_bc_verify(const nf_bc_module *m, char *err, size_t n) {
-    vctx v = {m, err, n, false, NULL, 0, calloc(m->nxnodes ? m->nxnodes : 1, 1)};
+    vctx v = {m, err, n, false, NULL, NF_BC_NONE, calloc(m->nxnodes ? m->nxnodes : 1, 1)};
     if (!v.xseen) return fail(&v, "out of memory verifying %u XPath nodes", m->nxnodes);
     bool ok = consts(&v) && model(&v);
     for (uint32_t i = 0; ok && i < m->nflows; i++)

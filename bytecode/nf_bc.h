@@ -317,8 +317,8 @@ enum nf_bc_handler_kind { NF_BH_CUSTOM, NF_BH_CUSTOM_NO_ROLLBACK, NF_BH_CONTINUE
 
 typedef struct nf_bc_handler {
     uint32_t start, end; /* covered pc range [start, end) */
-    uint32_t target;     /* handler pc, outside [start, end); for CONTINUE and ROLLBACK: end, the pc
-                            after the whole activity */
+    uint32_t target;     /* handler pc, at or after end (never backward: every cycle passes a LOOP
+                            or FORLIST); for CONTINUE and ROLLBACK: end, the pc after the activity */
     uint8_t kind;        /* nf_bc_handler_kind */
     uint8_t error_reg, type_reg,
         result_reg; /* $latestError, $latestErrorType, cleared result; 255 none */

@@ -20,6 +20,17 @@ void nf_cli_print_diagnostics(nf_cc_compilation *c, nf_cli_format fmt, bool colo
 /* Whether to color output on stream (auto: a terminal and NO_COLOR unset). */
 bool nf_cli_use_color(FILE *stream, const char *mode);
 
+/* Options shared by the subcommands (options.c). */
+typedef struct nf_cli_opts {
+    nf_cli_format format; /* --format text|json */
+    const char *color;    /* --color auto|always|never */
+    bool accepts_output;  /* whether -o FILE is an option of this command */
+    const char *output;   /* -o FILE */
+} nf_cli_opts;
+/* Parses the option at argv[*i] (advancing *i past its value): 1 when it was one, 0 when
+ * argv[*i] is not an option (a source path), -1 after printing a usage error. */
+int nf_cli_option(const char *cmd, int argc, char **argv, int *i, nf_cli_opts *o);
+
 int nf_cmd_check(int argc, char **argv);
 int nf_cmd_compile(int argc, char **argv);
 int nf_cmd_disasm(int argc, char **argv);

@@ -43,38 +43,29 @@ static int usage_error(const char *cmd, const char *msg) {
 }
 
 int nf_cmd_compile(int argc, char **argv) {
-    const char *out = NULL, *color = "auto";
-    nf_cli_format fmt = NF_FORMAT_TEXT;
+    nf_cli_opts o = {NF_FORMAT_TEXT, "auto", true, NULL};
     char **files = calloc((size_t)argc, sizeof *files);
     int nfiles = 0;
     if (!files) return NF_EXIT_USER;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf(
-                "usage: nanoflow compile FILE.mdl|DIR... -o APP.nfb [--format text|json]\n\n"
-                "Checks the sources and writes the verified bytecode module. The same sources\n"
-                "always give the same bytes. Exit 0 on success, 1 on errors, 2 on usage errors.\n");
+            printf("usage: nanoflow compile FILE.mdl|DIR... -o APP.nfb [--format text|json] "
+                   "[--color auto|always|never]\n\n"
+                   "Checks the sources and writes the verified bytecode module. The same sources\n"
+                   "always give the same bytes. Exit 0 on success, 1 on errors, 2 on usage "
+                   "errors.\n");
             free(files);
             return NF_EXIT_OK;
         }
-        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
-            if (++i >= argc) {
-                free(files);
-                return usage_error("compile", "-o needs a file name");
-            }
-            out = argv[i];
-        } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-            fmt = strcmp(argv[++i], "json") == 0 ? NF_FORMAT_JSON : NF_FORMAT_TEXT;
-        } else if (strncmp(argv[i], "--color=", 8) == 0) {
-            color = argv[i] + 8;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "nanoflow compile: unknown option %s\n", argv[i]);
+        int r = nf_cli_option("compile", argc, argv, &i, &o);
+        if (r < 0) {
             free(files);
             return NF_EXIT_USAGE;
-        } else {
-            files[nfiles++] = argv[i];
         }
+        if (r == 0) files[nfiles++] = argv[i];
     }
+    const char *out = o.output, *color = o.color;
+    nf_cli_format fmt = o.format;
     if (!nfiles || !out) {
         free(files);
         return usage_error("compile", "usage: nanoflow compile FILE.mdl|DIR... -o APP.nfb");

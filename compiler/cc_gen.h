@@ -22,6 +22,8 @@ typedef struct nf_cg_loop {
     nf_cg_buf breaks;    /* pcs of jumps to patch to the loop's end */
     nf_cg_buf continues; /* pcs of jumps to patch to the loop's next-iteration point */
     int index_reg;       /* $currentIndex, or -1 */
+    uint32_t index_init; /* while loops: pc of the NOP that becomes `LOADI index 0` once the
+                            body reads $currentIndex; NF_BC_NONE otherwise */
 } nf_cg_loop;
 
 typedef struct nf_cg_handler_regs {
@@ -101,6 +103,10 @@ bool nf_cg_module(nf_cg *g);
 void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out);
 uint32_t nf_cg_emit(nf_cg *g, nf_bc_insn in);
 uint32_t nf_cg_pc(nf_cg *g);
+/* The register of $currentIndex in the innermost loop (-1 outside loops). */
+int nf_cg_current_index(nf_cg *g);
+/* Jump threading and compaction, once all of a flow's jumps are patched (cc_gen_peep.c). */
+void nf_cg_finish_code(nf_cg *g);
 /* Patches the jump at pc to land on target (a backward target makes it a LOOP). */
 void nf_cg_patch(nf_cg *g, uint32_t pc, uint32_t target);
 int nf_cg_temp(nf_cg *g, nf_bc_type t);

@@ -39,10 +39,7 @@ static int var_source(nf_cg *g, nf_cc_expr *e) {
     if (strcmp(n, "currentResult") == 0) return f->current_result_reg;
     if (strcmp(n, "latestError") == 0) return f->nhregs ? f->hregs[f->nhregs - 1].error_reg : -1;
     if (strcmp(n, "latestErrorType") == 0) return f->nhregs ? f->hregs[f->nhregs - 1].type_reg : -1;
-    if (strcmp(n, "currentIndex") == 0) {
-        for (uint32_t i = f->nloops; i-- > 0;)
-            if (f->loops[i].index_reg >= 0) return f->loops[i].index_reg;
-    }
+    if (strcmp(n, "currentIndex") == 0) return nf_cg_current_index(g);
     return -1;
 }
 
@@ -191,11 +188,47 @@ static nf_bc_type compare_type(nf_cc_expr *a, nf_cc_expr *b) {
     return ta.kind != NF_BT_VOID ? ta : tb;
 }
 
+/* `$o/Assoc/Attr = empty` is also true when an object on the way is empty (Mendix's special
+ * checks): each object is tested before the step out of it, and an empty one decides the
+ * comparison as an empty result would. */
+static void empty_path_test(nf_cg *g, nf_cc_expr *x, bool eq, bool when, nf_cg_buf *out) {
+    nf_cg_buf decided_false = {0};
+    nf_cg_buf *when_empty = eq == when ? out : &decided_false;
+    bool temp;
+    int cur = nf_cg_expr_any(g, x->u.path.base, nf_cg_type(x->u.path.base->type), &temp);
+    for (uint32_t i = 0; i < x->u.path.nsteps; i++) {
+        nf_cc_step *st = &x->u.path.steps[i];
+        emit(g, NF_BC_MAKE_ABC(NF_OPC_TESTNIL, cur, 1, 0));
+        add_jump(g, when_empty, jump(g));
+        nf_bc_type t =
+            st->attr ? nf_cg_type(st->attr->type) : nf_cg_type(nf_cc_assoc_step_type(st));
+        int dst = nf_cg_temp(g, t);
+        if (st->attr)
+            emit(g, NF_BC_MAKE_ABC(NF_OPC_GETA, dst, cur,
+                                   nf_cg_member(g, nf_cg_attr_index(st->attr), st->name.span)));
+        else
+            emit(g, NF_BC_MAKE_ABC(
+                        t.kind == NF_BT_LIST ? NF_OPC_GETRL : NF_OPC_GETR, dst, cur,
+                        nf_cg_member(g, NF_BC_ASSOC_MEMBER | st->assoc->index, st->name.span)));
+        release(g, cur, temp);
+        cur = dst;
+        temp = true;
+    }
+    emit(g, NF_BC_MAKE_ABC(NF_OPC_TESTNIL, cur, eq == when ? 1 : 0, 0));
+    release(g, cur, temp);
+    add_jump(g, out, jump(g));
+    nf_cg_patch_all(g, &decided_false, nf_cg_pc(g));
+}
+
 static void compare(nf_cg *g, nf_cc_expr *e, bool when, nf_cg_buf *out) {
     nf_cc_expr *a = e->u.bin.a, *b = e->u.bin.b;
     nf_cc_op op = (nf_cc_op)e->op;
     if (is_empty_literal(a) || is_empty_literal(b)) { /* x = empty, x != empty */
         nf_cc_expr *x = is_empty_literal(a) ? b : a;
+        if (x->kind == NF_EX_PATH) {
+            empty_path_test(g, x, op == NF_OP_EQ, when, out);
+            return;
+        }
         bool temp;
         int r = value(g, x, &temp);
         bool flag = op == NF_OP_EQ ? when : !when;
@@ -204,12 +237,6 @@ static void compare(nf_cg *g, nf_cc_expr *e, bool when, nf_cg_buf *out) {
         add_jump(g, out, jump(g));
         return;
     }
-    if (op == NF_OP_GT || op == NF_OP_GE) { /* a > b is b < a */
-        nf_cc_expr *t = a;
-        a = b;
-        b = t;
-        op = op == NF_OP_GT ? NF_OP_LT : NF_OP_LE;
-    }
     bool flag = when;
     if (op == NF_OP_NE) {
         op = NF_OP_EQ;
@@ -217,7 +244,17 @@ static void compare(nf_cg *g, nf_cc_expr *e, bool when, nf_cg_buf *out) {
     }
     nf_bc_type ct = compare_type(a, b);
     bool ta, tb;
+    /* operands are evaluated left to right (calls may have effects); a > b is then b < a */
     int ra = nf_cg_expr_any(g, a, ct, &ta), rb = nf_cg_expr_any(g, b, ct, &tb);
+    if (op == NF_OP_GT || op == NF_OP_GE) {
+        int r = ra;
+        bool t = ta;
+        ra = rb;
+        ta = tb;
+        rb = r;
+        tb = t;
+        op = op == NF_OP_GT ? NF_OP_LT : NF_OP_LE;
+    }
     nf_bc_opcode oc = NF_OPC_EQ_I;
     switch (ct.kind) {
     case NF_BT_INT:
@@ -426,21 +463,23 @@ static void call_builtin(nf_cg *g, nf_cc_expr *e, int to) {
     }
     case NF_CFN_NOT: bool_value(g, e, to); return;
     case NF_CFN_MAX:
-    case NF_CFN_MIN: { /* a chain of two-argument forms */
+    case NF_CFN_MIN: { /* a chain of two-argument forms, accumulated in a temporary when `to` is
+                          a variable the later arguments may still read (set $X = max($Y, $X)) */
         nf_bc_type rt = reg_type(g, to);
-        nf_cg_expr_to(g, args[0], to);
+        int fn = rt.kind == NF_BT_INT ? (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_I : NF_FN_MIN_I)
+                 : rt.kind == NF_BT_DEC
+                     ? (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_D : NF_FN_MIN_D)
+                     : (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_T : NF_FN_MIN_T);
+        nf_bc_type types[2] = {rt, rt};
+        int blk = nf_cg_temp_block(g, types, 2);
+        nf_cg_expr_to(g, args[0], blk);
         for (uint32_t i = 1; i < n; i++) {
-            nf_bc_type types[2] = {rt, rt};
-            int blk = nf_cg_temp_block(g, types, 2);
-            emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, blk, to, 0));
             nf_cg_expr_to(g, args[i], blk + 1);
-            int fn =
-                rt.kind == NF_BT_INT   ? (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_I : NF_FN_MIN_I)
-                : rt.kind == NF_BT_DEC ? (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_D : NF_FN_MIN_D)
-                                       : (e->ref.builtin == NF_CFN_MAX ? NF_FN_MAX_T : NF_FN_MIN_T);
-            emit(g, NF_BC_MAKE_ABC(NF_OPC_CALLFN, to, fn, blk));
-            nf_cg_free_block(g, blk, types, 2);
+            /* the last result goes straight into `to`: every argument has been read */
+            emit(g, NF_BC_MAKE_ABC(NF_OPC_CALLFN, i + 1 == n ? to : blk, fn, blk));
         }
+        if (n == 1) emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, to, blk, 0));
+        nf_cg_free_block(g, blk, types, 2);
         return;
     }
     default: break;

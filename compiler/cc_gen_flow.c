@@ -417,11 +417,24 @@ static void retrieve(nf_cg *g, nf_cc_stmt *st) {
     if (w[4] != NF_BC_NONE) nf_cg_free_temp(g, (int)w[4]);
 }
 
+/* FORLIST back to `top`; its offset is 16 bits, so a body has at most 32,767 instructions. */
+static void emit_forlist(nf_cg *g, int blk, uint32_t top, nf_cc_span at) {
+    int64_t back = (int64_t)top - (int64_t)nf_cg_pc(g) - 1;
+    if (back < -(NF_BC_SBX_MAX - 1)) {
+        nf_cg_error(g, at,
+                    "this loop body compiles to %lld instructions (at most %d fit): move part of "
+                    "it into a sub-flow",
+                    (long long)-back - 1, NF_BC_SBX_MAX - 1);
+        back = 0;
+    }
+    nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_FORLIST, blk, (int32_t)back));
+}
+
 /* A loop over the list in register-block [list, index, element]; body_fn emits the body. */
 typedef void (*loop_body_fn)(nf_cg *g, void *ctx, int elem, nf_cg_buf *exits);
 
 static void list_loop(nf_cg *g, int list_src, nf_bc_type elem_type, loop_body_fn body, void *ctx,
-                      int *elem_out) {
+                      int *elem_out, nf_cc_span at) {
     nf_bc_type types[3] = {g->f->regs[list_src], T(NF_BT_INT), elem_type};
     int blk = nf_cg_temp_block(g, types, 3);
     nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, blk, list_src, 0));
@@ -432,8 +445,7 @@ static void list_loop(nf_cg *g, int list_src, nf_bc_type elem_type, loop_body_fn
     if (elem_out) *elem_out = blk + 2;
     body(g, ctx, blk + 2, &exits);
     nf_cg_patch(g, to_cond, nf_cg_pc(g));
-    int64_t back = (int64_t)top - (int64_t)nf_cg_pc(g) - 1;
-    nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_FORLIST, blk, (int32_t)back));
+    emit_forlist(g, blk, top, at);
     nf_cg_patch_all(g, &exits, nf_cg_pc(g));
     nf_cg_free_block(g, blk, types, 3);
 }
@@ -482,7 +494,7 @@ static void listop(nf_cg *g, nf_cc_stmt *st) {
         nf_cg_emit(
             g, NF_BC_MAKE_ABC(o->op == NF_LO_FIND ? NF_OPC_LOADNIL : NF_OPC_NEWLIST, dst, 0, 0));
         nf_bc_type et = nf_cg_type(nf_cc_t_object(o->list->type.u.entity));
-        list_loop(g, list, et, find_filter_body, &c, NULL);
+        list_loop(g, list, et, find_filter_body, &c, NULL, st->span);
         break;
     }
     case NF_LO_FIND_BY:
@@ -604,7 +616,7 @@ static void agg_body(nf_cg *g, void *vctx, int elem, nf_cg_buf *exits) {
             nf_bc_opcode oc = vt.kind == NF_BT_DEC ? NF_OPC_ADD_D : NF_OPC_ADD_I;
             nf_cg_emit(g, NF_BC_MAKE_ABC(oc, c->result, c->result, val));
             if (c->count >= 0)
-                nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_ADDI_I, c->count, c->count, 128));
+                nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_ADDI_I, c->count, c->count, 127 + 1));
         } else { /* keep val when the result is empty or val is smaller (larger) */
             nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_TESTNIL, c->result, 1, 0));
             uint32_t take = jump(g);
@@ -679,7 +691,7 @@ static void aggregate(nf_cg *g, nf_cc_stmt *st) {
             break;
         default: nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADNIL, dst, 0, 0)); break;
         }
-        list_loop(g, list, et, agg_body, &c, NULL);
+        list_loop(g, list, et, agg_body, &c, NULL, st->span);
         if (a->op == NF_AG_AVERAGE) { /* empty list: average stays empty rather than 0 / 0 */
             int cnt_d = nf_cg_temp(g, T(NF_BT_DEC));
             nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_I2D, cnt_d, c.count, 0));
@@ -803,8 +815,8 @@ static void loop_stmt(nf_cg *g, nf_cc_stmt *st) {
     block(g, &st->u.loop.body);
     uint32_t next = nf_cg_pc(g);
     nf_cg_patch(g, to_next, next);
-    nf_cg_emit(g,
-               NF_BC_MAKE_ASBX(NF_OPC_FORLIST, blk, (int32_t)((int64_t)top - (int64_t)next - 1)));
+    mark_line(g, st->span);
+    emit_forlist(g, blk, top, st->span);
     if (lp) {
         nf_cg_patch_all(g, &lp->continues, next);
         nf_cg_patch_all(g, &lp->breaks, nf_cg_pc(g));
@@ -816,10 +828,15 @@ static bool uses_current_index(const nf_cc_expr *e);
 
 static void while_stmt(nf_cg *g, nf_cc_stmt *st) {
     nf_cg_flow *f = g->f;
+    /* $currentIndex counts iterations from 0. A condition that reads it needs the counter now;
+     * the body may ask for it later, so a NOP holds the place of its initialisation. */
     int idx = -1;
+    uint32_t init = NF_BC_NONE;
     if (uses_current_index(st->u.while_.cond)) {
         idx = nf_cg_temp(g, T(NF_BT_INT));
         nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, idx, 0));
+    } else {
+        init = nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_NOP, 0, 0, 0));
     }
     uint32_t to_cond = jump(g);
     uint32_t top = nf_cg_pc(g);
@@ -827,10 +844,13 @@ static void while_stmt(nf_cg *g, nf_cc_stmt *st) {
     if (lp) {
         memset(lp, 0, sizeof *lp);
         lp->index_reg = idx;
+        lp->index_init = init;
     }
     block(g, &st->u.while_.body);
+    if (lp) idx = lp->index_reg;
     uint32_t next = nf_cg_pc(g);
-    if (idx >= 0) nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_ADDI_I, idx, idx, 128));
+    mark_line(g, st->span);
+    if (idx >= 0) nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_ADDI_I, idx, idx, 127 + 1));
     nf_cg_patch(g, to_cond, idx >= 0 ? next + 1 : next);
     nf_cg_buf again = {0};
     nf_cg_cond(g, st->u.while_.cond, true, &again);
@@ -840,6 +860,21 @@ static void while_stmt(nf_cg *g, nf_cc_stmt *st) {
         nf_cg_patch_all(g, &lp->breaks, nf_cg_pc(g));
         f->nloops--;
     }
+    if (idx >= 0) nf_cg_free_temp(g, idx);
+}
+
+int nf_cg_current_index(nf_cg *g) {
+    nf_cg_flow *f = g->f;
+    if (!f->nloops) return -1;
+    nf_cg_loop *lp = &f->loops[f->nloops - 1];
+    if (lp->index_reg < 0 && lp->index_init != NF_BC_NONE) {
+        /* a fresh register: a reused temporary may be written earlier in the body */
+        lp->index_reg = new_reg(g, T(NF_BT_INT), NF_BC_NONE);
+        if (lp->index_reg < NF_BC_MAX_REGS) f->is_temp[lp->index_reg] = true;
+        ((nf_bc_insn *)f->code.items)[lp->index_init] =
+            NF_BC_MAKE_ASBX(NF_OPC_LOADI, lp->index_reg, 0);
+    }
+    return lp->index_reg;
 }
 
 static bool uses_current_index(const nf_cc_expr *e) {
@@ -951,6 +986,7 @@ static void if_stmt(nf_cg *g, nf_cc_stmt *st) {
     nf_cg_buf ends = {0};
     for (uint32_t i = 0; i < st->u.if_.n; i++) {
         nf_cg_buf next = {0};
+        if (i > 0) mark_line(g, st->u.if_.conds[i]->span); /* elsif: errors name its line */
         nf_cg_cond(g, st->u.if_.conds[i], false, &next);
         block(g, &st->u.if_.bodies[i]);
         if (i + 1 < st->u.if_.n || st->u.if_.has_else) add(g, &ends, jump(g));
@@ -1195,7 +1231,11 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
             obj_e = t->u.path.base;
             nf_cc_step *s0 = &t->u.path.steps[0];
             if (s0->attr) member = nf_cg_member(g, nf_cg_attr_index(s0->attr), s0->name.span);
-            if (member == 255) member = 254; /* 255 means the object itself */
+            if (s0->attr && member == 255) /* FEEDBACK's 255 means the object itself */
+                nf_cg_error(g, s0->name.span,
+                            "flow %s uses too many different attributes and associations for "
+                            "validation feedback on this one: split it",
+                            g->f->flow->name->s);
         }
         bool to;
         int obj = nf_cg_expr_any(g, obj_e, nf_cg_type(obj_e->type), &to);
@@ -1287,29 +1327,6 @@ static void block(nf_cg *g, nf_cc_block *b) {
         if (b->stmts[i]) stmt(g, b->stmts[i]);
 }
 
-/* Jump threading (Lua's luaK_finish idea): a jump that lands on an unconditional jump goes
- * straight to the final target. Backward targets make LOOP, so budget checks stay on every
- * backward jump. */
-static void thread_jumps(nf_cg *g) {
-    nf_bc_insn *code = g->f->code.items;
-    uint32_t n = g->f->code.n;
-    for (uint32_t pc = 0; pc < n; pc++) {
-        uint32_t op = NF_BC_OP(code[pc]);
-        if (op != NF_OPC_JMP && op != NF_OPC_LOOP) continue;
-        int64_t target = (int64_t)pc + 1 + NF_BC_SJ(code[pc]);
-        for (int hops = 0; hops < 16 && target >= 0 && target < n; hops++) {
-            uint32_t top = NF_BC_OP(code[target]);
-            if ((top != NF_OPC_JMP && top != NF_OPC_LOOP) || target == pc) break;
-            int64_t next = target + 1 + NF_BC_SJ(code[target]);
-            if (next == target) break;
-            target = next;
-        }
-        if (target < 0 || target >= n) continue;
-        int64_t off = target - (int64_t)pc - 1;
-        code[pc] = NF_BC_MAKE_SJ(target <= pc ? NF_OPC_LOOP : NF_OPC_JMP, (int32_t)off);
-    }
-}
-
 void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
     nf_cg_flow *f = nf_cc_arena_alloc(g->arena, sizeof *f);
     if (!f) {
@@ -1351,7 +1368,7 @@ void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
             if (l->s == j->s) nf_cg_patch(g, j->pc, l->pc);
         }
     }
-    thread_jumps(g);
+    nf_cg_finish_code(g);
     out->name = nf_cg_string(g, flow->name->s, flow->name->len);
     out->kind = flow->kind == NF_FLOW_NANOFLOW    ? NF_BF_NANOFLOW
                 : flow->kind == NF_FLOW_MICROFLOW ? NF_BF_MICROFLOW

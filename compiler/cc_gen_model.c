@@ -358,6 +358,15 @@ static void *arr(nf_cg *g, size_t n, size_t size) {
 static void gen_entity(nf_cg *g, nf_cc_entity *e, nf_bc_entity *out) {
     out->name = S(g, e->name);
     out->generalization = e->generalization ? e->generalization->index : NF_BC_NONE;
+    /* reported once, at the first entity past the limit (the checker rejected cycles) */
+    uint32_t depth = 0;
+    for (const nf_cc_entity *up = e->generalization; up && depth <= 2 * NF_BC_MAX_GENERALIZATION;
+         up = up->generalization)
+        depth++;
+    if (depth == NF_BC_MAX_GENERALIZATION + 1)
+        nf_cg_error(g, e->span,
+                    "entity %s extends more than %d entities in a chain: flatten the hierarchy",
+                    e->name->s, NF_BC_MAX_GENERALIZATION);
     out->persist = e->persist == NF_PERSISTENT ? 0 : 1;
     out->flags = (uint8_t)((e->offline ? NF_BE_OFFLINE : 0) | (e->system ? NF_BE_SYSTEM : 0) |
                            (e->in_profile ? NF_BE_IN_PROFILE : 0));

@@ -34,6 +34,26 @@ expect_exit "errors exit 1 and write nothing" 1 "$nf" compile "$tmp/bad.mdl" -o 
 expect_exit "compile without -o is a usage error" 2 "$nf" compile "$tmp/bad.mdl"
 expect_exit "disasm without arguments is a usage error" 2 "$nf" disasm
 
+# options are parsed as by check
+expect_exit "--format=json and --output=FILE" 0 "$nf" compile "$src/examples/inspection" --format=json --output="$tmp/c.nfb"
+grep -q '"diagnostics"' "$tmp/out" && cmp -s "$tmp/a.nfb" "$tmp/c.nfb" && pass "JSON on stdout, the same module" || fail "--format=json/--output="
+expect_exit "--format with an unknown value is a usage error" 2 "$nf" compile "$tmp/bad.mdl" -o "$tmp/x.nfb" --format xml
+grep -q "format takes text or json" "$tmp/err" && pass "the message names the values" || { fail "format message"; cat "$tmp/err"; }
+expect_exit "--color with an unknown value is a usage error" 2 "$nf" compile "$tmp/bad.mdl" -o "$tmp/x.nfb" --color sometimes
+expect_exit "-o as the last argument is a usage error" 2 "$nf" compile "$tmp/bad.mdl" -o
+expect_exit "an unknown option is a usage error" 2 "$nf" compile "$tmp/bad.mdl" -o "$tmp/x.nfb" --fast
+
+# check runs the code generator too: its limits are reported before compile
+{
+    printf 'create module M;\ncreate persistent entity M.E (N: Integer);\n'
+    printf 'create nanoflow M.Big ($L: List of M.E) returns Integer\nbegin\n  declare $S Integer = 0;\n'
+    printf '  loop $It in $L\n  begin\n'
+    for _ in $(seq 7000); do printf '    set $S = $S + $It/N + 1;\n'; done
+    printf '  end loop;\n  return $S;\nend;\n'
+} >"$tmp/long.mdl"
+expect_exit "check reports a code generator limit" 1 "$nf" check "$tmp/long.mdl"
+grep -q "long.mdl:6:3: error: this loop body compiles to 35000 instructions.*\[NF9001\]" "$tmp/err" && pass "at the loop, with NF9001" || { fail "limit message"; cat "$tmp/err"; }
+
 head -c 3000 "$tmp/a.nfb" >"$tmp/trunc.nfb"
 expect_exit "a truncated module is rejected" 1 "$nf" disasm "$tmp/trunc.nfb"
 grep -q "truncated" "$tmp/err" && pass "the message says truncated" || { fail "truncation message"; cat "$tmp/err"; }

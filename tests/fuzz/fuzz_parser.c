@@ -11,7 +11,8 @@
  *   - diagnostics always render to some text.
  *
  * Replay the seed corpus:  fuzz_parser tests/fuzz/corpus/parser -runs=0
- * Fuzz:                    fuzz_parser WORKDIR tests/fuzz/corpus/parser -dict=tests/fuzz/parser.dict */
+ * Fuzz:                    fuzz_parser WORKDIR tests/fuzz/corpus/parser
+ * -dict=tests/fuzz/parser.dict */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -30,14 +30,14 @@
 enum { WATCHDOG_SECONDS = 600 }; /* hang detection only: every scenario needs a few seconds */
 
 typedef struct outcome {
-    int ok;                   /* nf_cc_check's answer for the last text */
+    int ok; /* nf_cc_check's answer for the last text */
     unsigned nerrors, nwarnings, stored, dropped, limit;
     int oom;
-    unsigned first_code;      /* code of the first stored diagnostic (they are sorted by position) */
-    unsigned low_codes[100];  /* stored diagnostics per code for NF0000–NF0099 (lexical, syntax) */
-    size_t rendered;          /* bytes of the rendered diagnostics */
-    unsigned compilations;    /* texts compiled by the scenario */
-    char problem[512];        /* the first broken rule, "" when none */
+    unsigned first_code;     /* code of the first stored diagnostic (they are sorted by position) */
+    unsigned low_codes[100]; /* stored diagnostics per code for NF0000–NF0099 (lexical, syntax) */
+    size_t rendered;         /* bytes of the rendered diagnostics */
+    unsigned compilations;   /* texts compiled by the scenario */
+    char problem[512];       /* the first broken rule, "" when none */
 } outcome;
 
 static void note_problem(outcome *o, const char *fmt, ...)
@@ -66,7 +66,8 @@ static size_t render(nf_cc_diags *d, nf_cc_sources *srcs, outcome *o, const char
         }
         nf_cc_diags_print(d, srcs, out, color);
         fclose(out);
-        if (d->n > 0 && len == 0) note_problem(o, "%s: %u diagnostics rendered as nothing", label, d->n);
+        if (d->n > 0 && len == 0)
+            note_problem(o, "%s: %u diagnostics rendered as nothing", label, d->n);
         if (!color) plain = len;
         free(buf);
     }
@@ -103,8 +104,8 @@ static void compile_into(const char *label, const char *text, size_t len, outcom
         const nf_cc_diag *g = &d->items[i];
         if (g->code < 100) o->low_codes[g->code]++;
         if (g->span.file >= srcs->n) {
-            note_problem(o, "%s: NF%04u names file %u of %u", label, g->code, (unsigned)g->span.file,
-                         (unsigned)srcs->n);
+            note_problem(o, "%s: NF%04u names file %u of %u", label, g->code,
+                         (unsigned)g->span.file, (unsigned)srcs->n);
             continue;
         }
         size_t flen = srcs->files[g->span.file].len;
@@ -162,14 +163,16 @@ static void run_isolated(const char *what, scenario fn, const void *arg, outcome
     assert_int_equal(waitpid(pid, &status, 0), pid);
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
         memset(o, 0, sizeof *o);
-        note_problem(o, "%s: did not finish within %d s (hang or runaway slowdown)", what, WATCHDOG_SECONDS);
+        note_problem(o, "%s: did not finish within %d s (hang or runaway slowdown)", what,
+                     WATCHDOG_SECONDS);
     } else if (WIFSIGNALED(status)) {
         memset(o, 0, sizeof *o);
         note_problem(o, "%s: the compiler crashed (signal %d)", what, WTERMSIG(status));
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         memset(o, 0, sizeof *o);
-        note_problem(o, "%s: the compiler process ended with status %d (see the sanitizer report above)",
-                     what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        note_problem(
+            o, "%s: the compiler process ended with status %d (see the sanitizer report above)",
+            what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     } else if (got != sizeof *o) {
         memset(o, 0, sizeof *o);
         note_problem(o, "%s: the child reported nothing", what);
@@ -208,7 +211,8 @@ static void check_owned(const char *label, char *text, size_t len, outcome *o) {
     require_fine(o);
 }
 
-/* ---- building big inputs ---------------------------------------------------------------------- */
+/* ---- building big inputs ----------------------------------------------------------------------
+ */
 
 typedef struct buf {
     char *s;
@@ -218,7 +222,8 @@ typedef struct buf {
 static void put(buf *b, const char *s, size_t n) {
     if (b->n + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
-        while (b->n + n + 1 > cap) cap *= 2;
+        while (b->n + n + 1 > cap)
+            cap *= 2;
         char *ns = realloc(b->s, cap);
         if (!ns) abort(); /* also used inside scenarios, where cmocka's assertions cannot run */
         b->s = ns;
@@ -229,7 +234,9 @@ static void put(buf *b, const char *s, size_t n) {
     b->s[b->n] = '\0';
 }
 
-static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
+static void puts_(buf *b, const char *s) {
+    put(b, s, strlen(s));
+}
 
 static void putf(buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -248,7 +255,8 @@ static void putf(buf *b, const char *fmt, ...) {
 
 static void repeat(buf *b, const char *s, unsigned times) {
     size_t n = strlen(s);
-    for (unsigned i = 0; i < times; i++) put(b, s, n);
+    for (unsigned i = 0; i < times; i++)
+        put(b, s, n);
 }
 
 /* Deterministic pseudo-random numbers (xorshift64*): the same bytes on every run. */
@@ -261,7 +269,8 @@ static uint64_t next_random(uint64_t *state) {
     return x * 2685821657736338717ull;
 }
 
-/* ---- a representative program ------------------------------------------------------------------ */
+/* ---- a representative program ------------------------------------------------------------------
+ */
 
 /* Checks clean; covers declarations of every kind, both comment styles, a $$ body, XPath in
  * brackets and in a string, expressions, list operations, handlers and the offline profile. */
@@ -284,8 +293,10 @@ static const char sample[] =
     "create constant Shop.Limit type Integer default 100 exposed to client;\n"
     "create module role Shop.User;\n"
     "create user role Clerk (Shop.User);\n"
-    "create validation rule Shop.PositiveTotal for Shop.Order range Total >= 0 feedback 'Total must be positive';\n"
-    "grant Shop.User on Shop.Order (create, read *, write (Status, Note)) where '[Status = ''Open'']';\n"
+    "create validation rule Shop.PositiveTotal for Shop.Order range Total >= 0 feedback 'Total "
+    "must be positive';\n"
+    "grant Shop.User on Shop.Order (create, read *, write (Status, Note)) where '[Status = "
+    "''Open'']';\n"
     "-- a line comment\n"
     "create lua action Shop.Twice (X: Decimal) returns Decimal\n"
     "$$ return X * 2 $$;\n"
@@ -321,7 +332,8 @@ static const char sample[] =
     "end;\n"
     "create nanoflow Shop.Place ($Customer: Shop.Customer) returns Boolean\n"
     "begin\n"
-    "  retrieve $Existing from Shop.Order where [Status = 'Open'][Total > 10] sort by Number desc first;\n"
+    "  retrieve $Existing from Shop.Order where [Status = 'Open'][Total > 10] sort by Number desc "
+    "first;\n"
     "  retrieve $Mine from $Customer/Shop.Order_Customer;\n"
     "  $O = create Shop.Order (Number = length($Customer/Name), Status = Shop.Status.Open,\n"
     "    Placed = [%CurrentDateTime%], Note = 'it''s new');\n"
@@ -361,7 +373,8 @@ static void the_sample_checks_clean(void **state) {
     assert_int_equal(o.nwarnings, 0);
 }
 
-/* ---- binary garbage ----------------------------------------------------------------------------- */
+/* ---- binary garbage -----------------------------------------------------------------------------
+ */
 
 static void garbage_scenario(const void *arg, outcome *o) {
     (void)arg;
@@ -375,7 +388,8 @@ static void garbage_scenario(const void *arg, outcome *o) {
                 return;
             }
             uint64_t st = seed * 0x9E3779B97F4A7C15ull;
-            for (size_t i = 0; i < n; i++) b[i] = (unsigned char)(next_random(&st) >> 56);
+            for (size_t i = 0; i < n; i++)
+                b[i] = (unsigned char)(next_random(&st) >> 56);
             char label[64];
             snprintf(label, sizeof label, "garbage seed %u size %zu", (unsigned)seed, n);
             outcome one;
@@ -420,8 +434,9 @@ static void nul_bytes_and_invalid_utf8_are_invalid_characters(void **state) {
     assert_int_equal(o.nerrors, 1);
     assert_int_equal(o.first_code, NF_D_BAD_CHAR);
 
-    static const char utf8[] = "create module M;\n\xC3 \xE2\x82 \xF0\x9F\x98\x80 \xFF\xFE \xC0\xAF \xED\xA0\x80\n"
-                               "create persistent entity M.E (A: Integer);\n";
+    static const char utf8[] =
+        "create module M;\n\xC3 \xE2\x82 \xF0\x9F\x98\x80 \xFF\xFE \xC0\xAF \xED\xA0\x80\n"
+        "create persistent entity M.E (A: Integer);\n";
     check_isolated("invalid and unexpected UTF-8", utf8, sizeof utf8 - 1, &o);
     assert_false(o.ok);
     assert_int_equal(o.nerrors, o.low_codes[NF_D_BAD_CHAR]); /* nothing else goes wrong */
@@ -442,10 +457,13 @@ static void mutant_scenario(const void *arg, outcome *o) {
         for (unsigned e = 0; e < edits; e++) {
             size_t at = (size_t)(next_random(&st) % len);
             switch (next_random(&st) % 4) {
-            case 0: b[at] = (char)(next_random(&st) >> 56); break;            /* replace a byte */
-            case 1: memmove(b + at, b + at + 1, len - at - 1); len--; break;  /* delete one */
+            case 0: b[at] = (char)(next_random(&st) >> 56); break; /* replace a byte */
+            case 1:
+                memmove(b + at, b + at + 1, len - at - 1);
+                len--;
+                break;                                                          /* delete one */
             case 2: b[at] = "()[]{};$'\"/*-@%\n"[next_random(&st) % 16]; break; /* punctuation */
-            default: len = at + 1; break;                                      /* cut */
+            default: len = at + 1; break;                                       /* cut */
             }
             if (len < 2) break;
         }
@@ -472,18 +490,110 @@ static void mutated_programs_are_handled(void **state) {
 static void token_soup_scenario(const void *arg, outcome *o) {
     (void)arg;
     static const char *const words[] = {
-        "create", "nanoflow", "microflow", "entity", "persistent", "non-persistent", "module",
-        "enumeration", "association", "from", "to", "begin", "end", "if", "then", "else", "elsif",
-        "end if", "loop", "in", "end loop", "while", "case", "when", "split type", "try", "catch",
-        "declare", "set", "change", "commit", "retrieve", "where", "sort by", "call", "return",
-        "on error", "without rollback", "end error", "log info", "show message", "validation feedback",
-        "grant", "revoke", "offline profile", "download all", "create list of", "head", "filter",
-        "count", "sum", "reduce", "and", "or", "not", "div", "mod", "empty", "true", "false",
-        "String(10)", "Integer", "Decimal", "List of", "Enumeration(", "M.E", "M.F", "Shop.Order",
-        "A", "$x", "$o/A", "$currentObject", "'text'", "''", "42", "1.5", "[%CurrentUser%]", "@M.C",
-        "@position(1, 2)", "$$ body $$", "/** doc */", "-- c\n", "(", ")", "[", "]", "{", "}", ",",
-        ";", ".", ":", "/", "*", "+", "-", "=", "!=", "<", ">=", "\n", "'[A = ''x'']'",
-        "starts-with(", "not(",
+        "create",
+        "nanoflow",
+        "microflow",
+        "entity",
+        "persistent",
+        "non-persistent",
+        "module",
+        "enumeration",
+        "association",
+        "from",
+        "to",
+        "begin",
+        "end",
+        "if",
+        "then",
+        "else",
+        "elsif",
+        "end if",
+        "loop",
+        "in",
+        "end loop",
+        "while",
+        "case",
+        "when",
+        "split type",
+        "try",
+        "catch",
+        "declare",
+        "set",
+        "change",
+        "commit",
+        "retrieve",
+        "where",
+        "sort by",
+        "call",
+        "return",
+        "on error",
+        "without rollback",
+        "end error",
+        "log info",
+        "show message",
+        "validation feedback",
+        "grant",
+        "revoke",
+        "offline profile",
+        "download all",
+        "create list of",
+        "head",
+        "filter",
+        "count",
+        "sum",
+        "reduce",
+        "and",
+        "or",
+        "not",
+        "div",
+        "mod",
+        "empty",
+        "true",
+        "false",
+        "String(10)",
+        "Integer",
+        "Decimal",
+        "List of",
+        "Enumeration(",
+        "M.E",
+        "M.F",
+        "Shop.Order",
+        "A",
+        "$x",
+        "$o/A",
+        "$currentObject",
+        "'text'",
+        "''",
+        "42",
+        "1.5",
+        "[%CurrentUser%]",
+        "@M.C",
+        "@position(1, 2)",
+        "$$ body $$",
+        "/** doc */",
+        "-- c\n",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ";",
+        ".",
+        ":",
+        "/",
+        "*",
+        "+",
+        "-",
+        "=",
+        "!=",
+        "<",
+        ">=",
+        "\n",
+        "'[A = ''x'']'",
+        "starts-with(",
+        "not(",
     };
     const size_t nwords = sizeof words / sizeof words[0];
     uint64_t st = 7;
@@ -514,11 +624,13 @@ static void random_token_sequences_are_handled(void **state) {
     assert_int_equal(o.compilations, 300);
 }
 
-/* ---- truncation ------------------------------------------------------------------------------- */
+/* ---- truncation -------------------------------------------------------------------------------
+ */
 
 /* Where a top-level statement of the sample ends: after ";\n" with the next line unindented. */
 static bool ends_a_statement(const char *s, size_t len, size_t at) {
-    return at >= 2 && s[at - 2] == ';' && s[at - 1] == '\n' && (at == len || (s[at] != ' ' && s[at] != '\t'));
+    return at >= 2 && s[at - 2] == ';' && s[at - 1] == '\n' &&
+           (at == len || (s[at] != ' ' && s[at] != '\t'));
 }
 
 static void truncation_scenario(const void *arg, outcome *o) {
@@ -547,16 +659,18 @@ static void truncation_scenario(const void *arg, outcome *o) {
         o->compilations++;
         if (one.problem[0]) note_problem(o, "%s", one.problem);
         bool in_body = false;
-        for (unsigned b = 0; b < nbodies; b++) in_body |= n >= body_from[b] && n < body_to[b];
+        for (unsigned b = 0; b < nbodies; b++)
+            in_body |= n >= body_from[b] && n < body_to[b];
         /* a program cut between statements is a smaller valid program */
         if (!in_body && ends_a_statement(sample, len, n)) {
             between++;
             if (one.nerrors || one.nwarnings)
-                note_problem(o, "%s (between statements): %u errors, %u warnings, first NF%04u", label,
-                             one.nerrors, one.nwarnings, one.first_code);
+                note_problem(o, "%s (between statements): %u errors, %u warnings, first NF%04u",
+                             label, one.nerrors, one.nwarnings, one.first_code);
         }
         /* a flow cut before its closing `end` is an error, never silently accepted */
-        if (in_body && one.nerrors == 0) note_problem(o, "%s (inside a flow body): no error", label);
+        if (in_body && one.nerrors == 0)
+            note_problem(o, "%s (inside a flow body): no error", label);
     }
     if (between < 15) note_problem(o, "the sample has only %u statement ends", between);
 }
@@ -583,9 +697,8 @@ static char *nested(const char *before, const char *open, unsigned n, const char
     return b.s;
 }
 
-static const char entity_header[] =
-    "create module M;\ncreate persistent entity M.E (A: Integer);\n"
-    "create association M.E_E from M.E to M.E;\n";
+static const char entity_header[] = "create module M;\ncreate persistent entity M.E (A: Integer);\n"
+                                    "create association M.E_E from M.E to M.E;\n";
 
 /* Failures of a family of cases, collected so one broken case does not hide the others. */
 typedef struct verdicts {
@@ -615,8 +728,8 @@ static void expect_too_deep(verdicts *v, const char *label, char *text) {
     if (o.problem[0]) {
         verdict_failed(v, o.problem);
     } else if (o.low_codes[NF_D_TOO_DEEP] == 0 || o.ok) {
-        snprintf(msg, sizeof msg, "%s: expected NF0011 nesting too deep; %u errors, first NF%04u", label,
-                 o.nerrors, o.first_code);
+        snprintf(msg, sizeof msg, "%s: expected NF0011 nesting too deep; %u errors, first NF%04u",
+                 label, o.nerrors, o.first_code);
         verdict_failed(v, msg);
     }
 }
@@ -629,11 +742,12 @@ static void ten_thousand_nested_parentheses_are_rejected_cleanly(void **state) {
     outcome o;
     check_owned("10000 nested parentheses", t, strlen(t), &o);
     assert_false(o.ok);
-    assert_int_equal(o.first_code, NF_D_TOO_DEEP); /* the first complaint names the cause… */
+    assert_int_equal(o.first_code, NF_D_TOO_DEEP);   /* the first complaint names the cause… */
     assert_int_equal(o.low_codes[NF_D_TOO_DEEP], 1); /* …once */
     /* the same without the closing half: a file truncated deep inside */
-    expect_too_deep(&v, "10000 unclosed parentheses",
-                    nested("create nanoflow M.F () begin declare $x Integer = ", "(", 10000, "1", "", ""));
+    expect_too_deep(
+        &v, "10000 unclosed parentheses",
+        nested("create nanoflow M.F () begin declare $x Integer = ", "(", 10000, "1", "", ""));
     verdicts_done(&v);
 }
 
@@ -642,14 +756,15 @@ static void deep_expressions_of_every_kind_are_rejected_cleanly(void **state) {
     verdicts v = {.n = 0};
     const char *flow = "create nanoflow M.F ($b: Boolean) begin\n  declare $x Integer = ";
     expect_too_deep(&v, "10000 unary minus signs", nested(flow, "- ", 10000, "1", "", ";\nend;\n"));
-    expect_too_deep(&v, "10000 nots", nested("create nanoflow M.F ($b: Boolean) begin declare $x Boolean = ",
-                                         "not ", 10000, "$b", "", "; end;\n"));
+    expect_too_deep(&v, "10000 nots",
+                    nested("create nanoflow M.F ($b: Boolean) begin declare $x Boolean = ", "not ",
+                           10000, "$b", "", "; end;\n"));
     expect_too_deep(&v, "10000 nested calls", nested(flow, "abs(", 10000, "1", ")", ";\nend;\n"));
     expect_too_deep(&v, "10000 nested if-expressions",
                     nested(flow, "if $b then ", 10000, "1", " else 2", ";\nend;\n"));
     expect_too_deep(&v, "10000 nested arguments",
-                    nested("create nanoflow M.F () begin call nanoflow M.G(", "P = abs(", 10000, "1",
-                           ")", "); end;\n"));
+                    nested("create nanoflow M.F () begin call nanoflow M.G(", "P = abs(", 10000,
+                           "1", ")", "); end;\n"));
     verdicts_done(&v);
 }
 
@@ -657,17 +772,20 @@ static void deep_xpath_is_rejected_cleanly(void **state) {
     (void)state;
     verdicts v = {.n = 0};
     char before[512];
-    snprintf(before, sizeof before, "%screate nanoflow M.F () begin\n  retrieve $r from M.E where [",
-             entity_header);
-    expect_too_deep(&v, "XPath in 10000 parentheses", nested(before, "(", 10000, "A = 1", ")", "];\nend;\n"));
-    expect_too_deep(&v, "XPath with 10000 nested not()", nested(before, "not(", 10000, "A = 1", ")", "];\nend;\n"));
+    snprintf(before, sizeof before,
+             "%screate nanoflow M.F () begin\n  retrieve $r from M.E where [", entity_header);
+    expect_too_deep(&v, "XPath in 10000 parentheses",
+                    nested(before, "(", 10000, "A = 1", ")", "];\nend;\n"));
+    expect_too_deep(&v, "XPath with 10000 nested not()",
+                    nested(before, "not(", 10000, "A = 1", ")", "];\nend;\n"));
     expect_too_deep(&v, "XPath with 10000 nested sub-constraints",
                     nested(before, "M.E_E/M.E[", 10000, "A = 1", "]", "];\nend;\n"));
     expect_too_deep(&v, "XPath with 10000 nested function calls",
                     nested(before, "A = string-length(", 10000, "'x'", ")", "];\nend;\n"));
     /* XPath inside a string literal goes through the same parser */
     expect_too_deep(&v, "XPath in a grant string with 10000 parentheses",
-                    nested("create module M;\ncreate persistent entity M.E (A: Integer);\ncreate module role M.R;\n"
+                    nested("create module M;\ncreate persistent entity M.E (A: Integer);\ncreate "
+                           "module role M.R;\n"
                            "grant M.R on M.E (read *) where '[",
                            "(", 10000, "A = 1", ")", "]';\n"));
     verdicts_done(&v);
@@ -682,11 +800,13 @@ static void ten_thousand_nested_if_blocks_are_rejected_cleanly(void **state) {
     check_owned("10000 nested if blocks", t, strlen(t), &o);
     assert_false(o.ok);
     assert_int_equal(o.first_code, NF_D_TOO_DEEP); /* the first complaint names the cause */
-    expect_too_deep(&v, "10000 nested if blocks, truncated",
-                    nested("create nanoflow M.F ($b: Boolean) begin\n", "if $b then\n", 10000, "", "", ""));
+    expect_too_deep(
+        &v, "10000 nested if blocks, truncated",
+        nested("create nanoflow M.F ($b: Boolean) begin\n", "if $b then\n", 10000, "", "", ""));
     expect_too_deep(&v, "10000 nested else branches",
-                    nested("create nanoflow M.F ($b: Boolean) begin\n", "if $b then log info 'a'; else\n",
-                           10000, "log info 'deep';\n", "end if;\n", "end;\n"));
+                    nested("create nanoflow M.F ($b: Boolean) begin\n",
+                           "if $b then log info 'a'; else\n", 10000, "log info 'deep';\n",
+                           "end if;\n", "end;\n"));
     verdicts_done(&v);
 }
 
@@ -694,23 +814,28 @@ static void every_kind_of_deep_block_is_rejected_cleanly(void **state) {
     (void)state;
     verdicts v = {.n = 0};
     char before[512];
-    snprintf(before, sizeof before, "%screate microflow M.F ($L: List of M.E, $o: M.E, $b: Boolean) begin\n",
+    snprintf(before, sizeof before,
+             "%screate microflow M.F ($L: List of M.E, $o: M.E, $b: Boolean) begin\n",
              entity_header);
-    expect_too_deep(&v, "10000 nested loops", nested(before, "loop $i in $L begin\n", 10000, "log info 'x';\n",
-                                                 "end loop;\n", "end;\n"));
-    expect_too_deep(&v, "10000 nested whiles", nested(before, "while $b begin\n", 10000, "log info 'x';\n",
-                                                  "end while;\n", "end;\n"));
-    expect_too_deep(&v, "10000 nested try blocks", nested(before, "try\n", 10000, "log info 'x';\n",
-                                                      "catch log info 'c'; end try;\n", "end;\n"));
+    expect_too_deep(
+        &v, "10000 nested loops",
+        nested(before, "loop $i in $L begin\n", 10000, "log info 'x';\n", "end loop;\n", "end;\n"));
+    expect_too_deep(
+        &v, "10000 nested whiles",
+        nested(before, "while $b begin\n", 10000, "log info 'x';\n", "end while;\n", "end;\n"));
+    expect_too_deep(&v, "10000 nested try blocks",
+                    nested(before, "try\n", 10000, "log info 'x';\n",
+                           "catch log info 'c'; end try;\n", "end;\n"));
     expect_too_deep(&v, "10000 nested case branches",
-                    nested(before, "case $b when true then\n", 10000, "log info 'x';\n", "end case;\n", "end;\n"));
+                    nested(before, "case $b when true then\n", 10000, "log info 'x';\n",
+                           "end case;\n", "end;\n"));
     /* error handlers are blocks too */
     expect_too_deep(&v, "10000 nested error handlers (begin … end error)",
-                    nested(before, "commit $o on error begin\n", 10000, "log info 'x';\n", "end error;\n",
-                           "end;\n"));
+                    nested(before, "commit $o on error begin\n", 10000, "log info 'x';\n",
+                           "end error;\n", "end;\n"));
     expect_too_deep(&v, "10000 nested error handlers ({ … })",
-                    nested(before, "commit $o on error without rollback {\n", 10000, "log info 'x';\n",
-                           "}\n", "end;\n"));
+                    nested(before, "commit $o on error without rollback {\n", 10000,
+                           "log info 'x';\n", "}\n", "end;\n"));
     verdicts_done(&v);
 }
 
@@ -718,7 +843,8 @@ static void nesting_in_skipped_and_annotated_text_is_handled(void **state) {
     (void)state;
     outcome o;
     /* pages and annotations are skipped by bracket counting: any depth is fine */
-    char *t = nested("create page M.P ( Title: 'x' ) ", "{ div ", 100000, "", "} ", ";\ncreate module M;\n");
+    char *t = nested("create page M.P ( Title: 'x' ) ", "{ div ", 100000, "", "} ",
+                     ";\ncreate module M;\n");
     check_owned("a page with 100000 nested braces", t, strlen(t), &o);
     assert_int_equal(o.nerrors, 0);
     t = nested("@position", "(", 100000, "1", ")", "\ncreate module M;\n");
@@ -729,7 +855,8 @@ static void nesting_in_skipped_and_annotated_text_is_handled(void **state) {
 /* ---- long (flat) constructs ------------------------------------------------------------------ */
 
 /* before + item (sep item)^(n-1) + after */
-static char *chain(const char *before, const char *item, const char *sep, unsigned n, const char *after) {
+static char *chain(const char *before, const char *item, const char *sep, unsigned n,
+                   const char *after) {
     buf b = {0};
     puts_(&b, before);
     for (unsigned i = 0; i < n; i++) {
@@ -757,17 +884,24 @@ static void expressions_with_a_hundred_thousand_operands_are_handled(void **stat
     snprintf(before, sizeof before, "%sInteger = ", flow);
     check_survives(&v, "1 + 1 + … (100000 terms)", chain(before, "1", " + ", 100000, ";\nend;\n"));
     snprintf(before, sizeof before, "%sBoolean = ", flow);
-    check_survives(&v, "$b and $b and … (100000 terms)", chain(before, "$b", " and ", 100000, ";\nend;\n"));
+    check_survives(&v, "$b and $b and … (100000 terms)",
+                   chain(before, "$b", " and ", 100000, ";\nend;\n"));
     snprintf(before, sizeof before, "%sString = ", flow);
-    check_survives(&v, "'a' + 'a' + … (100000 terms)", chain(before, "'a'", " + ", 100000, ";\nend;\n"));
-    snprintf(before, sizeof before, "%screate nanoflow M.F () begin\n  retrieve $r from M.E where [", entity_header);
-    check_survives(&v, "XPath A = 1 or A = 1 or … (100000 terms)", chain(before, "A = 1", " or ", 100000, "];\nend;\n"));
-    snprintf(before, sizeof before, "%screate nanoflow M.F () begin\n  retrieve $r from M.E where ", entity_header);
-    check_survives(&v, "XPath [A = 1][A = 1]… (100000 groups)", chain(before, "[A = 1]", "", 100000, ";\nend;\n"));
+    check_survives(&v, "'a' + 'a' + … (100000 terms)",
+                   chain(before, "'a'", " + ", 100000, ";\nend;\n"));
+    snprintf(before, sizeof before,
+             "%screate nanoflow M.F () begin\n  retrieve $r from M.E where [", entity_header);
+    check_survives(&v, "XPath A = 1 or A = 1 or … (100000 terms)",
+                   chain(before, "A = 1", " or ", 100000, "];\nend;\n"));
+    snprintf(before, sizeof before, "%screate nanoflow M.F () begin\n  retrieve $r from M.E where ",
+             entity_header);
+    check_survives(&v, "XPath [A = 1][A = 1]… (100000 groups)",
+                   chain(before, "[A = 1]", "", 100000, ";\nend;\n"));
     verdicts_done(&v);
 }
 
-/* ---- size ------------------------------------------------------------------------------------- */
+/* ---- size -------------------------------------------------------------------------------------
+ */
 
 /* About `bytes` of valid MDL: one module, then entities each with a nanoflow using it. */
 static char *big_program(size_t bytes, const char *line_end, size_t *len) {
@@ -775,13 +909,17 @@ static char *big_program(size_t bytes, const char *line_end, size_t *len) {
     puts_(&b, "create module Big;");
     puts_(&b, line_end);
     for (unsigned i = 0; b.n < bytes; i++) {
-        putf(&b, "create persistent entity Big.E%u (Name: String(100), Amount: Decimal, Count: Integer);%s",
+        putf(&b,
+             "create persistent entity Big.E%u (Name: String(100), Amount: Decimal, Count: "
+             "Integer);%s",
              i, line_end);
-        putf(&b, "create nanoflow Big.F%u ($o: Big.E%u, $n: Integer) returns Decimal%sbegin%s", i, i,
+        putf(&b, "create nanoflow Big.F%u ($o: Big.E%u, $n: Integer) returns Decimal%sbegin%s", i,
+             i, line_end, line_end);
+        putf(&b, "  declare $t Decimal = $o/Amount;%s  if $n > 0 and $o/Name != empty then%s",
              line_end, line_end);
-        putf(&b, "  declare $t Decimal = $o/Amount;%s  if $n > 0 and $o/Name != empty then%s", line_end, line_end);
         putf(&b, "    set $t = $t + $n * 2;%s  else%s", line_end, line_end);
-        putf(&b, "    log info 'none for {1}' with ({1} = $o/Name);%s  end if;%s", line_end, line_end);
+        putf(&b, "    log info 'none for {1}' with ({1} = $o/Name);%s  end if;%s", line_end,
+             line_end);
         putf(&b, "  $c = create Big.E%u (Name = 'x', Amount = $t, Count = $n);%s", i, line_end);
         putf(&b, "  return $t + $c/Amount;%send;%s", line_end, line_end);
     }
@@ -841,7 +979,8 @@ static void huge_single_line_is_handled(void **state) {
 static buf enum_case(unsigned n, unsigned skip) {
     buf b = {0};
     puts_(&b, "create module M;\ncreate enumeration M.S (");
-    for (unsigned i = 0; i < n; i++) putf(&b, "%sV%u", i ? ", " : "", i);
+    for (unsigned i = 0; i < n; i++)
+        putf(&b, "%sV%u", i ? ", " : "", i);
     puts_(&b, ");\ncreate nanoflow M.F ($s: Enumeration(M.S)) begin\n  case $s\n");
     for (unsigned i = 0; i < n; i++)
         if (i != skip) putf(&b, "    when M.S.V%u then log info 'v';\n", i);
@@ -859,15 +998,18 @@ static void huge_declarations_are_checked_completely(void **state) {
 
     buf b = {0}; /* a flow with 2000 parameters, called with all of them */
     puts_(&b, "create nanoflow M.F (");
-    for (unsigned i = 0; i < n; i++) putf(&b, "%s$P%u: Integer", i ? ", " : "", i);
+    for (unsigned i = 0; i < n; i++)
+        putf(&b, "%s$P%u: Integer", i ? ", " : "", i);
     puts_(&b, ") begin end;\ncreate nanoflow M.G () begin\n  call nanoflow M.F(");
-    for (unsigned i = 0; i < n; i++) putf(&b, "%sP%u = %u", i ? ", " : "", i, i);
+    for (unsigned i = 0; i < n; i++)
+        putf(&b, "%sP%u = %u", i ? ", " : "", i, i);
     puts_(&b, ");\nend;\n");
     text_arg t = {"a call passing 2000 parameters", b.s, b.n};
     run_isolated(t.label, compile_scenario, &t, &o);
     free(b.s);
     if (o.problem[0] || o.nerrors) {
-        snprintf(msg, sizeof msg, "%s: %s%u errors, first NF%04u", t.label, o.problem, o.nerrors, o.first_code);
+        snprintf(msg, sizeof msg, "%s: %s%u errors, first NF%04u", t.label, o.problem, o.nerrors,
+                 o.first_code);
         verdict_failed(&v, msg);
     }
 
@@ -877,7 +1019,8 @@ static void huge_declarations_are_checked_completely(void **state) {
     run_isolated(t.label, compile_scenario, &t, &o);
     free(b.s);
     if (o.problem[0] || o.nerrors) {
-        snprintf(msg, sizeof msg, "%s: %s%u errors, first NF%04u", t.label, o.problem, o.nerrors, o.first_code);
+        snprintf(msg, sizeof msg, "%s: %s%u errors, first NF%04u", t.label, o.problem, o.nerrors,
+                 o.first_code);
         verdict_failed(&v, msg);
     }
     /* …and without the branch for the last value, the gap is reported */
@@ -886,22 +1029,25 @@ static void huge_declarations_are_checked_completely(void **state) {
     run_isolated(t.label, compile_scenario, &t, &o);
     free(b.s);
     if (o.problem[0] || o.nerrors != 1 || o.first_code != NF_D_CASE_COVERAGE) {
-        snprintf(msg, sizeof msg, "%s: %s%u errors, first NF%04u (expected one NF2015)", t.label, o.problem,
-                 o.nerrors, o.first_code);
+        snprintf(msg, sizeof msg, "%s: %s%u errors, first NF%04u (expected one NF2015)", t.label,
+                 o.problem, o.nerrors, o.first_code);
         verdict_failed(&v, msg);
     }
 
     b = (buf){0}; /* an entity of 2000 attributes, created with all of them set */
     puts_(&b, "create module M;\ncreate non-persistent entity M.E (");
-    for (unsigned i = 0; i < n; i++) putf(&b, "%sA%u: Integer", i ? ", " : "", i);
+    for (unsigned i = 0; i < n; i++)
+        putf(&b, "%sA%u: Integer", i ? ", " : "", i);
     puts_(&b, ");\ncreate nanoflow M.F () begin\n  $e = create M.E (");
-    for (unsigned i = 0; i < n; i++) putf(&b, "%sA%u = %u", i ? ", " : "", i, i);
+    for (unsigned i = 0; i < n; i++)
+        putf(&b, "%sA%u = %u", i ? ", " : "", i, i);
     puts_(&b, ");\nend;\n");
     t = (text_arg){"an entity of 2000 attributes", b.s, b.n};
     run_isolated(t.label, compile_scenario, &t, &o);
     free(b.s);
     if (o.problem[0] || o.nerrors) {
-        snprintf(msg, sizeof msg, "%s: %s%u errors, first NF%04u", t.label, o.problem, o.nerrors, o.first_code);
+        snprintf(msg, sizeof msg, "%s: %s%u errors, first NF%04u", t.label, o.problem, o.nerrors,
+                 o.first_code);
         verdict_failed(&v, msg);
     }
     verdicts_done(&v);
@@ -920,7 +1066,8 @@ static void a_file_of_only_comments_checks_clean(void **state) {
     check_owned("a file of comments", b.s, b.n, &o);
     assert_true(o.ok);
     assert_int_equal(o.stored, 0);
-    static const char *const tiny[] = {"", "\n", "--", "-- x", "/**/", "\xEF\xBB\xBF-- BOM\n", "\r\n\r\n", " \t\f\v"};
+    static const char *const tiny[] = {
+        "", "\n", "--", "-- x", "/**/", "\xEF\xBB\xBF-- BOM\n", "\r\n\r\n", " \t\f\v"};
     for (size_t i = 0; i < sizeof tiny / sizeof tiny[0]; i++) {
         check_isolated(tiny[i], tiny[i], strlen(tiny[i]), &o);
         if (i != 5) assert_int_equal(o.stored, 0); /* (a byte-order mark is not MDL) */
@@ -942,7 +1089,8 @@ static void unterminated_constructs_at_end_of_file_are_reported(void **state) {
         {"create lua action M.L () returns Integer\n$$ return 1", NF_D_UNTERMINATED_DOLLAR},
         {"create lua action M.L () returns Integer\n$$ return 1 $", NF_D_UNTERMINATED_DOLLAR},
         {"$$", NF_D_UNTERMINATED_DOLLAR},
-        {"create nanoflow M.F () begin declare $d DateTime = [%CurrentDate", NF_D_UNTERMINATED_TOKEN},
+        {"create nanoflow M.F () begin declare $d DateTime = [%CurrentDate",
+         NF_D_UNTERMINATED_TOKEN},
         {"create nanoflow M.F () begin declare $d DateTime = [%", NF_D_UNTERMINATED_TOKEN},
         {"create nanoflow M.F () begin declare $d DateTime = [%X%", NF_D_UNTERMINATED_TOKEN},
         {"create persistent entity M.\"Ent", NF_D_UNTERMINATED_QIDENT},
@@ -954,12 +1102,13 @@ static void unterminated_constructs_at_end_of_file_are_reported(void **state) {
         outcome o;
         check_isolated(cases[i].text, cases[i].text, strlen(cases[i].text), &o);
         if (o.low_codes[cases[i].code] == 0)
-            fail_msg("'%s': expected NF%04u, got %u errors, first NF%04u", cases[i].text, cases[i].code,
-                     o.nerrors, o.first_code);
+            fail_msg("'%s': expected NF%04u, got %u errors, first NF%04u", cases[i].text,
+                     cases[i].code, o.nerrors, o.first_code);
         assert_false(o.ok);
     }
     /* a lone opening character is an error, never a crash (a lone '/' is a statement separator) */
-    static const char *const lone[] = {"'", "\"", "`", "$", "[", "(", "{", "@", "-", "*", "!", "<", ":", "."};
+    static const char *const lone[] = {"'", "\"", "`", "$", "[", "(", "{",
+                                       "@", "-",  "*", "!", "<", ":", "."};
     for (size_t i = 0; i < sizeof lone / sizeof lone[0]; i++) {
         outcome o;
         check_isolated(lone[i], lone[i], strlen(lone[i]), &o);
@@ -1001,27 +1150,29 @@ static void spans_at_end_of_file_stay_inside_the_file(void **state) {
 static void diagnostics_flood_is_capped(void **state) {
     (void)state;
     static const char *const bad[] = {
-        "create entity ;\n",                                           /* syntax */
-        "create nanoflow M.F%u () begin set $x = 1; end;\n",           /* unknown variable */
-        "create persistent entity M.E%u (A: M.Nope);\n",               /* unknown type */
-        "~~ ~~\n",                                                     /* invalid characters */
+        "create entity ;\n",                                               /* syntax */
+        "create nanoflow M.F%u () begin set $x = 1; end;\n",               /* unknown variable */
+        "create persistent entity M.E%u (A: M.Nope);\n",                   /* unknown type */
+        "~~ ~~\n",                                                         /* invalid characters */
         "create nanoflow M.G%u () begin declare $a Integer = 'x'; end;\n", /* type error */
     };
     buf b = {0};
     puts_(&b, "create module M;\n");
-    for (unsigned i = 0; i < 100000; i++) putf(&b, bad[i % 5], i);
+    for (unsigned i = 0; i < 100000; i++)
+        putf(&b, bad[i % 5], i);
     outcome o;
     check_owned("100000 bad statements", b.s, b.n, &o);
     assert_false(o.ok);
-    assert_true(o.nerrors >= 100000);         /* every error is counted… */
-    assert_true(o.stored <= o.limit * 2);     /* …but only the first are kept (with their notes) */
+    assert_true(o.nerrors >= 100000);     /* every error is counted… */
+    assert_true(o.stored <= o.limit * 2); /* …but only the first are kept (with their notes) */
     assert_true(o.dropped > 0);
     assert_true(o.dropped + o.limit >= o.nerrors);
     assert_true(o.rendered < o.limit * 2048u); /* and the report stays readable */
 
     /* the same on one line */
     b = (buf){0};
-    for (unsigned i = 0; i < 100000; i++) puts_(&b, "create entity ; ");
+    for (unsigned i = 0; i < 100000; i++)
+        puts_(&b, "create entity ; ");
     check_owned("100000 bad statements on one line", b.s, b.n, &o);
     assert_int_equal(o.nerrors, 100000);
     assert_true(o.dropped > 0);
@@ -1039,14 +1190,15 @@ static void corpus_scenario(const void *arg, outcome *o) {
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.') continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        char path[4096 + 256];
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) continue;
         FILE *f = fopen(path, "rb");
         if (!f) continue;
         buf b = {0};
         char chunk[4096];
         size_t got;
-        while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) put(&b, chunk, got);
+        while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+            put(&b, chunk, got);
         fclose(f);
         outcome one;
         memset(&one, 0, sizeof one);
