@@ -602,6 +602,36 @@ static int cmp_lines(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The attribute type as written, by name: the hash must not depend on enum numbering. */
+static const char *declared_name(uint8_t k) {
+    static const char *const names[] = {
+        [NF_TR_NONE] = "-",
+        [NF_TR_BOOLEAN] = "Boolean",
+        [NF_TR_INTEGER] = "Integer",
+        [NF_TR_LONG] = "Long",
+        [NF_TR_DECIMAL] = "Decimal",
+        [NF_TR_STRING] = "String",
+        [NF_TR_DATETIME] = "DateTime",
+        [NF_TR_DATE] = "Date",
+        [NF_TR_AUTONUMBER] = "AutoNumber",
+        [NF_TR_HASHEDSTRING] = "HashedString",
+        [NF_TR_BINARY] = "Binary",
+        [NF_TR_AUTOOWNER] = "AutoOwner",
+        [NF_TR_AUTOCHANGEDBY] = "AutoChangedBy",
+        [NF_TR_AUTOCREATEDDATE] = "AutoCreatedDate",
+        [NF_TR_AUTOCHANGEDDATE] = "AutoChangedDate",
+        [NF_TR_CURRENCY] = "Currency",
+        [NF_TR_FLOAT] = "Float",
+        [NF_TR_VOID] = "Void",
+        [NF_TR_ENUM] = "Enumeration",
+        [NF_TR_OBJECT] = "Object",
+        [NF_TR_LIST] = "List",
+        [NF_TR_STRINGTEMPLATE] = "StringTemplate",
+        [NF_TR_TYPEPARAM] = "TypeParameter",
+    };
+    return k < sizeof names / sizeof names[0] && names[k] ? names[k] : "?";
+}
+
 /* What a deployed offline client depends on: entities and their attributes (names and types),
  * associations, enumerations and the signatures of microflows that nanoflows call. Hashed as
  * sorted text lines, so reordering declarations does not change it. */
@@ -631,8 +661,9 @@ static uint64_t model_hash(nf_cg *g) {
              e->persist == NF_PERSISTENT ? "persistent" : "non-persistent",
              e->generalization ? e->generalization->name->s : "-");
         for (uint32_t k = 0; k < e->nattrs; k++)
-            LINE("attribute %s.%s %s %d", e->name->s, e->attrs[k]->name->s,
-                 nf_cc_type_name(e->attrs[k]->type, tb, sizeof tb), e->attrs[k]->declared);
+            LINE("attribute %s.%s %s %s", e->name->s, e->attrs[k]->name->s,
+                 nf_cc_type_name(e->attrs[k]->type, tb, sizeof tb),
+                 declared_name(e->attrs[k]->declared));
     }
     for (uint32_t i = 0; i < mdl->assocs.n; i++) {
         nf_cc_assoc *a = mdl->assocs.items[i];

@@ -1,7 +1,7 @@
-/* test_codegen.c — specification of the code generator's limits. The bytecode names registers,
- * members and descriptors in 8-bit operands and loop offsets in 16 bits; an app past a limit
- * gets an NF9001 error at the construct that does not fit, and never a module that does
- * something else (an operand that wrapped around) or one the loader rejects. Just inside every
+/* test_codegen.c — specification of the code generator's limits and of the model hash. The bytecode
+ * names registers, members and descriptors in 8-bit operands and loop offsets in 16 bits; an app
+ * past a limit gets an NF9001 error at the construct that does not fit, and never a module that
+ * does something else (an operand that wrapped around) or one the loader rejects. Just inside every
  * limit the app compiles to a module that loads and verifies.
  *
  * The apps are generated: each test builds its MDL text with a loop. */
@@ -230,6 +230,29 @@ static void a_flow_with_250_registers_compiles(void **state) {
     require_loads(&r);
 }
 
+/* ---- the model hash: the worked example of docs/bytecode.md §10 ------------------------------ */
+
+static void the_model_hash_is_the_documented_example(void **state) {
+    (void)state;
+    text t = {0};
+    add(&t, "create enumeration M.Color (Red 'Red', Blue 'Blue');\n"
+            "create persistent entity M.A (N: Integer, L: Long, S: String(20), "
+            "C: Enumeration(M.Color));\n"
+            "create non-persistent entity M.B (D: Decimal);\n"
+            "create persistent entity M.C (Z: Boolean);\n"
+            "create association M.A_C from M.A to M.C type ReferenceSet;\n"
+            "create microflow M.MF (X: Integer, Y: M.B) returns Boolean begin return true; end;\n"
+            "create nanoflow M.NF () begin $r = call microflow M.MF(X = 1, Y = empty); end;\n");
+    result r = compile(&t);
+    if (!r.built) fail_msg("does not compile: %s", r.first);
+    nf_bc_module m;
+    char err[256];
+    if (!nf_bc_load(r.bytes, r.len, &m, err, sizeof err)) fail_msg("does not load: %s", err);
+    assert_int_equal(m.model_hash, 0xbd54a4ad84c9dd71ull);
+    nf_bc_free(&m);
+    free(r.bytes);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_loop_body_too_long_for_forlist_is_reported_at_the_loop),
@@ -241,6 +264,7 @@ int main(void) {
         cmocka_unit_test(an_entity_with_too_many_ancestors_is_reported_once),
         cmocka_unit_test(an_entity_with_255_ancestors_compiles),
         cmocka_unit_test(a_flow_with_250_registers_compiles),
+        cmocka_unit_test(the_model_hash_is_the_documented_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
