@@ -73,6 +73,9 @@ typedef struct nf_cg {
     nf_cc_map const_index; /* "kind:text" → constant index + 1 */
     nf_cg_buf strings, consts, xnodes, xwords;
     nf_cg_flow *f; /* the flow being generated */
+    /* grants by target, in declaration order: first[entity or flow index] and next[grant], each
+     * NF_BC_NONE-terminated (one pass over the grants instead of one per entity and flow) */
+    uint32_t *entity_grant, *flow_grant, *grant_next;
 } nf_cg;
 
 /* ---- cc_gen_model.c ------------------------------------------------------------------------ */

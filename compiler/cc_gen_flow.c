@@ -189,8 +189,7 @@ static int def_reg(nf_cg *g, const nf_cc_sym *name, nf_bc_type t, bool *temp) {
 
 static void mark_line(nf_cg *g, nf_cc_span at) {
     if (at.file >= g->srcs->n) return;
-    uint32_t line, col;
-    nf_cc_source_position(&g->srcs->files[at.file], at.off, &line, &col);
+    uint32_t line = nf_cc_source_line_of(&g->srcs->files[at.file], at.off);
     nf_cg_flow *f = g->f;
     nf_bc_line *last = f->lines.n ? &((nf_bc_line *)f->lines.items)[f->lines.n - 1] : NULL;
     if (last && last->pc == f->code.n) {

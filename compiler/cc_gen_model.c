@@ -510,14 +510,63 @@ static uint32_t *members(nf_cg *g, nf_cc_entity *e, const nf_cc_qname *qs, uint3
     return w;
 }
 
+/* Chains the grants by the entity or flow they name, keeping declaration order. */
+static bool index_grants(nf_cg *g) {
+    nf_cc_model *mdl = g->mdl;
+    nf_cc_vec *grants = &mdl->decls_grants;
+    size_t ne = mdl->entities.n, nf = mdl->flows.n, ng = grants->n;
+    g->entity_grant = malloc((ne + 1) * sizeof(uint32_t));
+    g->flow_grant = malloc((nf + 1) * sizeof(uint32_t));
+    g->grant_next = malloc((ng + 1) * sizeof(uint32_t));
+    uint32_t *etail = malloc((ne + 1) * sizeof(uint32_t)),
+             *ftail = malloc((nf + 1) * sizeof(uint32_t));
+    bool ok = g->entity_grant && g->flow_grant && g->grant_next && etail && ftail;
+    if (ok) {
+        memset(g->entity_grant, 0xFF, (ne + 1) * sizeof(uint32_t));
+        memset(g->flow_grant, 0xFF, (nf + 1) * sizeof(uint32_t));
+        for (uint32_t i = 0; i < ng; i++) {
+            nf_cc_decl *d = grants->items[i];
+            g->grant_next[i] = NF_BC_NONE;
+            uint32_t *first = NULL, *tail = NULL, t = 0;
+            if (d->kind == NF_DECL_GRANT_ENTITY) {
+                nf_cc_entity *e =
+                    nf_cc_map_get(&mdl->entity_by_name, d->u.grant_entity.entity.full);
+                if (e) first = g->entity_grant, tail = etail, t = e->index;
+            } else if (d->kind == NF_DECL_GRANT_FLOW) {
+                nf_cc_flow *f = nf_cc_map_get(&mdl->flow_by_name, d->u.grant_flow.flow.full);
+                if (f) first = g->flow_grant, tail = ftail, t = f->index;
+            }
+            if (!first) continue;
+            if (first[t] == NF_BC_NONE)
+                first[t] = i;
+            else
+                g->grant_next[tail[t]] = i;
+            tail[t] = i;
+        }
+    }
+    free(etail);
+    free(ftail);
+    if (!ok) g->oom = true;
+    return ok;
+}
+
+static void free_grant_index(nf_cg *g) {
+    free(g->entity_grant);
+    free(g->flow_grant);
+    free(g->grant_next);
+    g->entity_grant = g->flow_grant = g->grant_next = NULL;
+}
+
 /* Access rules: grants in order, revokes removing what earlier grants gave. */
 static void gen_access(nf_cg *g, nf_cc_entity *e, nf_bc_entity *out) {
     nf_cc_vec *grants = &g->mdl->decls_grants;
-    out->access = arr(g, grants->n * 4 + 1, sizeof *out->access);
-    for (uint32_t i = 0; i < grants->n && out->access; i++) {
+    uint32_t rows = 1;
+    for (uint32_t i = g->entity_grant[e->index]; i != NF_BC_NONE; i = g->grant_next[i])
+        rows += ((nf_cc_decl *)grants->items[i])->u.grant_entity.nroles;
+    out->access = arr(g, rows, sizeof *out->access);
+    for (uint32_t i = g->entity_grant[e->index]; i != NF_BC_NONE && out->access;
+         i = g->grant_next[i]) {
         nf_cc_decl *d = grants->items[i];
-        if (d->kind != NF_DECL_GRANT_ENTITY) continue;
-        if (nf_cc_map_get(&g->mdl->entity_by_name, d->u.grant_entity.entity.full) != e) continue;
         for (uint32_t k = 0; k < d->u.grant_entity.nroles; k++) {
             nf_cc_role *role =
                 nf_cc_map_get(&g->mdl->role_by_name, d->u.grant_entity.roles[k].full);
@@ -576,12 +625,13 @@ static void gen_security(nf_cg *g, nf_bc_module *m) {
 
 static void gen_flow_roles(nf_cg *g, nf_cc_flow *f, nf_bc_flow *out) {
     nf_cc_vec *grants = &g->mdl->decls_grants;
-    out->roles = arr(g, grants->n * 4 + 1, sizeof *out->roles);
-    for (uint32_t i = 0; i < grants->n && out->roles; i++) {
+    uint32_t n = 1;
+    for (uint32_t i = g->flow_grant[f->index]; i != NF_BC_NONE; i = g->grant_next[i])
+        n += ((nf_cc_decl *)grants->items[i])->u.grant_flow.nroles;
+    out->roles = arr(g, n, sizeof *out->roles);
+    for (uint32_t i = g->flow_grant[f->index]; i != NF_BC_NONE && out->roles;
+         i = g->grant_next[i]) {
         nf_cc_decl *d = grants->items[i];
-        if (d->kind != NF_DECL_GRANT_FLOW ||
-            nf_cc_map_get(&g->mdl->flow_by_name, d->u.grant_flow.flow.full) != f)
-            continue;
         for (uint32_t k = 0; k < d->u.grant_flow.nroles; k++) {
             nf_cc_role *role = nf_cc_map_get(&g->mdl->role_by_name, d->u.grant_flow.roles[k].full);
             if (!role || role->user_role) continue;
@@ -708,6 +758,10 @@ bool nf_cg_module(nf_cg *g) {
     nf_cc_model *mdl = g->mdl;
     nf_bc_module *m = g->out;
     memset(m, 0, sizeof *m);
+    if (!index_grants(g)) {
+        free_grant_index(g);
+        return false;
+    }
     m->nenums = mdl->enums.n;
     m->enums = arr(g, mdl->enums.n, sizeof *m->enums);
     for (uint32_t i = 0; i < mdl->enums.n && m->enums; i++) {
@@ -770,6 +824,7 @@ bool nf_cg_module(nf_cg *g) {
         nf_cg_flow_code(g, f, &m->flows[i]);
         gen_flow_roles(g, f, &m->flows[i]);
     }
+    free_grant_index(g);
     m->model_hash = model_hash(g);
     if (g->strings.n > 0xFFFF0000u || g->consts.n > 0xFFFFu)
         nf_cg_error(g, (nf_cc_span){0, 0, 0}, "the app has more than 65,535 constants");

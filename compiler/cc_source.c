@@ -99,17 +99,35 @@ oom:
     return -1;
 }
 
+/* Line starts, found with memchr (vectorized in libc): the table is built once per file, on
+ * the first position asked for. */
 static void build_lines(nf_cc_source *src) {
+    const char *t = src->text, *end = src->text + src->len;
     uint32_t n = 1;
-    for (size_t i = 0; i < src->len; i++)
-        if (src->text[i] == '\n') n++;
+    for (const char *p = t; p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        n++;
     src->lines = malloc(n * sizeof *src->lines);
     if (!src->lines) return;
     src->lines[0] = 0;
     uint32_t k = 1;
-    for (size_t i = 0; i < src->len; i++)
-        if (src->text[i] == '\n') src->lines[k++] = (uint32_t)(i + 1);
+    for (const char *p = t; p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        src->lines[k++] = (uint32_t)(p - t + 1);
     src->nlines = n;
+}
+
+uint32_t nf_cc_source_line_of(nf_cc_source *src, uint32_t off) {
+    if (!src->lines) build_lines(src);
+    if (!src->lines) return 1;
+    if (off > src->len) off = (uint32_t)src->len;
+    uint32_t lo = 0, hi = src->nlines;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (src->lines[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo + 1;
 }
 
 void nf_cc_source_position(nf_cc_source *src, uint32_t off, uint32_t *line, uint32_t *col) {

@@ -39,6 +39,8 @@ int nf_cc_sources_read(nf_cc_sources *s, const char *path, const char **err);
 
 /* 1-based line and column (column counts UTF-8 code points) of a byte offset. */
 void nf_cc_source_position(nf_cc_source *src, uint32_t off, uint32_t *line, uint32_t *col);
+/* The 1-based line of byte offset off (cheaper than nf_cc_source_position: no column). */
+uint32_t nf_cc_source_line_of(nf_cc_source *src, uint32_t off);
 /* Start offset and length (without the newline) of the 1-based line. */
 void nf_cc_source_line(nf_cc_source *src, uint32_t line, uint32_t *start, uint32_t *len);
 
