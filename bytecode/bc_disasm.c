@@ -25,6 +25,8 @@ static void print_type(const nf_bc_module *m, nf_bc_type t, FILE *out) {
     else if (t.kind == NF_BT_LIST)
         fprintf(out, "List of %s",
                 t.ref < m->nentities ? S(m, m->entities[t.ref].name) : "objects");
+    else if (t.kind == NF_BT_INT && (t.flags & NF_BC_TF_LONG))
+        fputs("Long", out);
     else
         fprintf(out, "%s", kind_name(t.kind));
 }

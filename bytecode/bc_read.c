@@ -56,7 +56,7 @@ static uint64_t g64(rd *r) {
 static nf_bc_type gtype(rd *r) {
     nf_bc_type t;
     t.kind = g8(r);
-    t.pad = g8(r);
+    t.flags = g8(r);
     t.ref = g16(r);
     return t;
 }

@@ -54,6 +54,8 @@ static bool opt_str(vctx *v, uint32_t s, const char *what) {
 static bool type(vctx *v, nf_bc_type t, bool allow_void, const char *what) {
     CHECK(t.kind < NF_BT_COUNT_, "%s has an unknown type kind %u", what, t.kind);
     CHECK(allow_void || t.kind != NF_BT_VOID, "%s cannot be Nothing", what);
+    CHECK(t.flags == 0 || (t.kind == NF_BT_INT && t.flags == NF_BC_TF_LONG),
+          "%s has unknown type flags %u", what, t.flags);
     if (t.kind == NF_BT_ENUM)
         CHECK(t.ref < v->m->nenums, "%s names enumeration %u of %u", what, t.ref, v->m->nenums);
     if (t.kind == NF_BT_OBJ || t.kind == NF_BT_LIST)

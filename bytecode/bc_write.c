@@ -47,7 +47,7 @@ static void u64(wbuf *b, uint64_t v) {
 }
 static void type(wbuf *b, nf_bc_type t) {
     u8(b, t.kind);
-    u8(b, 0);
+    u8(b, t.flags);
     u16(b, t.ref);
 }
 static void align4(wbuf *b) {

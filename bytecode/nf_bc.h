@@ -143,12 +143,14 @@ typedef enum nf_bc_tkind {
 } nf_bc_tkind;
 
 /* A value type: kind and, for ENUM/OBJ/LIST, the enumeration or entity index (NF_BC_NONE16 for
- * "any entity"). */
+ * "any entity"). flags: NF_BC_TF_LONG on an INT type declared Long (Integer and Long share one
+ * representation; the flag only tells hosts and `nanoflow run` which name to print). */
 typedef struct nf_bc_type {
     uint8_t kind;
-    uint8_t pad;
+    uint8_t flags;
     uint16_t ref;
 } nf_bc_type;
+#define NF_BC_TF_LONG 1
 
 /* ---- constants ------------------------------------------------------------------------------- */
 

@@ -31,7 +31,13 @@ typedef struct nf_cli_opts {
  * argv[*i] is not an option (a source path), -1 after printing a usage error. */
 int nf_cli_option(const char *cmd, int argc, char **argv, int *i, nf_cli_opts *o);
 
+/* The value of option `name` at argv[*i] ("--name value" or "--name=value"), advancing *i past
+ * a separate value; NULL when argv[*i] is not that option; *missing when the value is absent. */
+const char *nf_cli_value_of(const char *name, int argc, char **argv, int *i, bool *missing);
+
 int nf_cmd_check(int argc, char **argv);
+int nf_cmd_run(int argc, char **argv);
+int nf_cmd_eval(int argc, char **argv);
 int nf_cmd_compile(int argc, char **argv);
 int nf_cmd_disasm(int argc, char **argv);
 

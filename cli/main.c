@@ -19,6 +19,8 @@ static void usage(FILE *out) {
         "  check FILE.mdl|DIR...     check sources: diagnostics only (exit 0 clean, 1 errors)\n"
         "  compile FILE.mdl|DIR... -o APP.nfb   compile to a verified bytecode module\n"
         "  disasm APP.nfb|FILE.mdl...           list a module's flows, registers and code\n"
+        "  run APP MODULE.FLOW [--arg NAME=VALUE]...   run a flow (APP: .nfb or .mdl files)\n"
+        "  eval EXPR                 evaluate one expression\n"
         "  help                      show this help\n"
         "  version                   show the version\n"
         "\n"
@@ -35,6 +37,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "check") == 0) return nf_cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "compile") == 0) return nf_cmd_compile(argc - 1, argv + 1);
     if (strcmp(cmd, "disasm") == 0) return nf_cmd_disasm(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0) return nf_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "eval") == 0) return nf_cmd_eval(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return NF_EXIT_OK;

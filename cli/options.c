@@ -7,7 +7,7 @@
 
 /* The value of option `name` at argv[*i] ("--name value" or "--name=value"); NULL when
  * argv[*i] is not that option. *missing is set when the value is absent. */
-static const char *value_of(const char *name, int argc, char **argv, int *i, bool *missing) {
+const char *nf_cli_value_of(const char *name, int argc, char **argv, int *i, bool *missing) {
     const char *a = argv[*i];
     size_t n = strlen(name);
     if (strncmp(a, name, n) != 0) return NULL;
@@ -24,7 +24,7 @@ int nf_cli_option(const char *cmd, int argc, char **argv, int *i, nf_cli_opts *o
     const char *a = argv[*i];
     bool missing = false;
     const char *v;
-    if ((v = value_of("--format", argc, argv, i, &missing))) {
+    if ((v = nf_cli_value_of("--format", argc, argv, i, &missing))) {
         if (!missing && strcmp(v, "json") == 0)
             o->format = NF_FORMAT_JSON;
         else if (!missing && strcmp(v, "text") == 0)
@@ -35,7 +35,7 @@ int nf_cli_option(const char *cmd, int argc, char **argv, int *i, nf_cli_opts *o
         }
         return 1;
     }
-    if ((v = value_of("--color", argc, argv, i, &missing))) {
+    if ((v = nf_cli_value_of("--color", argc, argv, i, &missing))) {
         if (missing ||
             (strcmp(v, "auto") != 0 && strcmp(v, "always") != 0 && strcmp(v, "never") != 0)) {
             fprintf(stderr, "nanoflow %s: --color takes auto, always or never\n", cmd);
@@ -44,8 +44,8 @@ int nf_cli_option(const char *cmd, int argc, char **argv, int *i, nf_cli_opts *o
         o->color = v;
         return 1;
     }
-    if (o->accepts_output && ((v = value_of("--output", argc, argv, i, &missing)) ||
-                              (v = value_of("-o", argc, argv, i, &missing)))) {
+    if (o->accepts_output && ((v = nf_cli_value_of("--output", argc, argv, i, &missing)) ||
+                              (v = nf_cli_value_of("-o", argc, argv, i, &missing)))) {
         if (missing || !*v) {
             fprintf(stderr, "nanoflow %s: -o needs a file name\n", cmd);
             return -1;

@@ -17,7 +17,12 @@ struct nf_cc_compilation {
     nf_cc_unit unit;
     nf_cc_model model;
     bool checked, ok;
+    bool infer_returns;
 };
+
+void nf_cc_set_infer_returns(nf_cc_compilation *c, bool on) {
+    c->infer_returns = on;
+}
 
 nf_cc_compilation *nf_cc_new(void) {
     nf_cc_compilation *c = calloc(1, sizeof *c);
@@ -97,6 +102,7 @@ bool nf_cc_check(nf_cc_compilation *c) {
     s.in = &c->interner;
     s.d = &c->diags;
     s.m = &c->model;
+    s.infer_returns = c->infer_returns;
     s.s_current_object = sym(&s, "currentObject");
     s.s_latest_error = sym(&s, "latestError");
     s.s_latest_error_type = sym(&s, "latestErrorType");

@@ -146,8 +146,11 @@ nf_bc_type nf_cg_type(nf_cc_type t) {
     nf_bc_type b = {NF_BT_VOID, 0, NF_BC_NONE16};
     switch ((nf_cc_tkindv)t.kind) {
     case NF_T_BOOLEAN: b.kind = NF_BT_BOOL; break;
-    case NF_T_INTEGER:
-    case NF_T_LONG: b.kind = NF_BT_INT; break;
+    case NF_T_INTEGER: b.kind = NF_BT_INT; break;
+    case NF_T_LONG:
+        b.kind = NF_BT_INT;
+        b.flags = NF_BC_TF_LONG;
+        break;
     case NF_T_DECIMAL: b.kind = NF_BT_DEC; break;
     case NF_T_STRING: b.kind = NF_BT_STR; break;
     case NF_T_DATETIME: b.kind = NF_BT_DT; break;

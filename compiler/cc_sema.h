@@ -26,6 +26,7 @@ typedef struct nf_cc_sema {
     nf_cc_diags *d;
     nf_cc_model *m;
     bool oom;
+    bool infer_returns; /* nf_cc_set_infer_returns: `return EXPR` types a flow without `returns` */
     /* well-known names */
     nf_cc_sym *s_current_object, *s_latest_error, *s_latest_error_type, *s_current_result,
         *s_current_index, *s_current_user, *s_current_session, *s_current_device_type, *s_system,

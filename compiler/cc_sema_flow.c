@@ -975,7 +975,11 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
             nf_cc_report(s->d, NF_D_RETURN_IN_LOOP, st->span,
                          "return is not allowed inside a loop; break out of it and return after");
         nf_cc_type ret = s->flow->ret;
-        if (st->u.ret.value) {
+        if (st->u.ret.value && ret.kind == NF_T_VOID && s->infer_returns) {
+            /* nanoflow eval: the expression's type becomes the flow's result type */
+            nf_cc_type t = nf_cc_check_expr(s, st->u.ret.value);
+            if (t.kind != NF_T_UNKNOWN) s->flow->ret = t;
+        } else if (st->u.ret.value) {
             if (ret.kind == NF_T_VOID) {
                 nf_cc_report(s->d, NF_D_RETURN_IN_VOID, st->u.ret.value->span,
                              "%s returns nothing; declare 'returns Type' to return a value",

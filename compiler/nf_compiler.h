@@ -25,8 +25,15 @@ void nf_cc_free(nf_cc_compilation *c);
 
 /* Adds a file; on failure reports an error diagnostic-free message in *err and returns false. */
 bool nf_cc_add_file(nf_cc_compilation *c, const char *path, const char **err);
+/* Adds a file, or every *.mdl file under a directory (recursively, in name order). On failure
+ * writes a message (naming the path) into err and returns false. */
+bool nf_cc_add_path(nf_cc_compilation *c, const char *path, char *err, size_t n);
 /* Adds source text (copied) under a display name. */
 bool nf_cc_add_source(nf_cc_compilation *c, const char *name, const char *text, size_t len);
+
+/* For `nanoflow eval`: a flow declared without `returns` takes the type of the value its
+ * `return EXPR` gives instead of reporting an error. Call before nf_cc_check. */
+void nf_cc_set_infer_returns(nf_cc_compilation *c, bool on);
 
 /* Parses every source and runs semantic analysis. Returns true when there are no errors
  * (warnings allowed). May be called once. */

@@ -1,0 +1,297 @@
+/* cmd_run.c — `nanoflow run` and `nanoflow eval` (DESIGN §9), on the embedding API only: the
+ * command line is one more host of libnanoflow. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "nanoflow.h"
+
+/* Options of run and eval. */
+typedef struct run_opts {
+    const char *timezone;
+    bool json;
+    bool microflow;
+    uint64_t max_instructions;
+} run_opts;
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* 1: an option of run/eval (consumed), 0: not one, -1: a usage error was printed. */
+static int run_option(const char *cmd, int argc, char **argv, int *i, run_opts *o) {
+    bool missing = false;
+    const char *v;
+    if (strcmp(argv[*i], "--json") == 0) {
+        o->json = true;
+        return 1;
+    }
+    if ((v = nf_cli_value_of("--timezone", argc, argv, i, &missing))) {
+        if (missing || !*v) {
+            fprintf(stderr, "nanoflow %s: --timezone needs a zone name like Europe/Amsterdam\n",
+                    cmd);
+            return -1;
+        }
+        o->timezone = v;
+        return 1;
+    }
+    if ((v = nf_cli_value_of("--max-instructions", argc, argv, i, &missing))) {
+        char *end;
+        errno = 0;
+        unsigned long long n = missing ? 0 : strtoull(v, &end, 10);
+        if (missing || !*v || *end || errno || n == 0 || *v == '-') {
+            fprintf(stderr, "nanoflow %s: --max-instructions needs a positive number\n", cmd);
+            return -1;
+        }
+        o->max_instructions = n;
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- host callbacks: what a flow shows or logs goes to stderr ------------------------------- */
+
+static nf_status cli_show_message(void *ud, nf_runtime *rt, nf_message_type type, const char *text,
+                                  bool blocking) {
+    (void)ud;
+    (void)rt;
+    (void)blocking;
+    static const char *const kinds[] = {"information", "warning", "error"};
+    fprintf(stderr, "[message %s] %s\n", kinds[(unsigned)type < 3 ? type : 0], text);
+    return NF_OK;
+}
+
+static void cli_log(void *ud, nf_runtime *rt, nf_log_level level, const char *node,
+                    const char *text) {
+    (void)ud;
+    (void)rt;
+    static const char *const levels[] = {"trace", "debug", "info", "warning", "error", "critical"};
+    if (level >= NF_LOG_INFO)
+        fprintf(stderr, "[log %s] %s: %s\n", levels[(unsigned)level < 6 ? level : 2], node, text);
+}
+
+static void configure(nf_config *cfg, const run_opts *o) {
+    nf_config_init(cfg);
+    cfg->timezone = o->timezone;
+    cfg->max_instructions = o->max_instructions;
+    cfg->host.show_message = cli_show_message;
+    cfg->host.log = cli_log;
+}
+
+/* Prints a result: its toString() text (`empty` when empty), or the JSON line. */
+static int print_result(const nf_value *v, bool json) {
+    char *text;
+    if (json)
+        text = nf_value_to_json(v);
+    else if (nf_value_type(v) == NF_TYPE_NOTHING)
+        return NF_EXIT_OK;
+    else if (nf_value_is_empty(v))
+        text = strdup("empty");
+    else
+        text = nf_value_to_text(v);
+    if (!text) {
+        fprintf(stderr, "nanoflow: out of memory\n");
+        return NF_EXIT_USER;
+    }
+    puts(text);
+    nf_free(text);
+    return NF_EXIT_OK;
+}
+
+/* An uncaught flow error: type, message, where. */
+static int print_flow_error(const char *cmd, nf_runtime *rt, bool json) {
+    const char *type = nf_error_type_name(nf_runtime_error_type(rt));
+    const char *msg = nf_runtime_error_message(rt);
+    const char *flow = nf_runtime_error_flow(rt);
+    uint32_t line = nf_runtime_error_line(rt);
+    if (flow)
+        fprintf(stderr, "nanoflow %s: %s in %s, line %" PRIu32 ": %s\n", cmd, type, flow, line,
+                msg);
+    else
+        fprintf(stderr, "nanoflow %s: %s: %s\n", cmd, type, msg);
+    (void)json;
+    return NF_EXIT_USER;
+}
+
+/* ---- run --------------------------------------------------------------------------------------
+ */
+
+static void run_usage(FILE *out) {
+    fprintf(out,
+            "usage: nanoflow run APP MODULE.FLOW [--arg NAME=VALUE]... [--timezone TZ] [--json]\n"
+            "                    [--max-instructions N]\n\n"
+            "Runs a flow and prints its result (toString() form; `empty` when empty; nothing for\n"
+            "flows without a result). APP is a compiled .nfb module or one or more .mdl files or\n"
+            "directories. --arg values are parsed by the parameter's type: numbers in plain\n"
+            "notation, true/false, ISO-8601 DateTimes, enumeration keys, `empty`.\n"
+            "--json prints {\"type\": T, \"value\": V}. An uncaught flow error prints its type,\n"
+            "message, flow and line and exits 1. --db, --server, --user and --password arrive\n"
+            "with the local store and synchronization.\n");
+}
+
+static nf_module *load_app(char **paths, int n) {
+    nf_module *mod = NULL;
+    char *msg = NULL;
+    nf_status st;
+    if (n == 1 && ends_with(paths[0], ".nfb"))
+        st = nf_module_load_file(paths[0], &mod, &msg);
+    else
+        st = nf_module_compile_files((const char *const *)paths, (size_t)n, &mod, &msg);
+    if (msg && *msg) fprintf(stderr, "%s%s", msg, msg[strlen(msg) - 1] == '\n' ? "" : "\n");
+    nf_free(msg);
+    if (st != NF_OK && !msg) fprintf(stderr, "nanoflow run: %s\n", nf_status_text(st));
+    return st == NF_OK ? mod : NULL;
+}
+
+int nf_cmd_run(int argc, char **argv) {
+    run_opts o = {0};
+    char **pos = calloc((size_t)argc, sizeof *pos);
+    const char **names = calloc((size_t)argc, sizeof *names);
+    const char **values = calloc((size_t)argc, sizeof *values);
+    int npos = 0, nargs = 0, status = NF_EXIT_USAGE;
+    if (!pos || !names || !values) goto done;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            run_usage(stdout);
+            status = NF_EXIT_OK;
+            goto done;
+        }
+        int r = run_option("run", argc, argv, &i, &o);
+        if (r < 0) goto done;
+        if (r > 0) continue;
+        bool missing = false;
+        const char *v = nf_cli_value_of("--arg", argc, argv, &i, &missing);
+        if (v) {
+            const char *eq = missing ? NULL : strchr(v, '=');
+            if (!eq || eq == v) {
+                fprintf(stderr, "nanoflow run: --arg takes NAME=VALUE\n");
+                goto done;
+            }
+            /* NAME=VALUE split in place: argv is ours to edit */
+            ((char *)eq)[0] = '\0';
+            names[nargs] = v[0] == '$' ? v + 1 : v;
+            values[nargs++] = eq + 1;
+            continue;
+        }
+        if (strncmp(argv[i], "--db", 4) == 0 || strncmp(argv[i], "--server", 8) == 0 ||
+            strncmp(argv[i], "--user", 6) == 0 || strncmp(argv[i], "--password", 10) == 0) {
+            fprintf(stderr,
+                    "nanoflow run: %s is not available yet: it arrives with the local store "
+                    "and synchronization\n",
+                    argv[i]);
+            goto done;
+        }
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "nanoflow run: unknown option %s\n", argv[i]);
+            goto done;
+        }
+        pos[npos++] = argv[i];
+    }
+    if (npos < 2) {
+        fprintf(stderr,
+                "nanoflow run: usage: nanoflow run APP MODULE.FLOW [--arg NAME=VALUE]...\n");
+        goto done;
+    }
+    status = NF_EXIT_USER;
+    nf_module *mod = load_app(pos, npos - 1);
+    if (!mod) goto done;
+    const char *flow = pos[npos - 1];
+    nf_config cfg;
+    configure(&cfg, &o);
+    nf_runtime *rt;
+    char *err = NULL;
+    if (nf_runtime_new(mod, &cfg, &rt, &err) != NF_OK) {
+        fprintf(stderr, "nanoflow run: %s\n", err ? err : "cannot create the runtime");
+        nf_free(err);
+        nf_module_free(mod);
+        status = err ? NF_EXIT_USAGE : NF_EXIT_USER;
+        goto done;
+    }
+    nf_value *result = NULL;
+    nf_status st = nf_call_text(rt, flow, names, values, (size_t)nargs, &result);
+    if (st == NF_OK) {
+        status = print_result(result, o.json);
+        nf_value_free(result);
+    } else if (st == NF_ERR_FLOW) {
+        status = print_flow_error("run", rt, o.json);
+    } else {
+        fprintf(stderr, "nanoflow run: %s\n", nf_runtime_error_message(rt));
+        status = st == NF_ERR_NOT_FOUND || st == NF_ERR_ARGUMENT ? NF_EXIT_USAGE : NF_EXIT_USER;
+    }
+    nf_runtime_free(rt);
+    nf_module_free(mod);
+done:
+    free(pos);
+    free(names);
+    free(values);
+    return status;
+}
+
+/* ---- eval -------------------------------------------------------------------------------------
+ */
+
+int nf_cmd_eval(int argc, char **argv) {
+    run_opts o = {0};
+    const char *expr = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: nanoflow eval [--timezone TZ] [--json] [--microflow] "
+                   "[--max-instructions N] EXPR\n\n"
+                   "Evaluates one Mendix expression with nanoflow rules (--microflow: microflow\n"
+                   "rules, e.g. division to 34 significant digits) and prints the value as\n"
+                   "toString() gives it, or {\"type\": T, \"value\": V} with --json.\n");
+            return NF_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--microflow") == 0) {
+            o.microflow = true;
+            continue;
+        }
+        int r = run_option("eval", argc, argv, &i, &o);
+        if (r < 0) return NF_EXIT_USAGE;
+        if (r > 0) continue;
+        if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !expr) {
+            expr = argv[++i];
+            continue;
+        }
+        if (argv[i][0] == '-' && argv[i][1] && !(argv[i][1] >= '0' && argv[i][1] <= '9') &&
+            argv[i][1] != '(' && argv[i][1] != ' ' && argv[i][1] != '$') {
+            fprintf(stderr, "nanoflow eval: unknown option %s\n", argv[i]);
+            return NF_EXIT_USAGE;
+        }
+        if (expr) {
+            fprintf(stderr, "nanoflow eval: give the expression as one argument (quote it)\n");
+            return NF_EXIT_USAGE;
+        }
+        expr = argv[i];
+    }
+    if (!expr) {
+        fprintf(stderr, "nanoflow eval: usage: nanoflow eval [--json] [--microflow] EXPR\n");
+        return NF_EXIT_USAGE;
+    }
+    nf_config cfg;
+    configure(&cfg, &o);
+    nf_value *result = NULL;
+    char *diags = NULL;
+    nf_status st = nf_eval(expr, o.microflow, &cfg, &result, &diags);
+    int status;
+    if (st == NF_OK) {
+        if (diags) fputs(diags, stderr);
+        /* `empty` on its own has no type: print it as the empty value it is */
+        status = NF_EXIT_OK;
+        if (!o.json && nf_value_type(result) == NF_TYPE_NOTHING)
+            puts("empty");
+        else
+            status = print_result(result, o.json);
+        nf_value_free(result);
+    } else {
+        fprintf(stderr, "nanoflow eval: %s", diags ? diags : nf_status_text(st));
+        if (!diags || diags[strlen(diags) - 1] != '\n') fputc('\n', stderr);
+        status = st == NF_ERR_ARGUMENT ? NF_EXIT_USAGE : NF_EXIT_USER;
+    }
+    nf_free(diags);
+    return status;
+}

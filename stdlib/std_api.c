@@ -1,0 +1,655 @@
+/* std_api.c — include/nanoflow.h: modules, runtimes, calls, suspension and errors. Values are
+ * in std_api_value.c, nf_eval in std_api_eval.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nf_compiler.h"
+#include "std_api.h"
+#include "std_time.h"
+
+/* ---- small helpers ------------------------------------------------------------------------------
+ */
+
+const char *nf_status_text(nf_status s) {
+    switch (s) {
+    case NF_OK: return "ok";
+    case NF_ERR_COMPILE: return "compile error";
+    case NF_ERR_LOAD: return "load error";
+    case NF_ERR_NOT_FOUND: return "not found";
+    case NF_ERR_ARGUMENT: return "bad argument";
+    case NF_ERR_FLOW: return "flow error";
+    case NF_ERR_STATE: return "not possible now";
+    case NF_ERR_NOMEM: return "out of memory";
+    case NF_SUSPENDED: return "suspended";
+    }
+    return "unknown status";
+}
+
+void nf_free(void *p) {
+    free(p);
+}
+
+char *nf_api_strdup(const char *s) {
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+char *nf_api_format(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s) return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static void set_text(char **dst, char *text) {
+    if (dst)
+        *dst = text;
+    else
+        free(text);
+}
+
+const char *nf_error_type_name(nf_error_type t) {
+    return nf_vm_errtype_name((nf_vm_errtype)t);
+}
+
+/* ---- modules
+ * --------------------------------------------------------------------------------------- */
+
+/* Writes and reloads what the compiler built, so a compiled module is verified and owns its
+ * memory exactly like a loaded one (and the compilation can be freed). */
+static nf_status module_from_compilation(nf_cc_compilation *c, nf_module **out,
+                                         char **diagnostics) {
+    nf_bc_module built;
+    bool ok = nf_cc_build(c, &built);
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *mem = open_memstream(&text, &tlen);
+    if (mem) {
+        nf_cc_diags_print(nf_cc_diagnostics(c), nf_cc_sources_of(c), mem, false);
+        fclose(mem);
+    }
+    if (text && tlen == 0) {
+        free(text);
+        text = NULL;
+    }
+    if (!ok) {
+        if (!text) text = nf_api_strdup(nf_cc_diagnostics(c)->oom ? "out of memory\n" : "");
+        set_text(diagnostics, text);
+        return nf_cc_diagnostics(c)->oom ? NF_ERR_NOMEM : NF_ERR_COMPILE;
+    }
+    uint8_t *bytes;
+    size_t len;
+    if (!nf_bc_write(&built, &bytes, &len)) {
+        set_text(diagnostics, text);
+        return NF_ERR_NOMEM;
+    }
+    char *err = NULL;
+    nf_status st = nf_module_load(bytes, len, out, &err);
+    free(bytes);
+    if (st != NF_OK) {
+        /* the compiler's output must pass the loader like any other module */
+        free(text);
+        text = nf_api_format("internal error: the compiled module does not verify: %s\n",
+                             err ? err : "?");
+        free(err);
+        set_text(diagnostics, text);
+        return NF_ERR_COMPILE;
+    }
+    set_text(diagnostics, text);
+    return NF_OK;
+}
+
+nf_status nf_module_compile(const char *const *names, const char *const *texts,
+                            const size_t *lengths, size_t n, nf_module **out, char **diagnostics) {
+    *out = NULL;
+    if (diagnostics) *diagnostics = NULL;
+    nf_cc_compilation *c = nf_cc_new();
+    if (!c) return NF_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (!nf_cc_add_source(c, names && names[i] ? names[i] : "<source>", texts[i],
+                              lengths ? lengths[i] : strlen(texts[i]))) {
+            nf_cc_free(c);
+            return NF_ERR_NOMEM;
+        }
+    nf_status st = module_from_compilation(c, out, diagnostics);
+    nf_cc_free(c);
+    return st;
+}
+
+nf_status nf_module_compile_files(const char *const *paths, size_t n, nf_module **out,
+                                  char **diagnostics) {
+    *out = NULL;
+    if (diagnostics) *diagnostics = NULL;
+    nf_cc_compilation *c = nf_cc_new();
+    if (!c) return NF_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        char err[512];
+        if (!nf_cc_add_path(c, paths[i], err, sizeof err)) {
+            set_text(diagnostics, nf_api_format("%s\n", err));
+            nf_cc_free(c);
+            return NF_ERR_LOAD;
+        }
+    }
+    nf_status st = module_from_compilation(c, out, diagnostics);
+    nf_cc_free(c);
+    return st;
+}
+
+nf_status nf_module_load(const void *bytes, size_t length, nf_module **out, char **error) {
+    *out = NULL;
+    if (error) *error = NULL;
+    nf_module *m = calloc(1, sizeof *m);
+    uint8_t *copy = malloc(length ? length : 1);
+    if (!m || !copy) {
+        free(m);
+        free(copy);
+        return NF_ERR_NOMEM;
+    }
+    if (length) memcpy(copy, bytes, length);
+    char err[512];
+    if (!nf_bc_load(copy, length, &m->bc, err, sizeof err)) {
+        set_text(error, nf_api_strdup(err));
+        free(copy);
+        free(m);
+        return NF_ERR_LOAD;
+    }
+    m->bytes = copy;
+    m->len = length;
+    *out = m;
+    return NF_OK;
+}
+
+nf_status nf_module_load_file(const char *path, nf_module **out, char **error) {
+    *out = NULL;
+    if (error) *error = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        set_text(error, nf_api_format("cannot open %s", path));
+        return NF_ERR_LOAD;
+    }
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 65536;
+            uint8_t *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NF_ERR_NOMEM;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        set_text(error, nf_api_format("cannot read %s", path));
+        return NF_ERR_LOAD;
+    }
+    char *err = NULL;
+    nf_status st = nf_module_load(buf, n, out, &err);
+    free(buf);
+    if (st != NF_OK && err) {
+        set_text(error, nf_api_format("%s: %s", path, err));
+        free(err);
+    } else {
+        set_text(error, err);
+    }
+    return st;
+}
+
+void nf_module_free(nf_module *m) {
+    if (!m) return;
+    nf_bc_free(&m->bc);
+    free(m->bytes);
+    free(m);
+}
+
+size_t nf_module_flow_count(const nf_module *m) {
+    return m->bc.nflows;
+}
+const char *nf_module_flow_name(const nf_module *m, size_t i) {
+    return i < m->bc.nflows ? m->bc.strings[m->bc.flows[i].name] : NULL;
+}
+bool nf_module_flow_is_nanoflow(const nf_module *m, size_t i) {
+    return i < m->bc.nflows && m->bc.flows[i].kind == NF_BF_NANOFLOW;
+}
+
+/* ---- host callbacks: the VM's interface onto the public one ------------------------------------
+ */
+
+static nf_vm_status host_status(nf_vm *vm, nf_status st, const char *what) {
+    if (st == NF_OK) return NF_VM_OK;
+    if (st == NF_SUSPENDED) return NF_VM_SUSPENDED;
+    return nf_vm_raise(vm, NF_VM_E_HOST, "the host's %s callback failed (%s)", what,
+                       nf_status_text(st));
+}
+
+static nf_vm_status h_show_message(void *ud, nf_vm *vm, const char *text, int type, bool blocking) {
+    nf_runtime *rt = ud;
+    return host_status(
+        vm, rt->cfg.host.show_message(rt->cfg.host.ud, rt, (nf_message_type)type, text, blocking),
+        "show message");
+}
+
+/* Borrowed handles for callback arguments: nf_value structs on the C stack. */
+static void borrow(nf_runtime *rt, const nf_val *v, nf_value *h) {
+    h->rt = rt;
+    h->v = *v;
+    h->long_type = 0;
+}
+
+static nf_vm_status h_show_page(void *ud, nf_vm *vm, const char *page, const char *title,
+                                const char *const *names, const nf_val *args, uint32_t n) {
+    nf_runtime *rt = ud;
+    nf_value hv[NF_BC_MAX_REGS];
+    const nf_value *ptrs[NF_BC_MAX_REGS];
+    for (uint32_t i = 0; i < n && i < NF_BC_MAX_REGS; i++) {
+        borrow(rt, &args[i], &hv[i]);
+        ptrs[i] = &hv[i];
+    }
+    return host_status(vm, rt->cfg.host.show_page(rt->cfg.host.ud, rt, page, title, names, ptrs, n),
+                       "show page");
+}
+
+static nf_vm_status h_close_page(void *ud, nf_vm *vm) {
+    nf_runtime *rt = ud;
+    return host_status(vm, rt->cfg.host.close_page(rt->cfg.host.ud, rt), "close page");
+}
+
+static nf_vm_status h_feedback(void *ud, nf_vm *vm, nf_vm_obj *obj, const char *member,
+                               const char *text) {
+    nf_runtime *rt = ud;
+    nf_val ov = {{.o = obj}, 0, NF_BT_OBJ, 0, (uint16_t)obj->entity};
+    nf_value h;
+    borrow(rt, &ov, &h);
+    return host_status(vm, rt->cfg.host.feedback(rt->cfg.host.ud, rt, &h, member, text),
+                       "validation feedback");
+}
+
+static void h_log(void *ud, nf_vm *vm, int level, const char *node, const char *text) {
+    (void)vm;
+    nf_runtime *rt = ud;
+    rt->cfg.host.log(rt->cfg.host.ud, rt, (nf_log_level)level, node, text);
+}
+
+/* A custom action or microflow: arguments as borrowed handles, the result moved into *out. */
+typedef nf_status (*call_cb)(void *ud, nf_runtime *rt, const char *name,
+                             const nf_value *const *args, size_t n, nf_value **result);
+
+static nf_vm_status host_call(nf_runtime *rt, call_cb cb, const char *name, const nf_val *args,
+                              uint32_t n, nf_bc_type ret, nf_val *out, const char *what) {
+    nf_value hv[NF_BC_MAX_REGS];
+    const nf_value *ptrs[NF_BC_MAX_REGS];
+    for (uint32_t i = 0; i < n && i < NF_BC_MAX_REGS; i++) {
+        borrow(rt, &args[i], &hv[i]);
+        ptrs[i] = &hv[i];
+    }
+    nf_value *result = NULL;
+    nf_status st = cb(rt->cfg.host.ud, rt, name, ptrs, n, &result);
+    if (st != NF_OK) {
+        nf_value_free(result);
+        if (st == NF_SUSPENDED) return NF_VM_SUSPENDED;
+        return nf_vm_raise(rt->vm, NF_VM_E_HOST, "%s %s failed (%s)", what, name,
+                           nf_status_text(st));
+    }
+    if (result && ret.kind != NF_BT_VOID) {
+        if (!nf_vm_is_empty(&result->v) && result->v.kind != ret.kind) {
+            nf_value_free(result);
+            return nf_vm_raise(rt->vm, NF_VM_E_HOST, "%s %s returned a value of the wrong type",
+                               what, name);
+        }
+        nf_vm_val_assign(rt->vm, out, &result->v);
+        out->kind = ret.kind;
+        out->ref = ret.ref;
+    }
+    nf_value_free(result);
+    return NF_VM_OK;
+}
+
+static nf_vm_status h_action(void *ud, nf_vm *vm, uint32_t action, const nf_val *args,
+                             nf_val *out) {
+    nf_runtime *rt = ud;
+    const nf_bc_action *a = &vm->m->actions[action];
+    return host_call(rt, rt->cfg.host.action, vm->m->strings[a->name], args, a->nparams, a->ret,
+                     out, "action");
+}
+
+static nf_vm_status h_microflow(void *ud, nf_vm *vm, uint32_t flow, const nf_val *args,
+                                nf_val *out) {
+    nf_runtime *rt = ud;
+    const nf_bc_flow *f = &vm->m->flows[flow];
+    return host_call(rt, rt->cfg.host.microflow, vm->m->strings[f->name], args, f->nparams, f->ret,
+                     out, "microflow");
+}
+
+/* The VM passes its host.ud (the runtime) to the clock and the random source too. */
+static int64_t h_now(void *ud) {
+    nf_runtime *rt = ud;
+    return rt->cfg.host.now(rt->cfg.host.ud);
+}
+static uint64_t h_random(void *ud) {
+    nf_runtime *rt = ud;
+    return rt->cfg.host.random(rt->cfg.host.ud);
+}
+
+/* ---- runtimes
+ * ------------------------------------------------------------------------------------ */
+
+void nf_config_init(nf_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->rounding = NF_ROUND_HALF_AWAY_FROM_ZERO;
+    cfg->max_depth = 200;
+}
+
+nf_status nf_runtime_new(const nf_module *m, const nf_config *cfg, nf_runtime **out, char **error) {
+    *out = NULL;
+    if (error) *error = NULL;
+    nf_config defaults;
+    if (!cfg) {
+        nf_config_init(&defaults);
+        cfg = &defaults;
+    }
+    nf_runtime *rt = calloc(1, sizeof *rt);
+    if (!rt) return NF_ERR_NOMEM;
+    rt->mod = m;
+    rt->cfg = *cfg;
+    rt->refs = 1;
+    rt->timezone = nf_api_strdup(cfg->timezone);
+    rt->locale = nf_api_strdup(cfg->locale);
+    rt->cfg.timezone = rt->timezone;
+    rt->cfg.locale = rt->locale;
+    char err[256] = "";
+    if (!nf_std_ctx_open(&rt->ctx, rt->timezone, rt->locale, err, sizeof err)) {
+        set_text(error, nf_api_strdup(err[0] ? err : "out of memory"));
+        free(rt->timezone);
+        free(rt->locale);
+        free(rt);
+        return err[0] ? NF_ERR_ARGUMENT : NF_ERR_NOMEM;
+    }
+    nf_vm_config vc;
+    memset(&vc, 0, sizeof vc);
+    vc.alloc = cfg->alloc;
+    vc.alloc_ud = cfg->alloc_ud;
+    vc.limits.max_instructions = cfg->max_instructions;
+    vc.limits.max_depth = cfg->max_depth;
+    vc.limits.max_memory = cfg->max_memory;
+    vc.rounding = cfg->rounding == NF_ROUND_HALF_EVEN ? NF_DEC_HALF_EVEN : NF_DEC_HALF_AWAY;
+    vc.builtins = nf_std_builtins;
+    vc.builtin_ctx = &rt->ctx;
+    vc.datetime_text = nf_std_datetime_text;
+    const nf_host *h = &cfg->host;
+    vc.host.ud = rt;
+    vc.host.show_message = h->show_message ? h_show_message : NULL;
+    vc.host.show_page = h->show_page ? h_show_page : NULL;
+    vc.host.close_page = h->close_page ? h_close_page : NULL;
+    vc.host.feedback = h->feedback ? h_feedback : NULL;
+    vc.host.log = h->log ? h_log : NULL;
+    vc.host.action = h->action ? h_action : NULL;
+    vc.host.microflow = h->microflow ? h_microflow : NULL;
+    vc.host.now = h->now ? h_now : NULL;
+    vc.host.random = h->random ? h_random : NULL;
+    rt->vm = nf_vm_new(&m->bc, &vc);
+    if (!rt->vm) {
+        nf_std_ctx_close(&rt->ctx);
+        free(rt->timezone);
+        free(rt->locale);
+        free(rt);
+        return NF_ERR_NOMEM;
+    }
+    *out = rt;
+    return NF_OK;
+}
+
+void nf_api_runtime_release(nf_runtime *rt) {
+    if (--rt->refs > 0) return;
+    nf_vm_free(rt->vm);
+    nf_std_ctx_close(&rt->ctx);
+    nf_module_free(rt->owned_mod);
+    free(rt->timezone);
+    free(rt->locale);
+    free(rt);
+}
+
+void nf_runtime_free(nf_runtime *rt) {
+    if (!rt || rt->closed) return;
+    rt->closed = true;
+    nf_vm_abandon(rt->vm);
+    nf_api_runtime_release(rt);
+}
+
+const nf_module *nf_runtime_module(const nf_runtime *rt) {
+    return rt->mod;
+}
+
+const char *nf_runtime_timezone(const nf_runtime *rt) {
+    return nf_std_time_zone_id(rt->ctx.time);
+}
+
+void nf_runtime_cancel(nf_runtime *rt) {
+    nf_vm_cancel(rt->vm);
+}
+
+/* ---- calls
+ * --------------------------------------------------------------------------------------- */
+
+static const nf_bc_flow *find_flow(const nf_runtime *rt, const char *name, uint32_t *index) {
+    uint32_t i = name ? nf_vm_flow_named(rt->vm, name) : NF_BC_NONE;
+    if (index) *index = i;
+    return i == NF_BC_NONE ? NULL : &rt->mod->bc.flows[i];
+}
+
+/* The parameter names live in the flow's register names. */
+static const char *param_name(const nf_runtime *rt, const nf_bc_flow *f, uint32_t i) {
+    return f->reg_names && f->reg_names[i] != NF_BC_NONE ? rt->mod->bc.strings[f->reg_names[i]]
+                                                         : "";
+}
+
+static nf_status api_error(nf_runtime *rt, nf_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static nf_status api_error(nf_runtime *rt, nf_status st, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rt->vm->err_msg, sizeof rt->vm->err_msg, fmt, ap);
+    va_end(ap);
+    rt->vm->err_type = NF_VM_E_RUNTIME;
+    rt->vm->err_located = false;
+    return st;
+}
+
+static nf_status finish(nf_runtime *rt, nf_vm_status st, const nf_bc_flow *f, nf_val *res,
+                        nf_value **result) {
+    if (st == NF_VM_SUSPENDED) return NF_SUSPENDED;
+    if (st != NF_VM_OK) {
+        nf_vm_val_release(rt->vm, res);
+        return NF_ERR_FLOW;
+    }
+    if (!result) {
+        nf_vm_val_release(rt->vm, res);
+        return NF_OK;
+    }
+    if (f) {
+        if (nf_vm_is_empty(res)) res->kind = f->ret.kind;
+        if (f->ret.kind == NF_BT_ENUM || f->ret.kind == NF_BT_OBJ || f->ret.kind == NF_BT_LIST)
+            res->ref = f->ret.ref;
+    }
+    *result = nf_api_wrap_move(rt, res, f && (f->ret.flags & NF_BC_TF_LONG));
+    return *result ? NF_OK : NF_ERR_NOMEM;
+}
+
+nf_status nf_call(nf_runtime *rt, const char *flow, const nf_arg *args, size_t nargs,
+                  nf_value **result) {
+    if (result) *result = NULL;
+    if (rt->vm->suspended)
+        return api_error(rt, NF_ERR_STATE, "a call is suspended on a host action");
+    uint32_t index;
+    const nf_bc_flow *f = find_flow(rt, flow, &index);
+    if (!f) return api_error(rt, NF_ERR_NOT_FOUND, "there is no flow named %s", flow);
+    nf_val vals[NF_BC_MAX_REGS];
+    for (uint32_t p = 0; p < f->nparams; p++) {
+        vals[p] = nf_vm_empty(f->regs[p].kind);
+        vals[p].ref = f->regs[p].ref;
+    }
+    for (size_t k = 0; k < nargs; k++) {
+        uint32_t p = 0;
+        while (p < f->nparams && strcmp(param_name(rt, f, p), args[k].name) != 0)
+            p++;
+        if (p == f->nparams)
+            return api_error(rt, NF_ERR_NOT_FOUND, "%s has no parameter named %s", flow,
+                             args[k].name);
+        const nf_val *v = &args[k].value->v;
+        if (args[k].value->rt->vm != rt->vm)
+            return api_error(rt, NF_ERR_ARGUMENT, "the value for %s belongs to another runtime",
+                             args[k].name);
+        if (!nf_vm_is_empty(v) && v->kind != f->regs[p].kind)
+            return api_error(rt, NF_ERR_ARGUMENT, "%s of %s is %s, not %s", args[k].name, flow,
+                             nf_type_name(nf_api_type_of(f->regs[p].kind, false)),
+                             nf_type_name(nf_api_type_of(v->kind, false)));
+        if (v->kind == NF_BT_ENUM && !nf_vm_is_empty(v) && v->ref != f->regs[p].ref)
+            return api_error(rt, NF_ERR_ARGUMENT, "%s of %s is a value of another enumeration",
+                             args[k].name, flow);
+        if ((v->kind == NF_BT_OBJ || v->kind == NF_BT_LIST) && !nf_vm_is_empty(v) &&
+            f->regs[p].ref != NF_BC_NONE16) {
+            uint32_t e = v->kind == NF_BT_OBJ ? v->u.o->entity : v->u.l->entity;
+            if (e == NF_BC_NONE16 || !nf_bc_entity_is_a(&rt->mod->bc, e, f->regs[p].ref))
+                return api_error(rt, NF_ERR_ARGUMENT, "%s of %s needs %s", args[k].name, flow,
+                                 rt->mod->bc.strings[rt->mod->bc.entities[f->regs[p].ref].name]);
+        }
+        vals[p] = *v;
+    }
+    nf_val res;
+    nf_vm_status st = nf_vm_call(rt->vm, index, vals, f->nparams, &res);
+    return finish(rt, st, f, &res, result);
+}
+
+nf_status nf_call_text(nf_runtime *rt, const char *flow, const char *const *names,
+                       const char *const *texts, size_t nargs, nf_value **result) {
+    if (result) *result = NULL;
+    const nf_bc_flow *f = find_flow(rt, flow, NULL);
+    if (!f) return api_error(rt, NF_ERR_NOT_FOUND, "there is no flow named %s", flow);
+    if (nargs > NF_BC_MAX_REGS) return api_error(rt, NF_ERR_ARGUMENT, "too many arguments");
+    nf_arg args[NF_BC_MAX_REGS];
+    nf_value *owned[NF_BC_MAX_REGS];
+    nf_status st = NF_OK;
+    size_t made = 0;
+    for (; made < nargs; made++) {
+        uint32_t p = 0;
+        while (p < f->nparams && strcmp(param_name(rt, f, p), names[made]) != 0)
+            p++;
+        if (p == f->nparams) {
+            st = api_error(rt, NF_ERR_NOT_FOUND, "%s has no parameter named %s", flow, names[made]);
+            break;
+        }
+        const nf_bc_type *t = &f->regs[p];
+        const char *en =
+            t->kind == NF_BT_ENUM ? rt->mod->bc.strings[rt->mod->bc.enums[t->ref].name] : NULL;
+        char *err = NULL;
+        owned[made] = nf_value_parse(rt, nf_api_type_of(t->kind, (t->flags & NF_BC_TF_LONG) != 0),
+                                     en, texts[made], &err);
+        if (!owned[made]) {
+            st = api_error(rt, NF_ERR_ARGUMENT, "%s: %s", names[made], err ? err : "out of memory");
+            free(err);
+            break;
+        }
+        if (t->kind == NF_BT_OBJ || t->kind == NF_BT_LIST) {
+            nf_value_free(owned[made]);
+            st = api_error(rt, NF_ERR_ARGUMENT,
+                           "%s is an object or list parameter: it cannot be given as text",
+                           names[made]);
+            break;
+        }
+        args[made].name = names[made];
+        args[made].value = owned[made];
+    }
+    if (st == NF_OK) st = nf_call(rt, flow, args, nargs, result);
+    for (size_t k = 0; k < made; k++)
+        nf_value_free(owned[k]);
+    return st;
+}
+
+nf_type nf_flow_result_type(const nf_runtime *rt, const char *flow) {
+    const nf_bc_flow *f = find_flow(rt, flow, NULL);
+    if (!f) return NF_TYPE_NOTHING;
+    return nf_api_type_of(f->ret.kind, (f->ret.flags & NF_BC_TF_LONG) != 0);
+}
+
+size_t nf_flow_param_count(const nf_runtime *rt, const char *flow) {
+    const nf_bc_flow *f = find_flow(rt, flow, NULL);
+    return f ? f->nparams : 0;
+}
+
+const char *nf_flow_param(const nf_runtime *rt, const char *flow, size_t i, nf_type *type) {
+    const nf_bc_flow *f = find_flow(rt, flow, NULL);
+    if (!f || i >= f->nparams) return NULL;
+    if (type) *type = nf_api_type_of(f->regs[i].kind, (f->regs[i].flags & NF_BC_TF_LONG) != 0);
+    return param_name(rt, f, (uint32_t)i);
+}
+
+/* ---- suspension
+ * ------------------------------------------------------------------------------------ */
+
+static const nf_bc_flow *entry_flow(const nf_runtime *rt) {
+    return rt->vm->nframes ? rt->vm->frames[0].flow : NULL;
+}
+
+nf_status nf_resume(nf_runtime *rt, const nf_value *value, nf_value **result) {
+    if (result) *result = NULL;
+    if (!rt->vm->suspended) return api_error(rt, NF_ERR_STATE, "there is no suspended call");
+    const nf_bc_flow *f = entry_flow(rt);
+    nf_val res;
+    nf_vm_status st = nf_vm_resume(rt->vm, value ? &value->v : NULL, &res);
+    if (st == NF_VM_ERROR && rt->vm->suspended) return NF_ERR_ARGUMENT; /* wrong result type */
+    return finish(rt, st, f, &res, result);
+}
+
+nf_status nf_resume_error(nf_runtime *rt, nf_error_type type, const char *message,
+                          nf_value **result) {
+    if (result) *result = NULL;
+    if (!rt->vm->suspended) return api_error(rt, NF_ERR_STATE, "there is no suspended call");
+    const nf_bc_flow *f = entry_flow(rt);
+    nf_val res;
+    nf_vm_status st = nf_vm_resume_error(rt->vm, (nf_vm_errtype)type, message, &res);
+    return finish(rt, st, f, &res, result);
+}
+
+void nf_abandon(nf_runtime *rt) {
+    nf_vm_abandon(rt->vm);
+}
+
+/* ---- errors
+ * ---------------------------------------------------------------------------------------- */
+
+nf_error_type nf_runtime_error_type(const nf_runtime *rt) {
+    return (nf_error_type)rt->vm->err_type;
+}
+const char *nf_runtime_error_message(const nf_runtime *rt) {
+    return rt->vm->err_msg;
+}
+const char *nf_runtime_error_flow(const nf_runtime *rt) {
+    const nf_vm *vm = rt->vm;
+    if (!vm->err_located || vm->err_flow >= vm->m->nflows) return NULL;
+    return vm->m->strings[vm->m->flows[vm->err_flow].name];
+}
+uint32_t nf_runtime_error_line(const nf_runtime *rt) {
+    return rt->vm->err_located ? rt->vm->err_line : 0;
+}

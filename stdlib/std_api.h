@@ -1,0 +1,48 @@
+/* std_api.h — the structures behind include/nanoflow.h, shared by std_api*.c. */
+#ifndef NF_STD_API_H
+#define NF_STD_API_H
+
+#include "nanoflow.h"
+#include "std_builtins.h"
+#include "vm.h"
+
+struct nf_module {
+    nf_bc_module bc;
+    uint8_t *bytes; /* the module file the loader read (nf_bc_load keeps pointers into it) */
+    size_t len;
+};
+
+struct nf_runtime {
+    const nf_module *mod;
+    nf_module *owned_mod; /* nf_eval: the runtime owns its module */
+    nf_vm *vm;
+    nf_std_ctx ctx;
+    nf_config cfg;
+    char *timezone, *locale; /* copies */
+    uint32_t refs;           /* the handle plus every live nf_value */
+    bool closed;             /* nf_runtime_free was called */
+};
+
+struct nf_value {
+    nf_runtime *rt;
+    nf_val v;
+    uint8_t long_type; /* an Integer declared Long (for printing the type name) */
+};
+
+/* The value types of the API and the VM. */
+nf_type nf_api_type_of(uint8_t kind, bool is_long);
+uint8_t nf_api_kind_of(nf_type t);
+/* A new handle holding a copy of v (one more reference); NULL when out of memory. */
+nf_value *nf_api_wrap(nf_runtime *rt, const nf_val *v, bool is_long);
+/* Takes over v's reference. */
+nf_value *nf_api_wrap_move(nf_runtime *rt, nf_val *v, bool is_long);
+void nf_api_runtime_release(nf_runtime *rt);
+char *nf_api_strdup(const char *s);
+/* malloc'd printf. */
+char *nf_api_format(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,377 @@
+/* vm.h — the VM core: values, strings, objects, lists, frames and the interpreter (DESIGN §5).
+ *
+ * A runtime (nf_vm) runs flows of one verified module. It owns a value stack of typed registers
+ * (frames are windows on it, so a flow can suspend and resume), the objects created while it
+ * runs, and its limits. Everything outside the core (expression built-ins, the store, sync, UI,
+ * custom actions) is reached through the interfaces at the end of this file, which stdlib/
+ * implements: the core includes no SQLite, curl, Lua, ICU or HTTP header.
+ *
+ * Values: a register holds a 16-byte nf_val. The verifier proved every register's type, so
+ * typed instructions read the payload directly; `kind` is kept only for the generic ones (MOVE,
+ * TOSTR, calls) and for reference counting. Strings, big decimals, lists and objects are
+ * reference counted; nf_vm_val_release drops a value's reference.
+ *
+ * Errors are status codes (NF_VM_OK / NF_VM_ERROR / NF_VM_SUSPENDED). An error's type and
+ * message are stored in the runtime (nf_vm_raise) and unwound through the handler tables; no
+ * longjmp. */
+#ifndef NF_VM_H
+#define NF_VM_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nf_bc.h"
+#include "vm_decimal.h"
+
+typedef struct nf_vm nf_vm;
+typedef struct nf_vm_obj nf_vm_obj;
+typedef struct nf_vm_list nf_vm_list;
+
+/* ---- status and errors -------------------------------------------------------------------------
+ */
+
+typedef enum nf_vm_status { NF_VM_OK = 0, NF_VM_ERROR, NF_VM_SUSPENDED } nf_vm_status;
+
+/* $latestErrorType values (DESIGN §3). The order is the public API's nf_error_type. */
+#define NF_VM_ERROR_TYPES(X)                                                                       \
+    X(RUNTIME, "RuntimeError")                                                                     \
+    X(CONNECTION, "ConnectionError")                                                               \
+    X(SYNC_CONFLICT, "SyncConflict")                                                               \
+    X(SYNC_REJECTED, "SyncRejected")                                                               \
+    X(MODEL, "ModelError")                                                                         \
+    X(VALIDATION, "ValidationError")                                                               \
+    X(ACCESS_DENIED, "AccessDenied")                                                               \
+    X(LUA, "LuaError")                                                                             \
+    X(HOST, "HostError")                                                                           \
+    X(LIMIT, "LimitExceeded")                                                                      \
+    X(CANCELLED, "Cancelled")
+
+typedef enum nf_vm_errtype {
+#define X(id, name) NF_VM_E_##id,
+    NF_VM_ERROR_TYPES(X)
+#undef X
+        NF_VM_E_COUNT_
+} nf_vm_errtype;
+
+const char *nf_vm_errtype_name(nf_vm_errtype t);
+
+/* ---- strings ------------------------------------------------------------------------------------
+ */
+
+/* Immutable UTF-8 text with a reference count. */
+typedef struct nf_vm_str {
+    uint32_t refs;
+    uint32_t len;   /* bytes, without the terminating NUL */
+    int32_t u16len; /* length in UTF-16 units once computed, else -1 */
+    char s[];       /* NUL-terminated */
+} nf_vm_str;
+
+/* ---- values
+ * --------------------------------------------------------------------------------------- */
+
+enum nf_val_flags {
+    NF_VAL_EMPTY = 1, /* the value is empty (for every type) */
+    NF_VAL_BIGDEC = 2 /* Decimal whose mantissa is u.db (else u.i with dscale) */
+};
+
+typedef struct nf_val {
+    union {
+        int64_t i;     /* Integer/Long, DateTime (ms since the epoch, UTC), Decimal mantissa */
+        bool b;        /* Boolean */
+        uint32_t e;    /* Enumeration: value index */
+        nf_vm_str *s;  /* String */
+        nf_vm_obj *o;  /* Object */
+        nf_vm_list *l; /* List */
+        nf_decbig *db; /* Decimal with a big mantissa */
+    } u;
+    int32_t dscale; /* Decimal: digits after the point */
+    uint8_t kind;   /* nf_bc_tkind */
+    uint8_t flags;  /* nf_val_flags */
+    uint16_t ref;   /* Enumeration or entity index (informational, for printing) */
+} nf_val;
+
+static inline nf_val nf_vm_empty(uint8_t kind) {
+    nf_val v = {{0}, 0, kind, NF_VAL_EMPTY, 0};
+    return v;
+}
+static inline bool nf_vm_is_empty(const nf_val *v) {
+    return (v->flags & NF_VAL_EMPTY) != 0;
+}
+static inline nf_val nf_vm_int(int64_t i) {
+    nf_val v = {{.i = i}, 0, NF_BT_INT, 0, 0};
+    return v;
+}
+static inline nf_val nf_vm_bool(bool b) {
+    nf_val v = {{.b = b}, 0, NF_BT_BOOL, 0, 0};
+    return v;
+}
+static inline nf_val nf_vm_datetime(int64_t ms) {
+    nf_val v = {{.i = ms}, 0, NF_BT_DT, 0, 0};
+    return v;
+}
+
+/* Decimal values convert to and from nf_dec without copying references (the nf_val owns). */
+static inline nf_dec nf_vm_dec_of(const nf_val *v) {
+    nf_dec d;
+    if (v->flags & NF_VAL_BIGDEC) {
+        d.u.big = v->u.db;
+        d.is_big = 1;
+    } else {
+        d.u.m = v->u.i;
+        d.is_big = 0;
+    }
+    d.scale = v->dscale;
+    return d;
+}
+static inline nf_val nf_vm_dec_val(nf_dec d) { /* takes over d's reference */
+    nf_val v = {{0}, d.scale, NF_BT_DEC, 0, 0};
+    if (d.is_big) {
+        v.u.db = d.u.big;
+        v.flags = NF_VAL_BIGDEC;
+    } else {
+        v.u.i = d.u.m;
+    }
+    return v;
+}
+
+static inline bool nf_vm_val_is_counted(const nf_val *v) {
+    return !(v->flags & NF_VAL_EMPTY) && (v->kind == NF_BT_STR || v->kind == NF_BT_OBJ ||
+                                          v->kind == NF_BT_LIST || (v->flags & NF_VAL_BIGDEC));
+}
+void nf_vm_val_retain_slow(const nf_val *v);
+void nf_vm_val_release_slow(nf_vm *vm, nf_val *v);
+/* Adds a reference for a copy of v. */
+static inline void nf_vm_val_retain(const nf_val *v) {
+    if (nf_vm_val_is_counted(v)) nf_vm_val_retain_slow(v);
+}
+/* Drops v's reference; v becomes empty of the same kind. */
+static inline void nf_vm_val_release(nf_vm *vm, nf_val *v) {
+    if (nf_vm_val_is_counted(v)) nf_vm_val_release_slow(vm, v);
+    v->flags = NF_VAL_EMPTY;
+}
+/* *dst := *src with reference counting (dst's old value released). */
+static inline void nf_vm_val_assign(nf_vm *vm, nf_val *dst, const nf_val *src) {
+    nf_vm_val_retain(src);
+    nf_vm_val_release(vm, dst);
+    *dst = *src;
+}
+
+/* ---- objects and lists
+ * ------------------------------------------------------------------------------ */
+
+enum nf_vm_obj_state {
+    NF_OBJ_NEW,       /* instantiated, never committed (isNew) */
+    NF_OBJ_COMMITTED, /* committed at least once */
+    NF_OBJ_DELETED    /* deleted: its variables read as a deleted object (an error) */
+};
+
+/* An object in memory. Attributes are flattened (inherited first); associations owned by the
+ * object's side hold their target (Reference: an object or empty) or targets (ReferenceSet: a
+ * list). Objects are reference counted by registers, lists and other objects' associations; the
+ * runtime also links every live object so that cycles are freed when it is destroyed. */
+struct nf_vm_obj {
+    uint32_t refs;
+    uint32_t entity;
+    uint8_t state;          /* nf_vm_obj_state */
+    uint8_t changed;        /* changed since the last commit */
+    uint8_t id[16];         /* UUIDv7 */
+    nf_vm_obj *prev, *next; /* the runtime's list of live objects */
+    uint32_t nattrs;
+    nf_val *attrs;  /* nattrs values */
+    nf_val *saved;  /* attribute values at the last commit (for rollback), or NULL */
+    nf_val *assocs; /* per module association: the owned value (object/list/empty), or NULL */
+};
+
+/* A list of objects of one entity. Lists are mutable and shared by MOVE (a list variable is a
+ * reference, as in microflows); nanoflow calls pass copies. */
+struct nf_vm_list {
+    uint32_t refs;
+    uint32_t entity; /* NF_BC_NONE16 for a list of any entity */
+    uint32_t n, cap;
+    nf_vm_obj **items; /* each holds a reference */
+};
+
+/* ---- frames
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct nf_vm_frame {
+    const nf_bc_flow *flow;
+    uint32_t flow_index;
+    uint32_t pc;        /* next instruction (saved while a callee runs) */
+    uint32_t base;      /* first register in the value stack */
+    uint8_t ret_reg;    /* the caller's register that receives the result (CALL's A) */
+    uint8_t has_error;  /* a handler of this frame is running: `error` is its error */
+    uint8_t error_type; /* nf_vm_errtype of that error */
+    nf_vm_str *error;   /* its message (for RAISE), owned */
+} nf_vm_frame;
+
+/* ---- the interfaces stdlib/ implements
+ * -------------------------------------------------------------- */
+
+/* A built-in expression function (bytecode/builtins.def): args are the registers R[C], …,
+ * read only; *out is R[A], already released to empty of its type. Returns NF_VM_OK or raises. */
+typedef nf_vm_status (*nf_vm_builtin)(nf_vm *vm, nf_val *out, const nf_val *args);
+
+/* Host actions: UI, logging, custom actions, microflow calls, the clock. Every callback may be
+ * NULL (then a default applies, documented per member). Strings are borrowed for the call. */
+typedef struct nf_vm_host {
+    void *ud;
+    /* show message: type 0 info, 1 warning, 2 error; default: print nothing */
+    nf_vm_status (*show_message)(void *ud, nf_vm *vm, const char *text, int type, bool blocking);
+    nf_vm_status (*show_page)(void *ud, nf_vm *vm, const char *page, const char *title,
+                              const char *const *names, const nf_val *args, uint32_t nargs);
+    nf_vm_status (*close_page)(void *ud, nf_vm *vm);
+    nf_vm_status (*feedback)(void *ud, nf_vm *vm, nf_vm_obj *obj, const char *member,
+                             const char *text);
+    /* log: level 0 trace … 5 critical */
+    void (*log)(void *ud, nf_vm *vm, int level, const char *node, const char *text);
+    /* a custom (JavaScript/Lua/host) action; default: "no action named …" error */
+    nf_vm_status (*action)(void *ud, nf_vm *vm, uint32_t action, const nf_val *args, nf_val *out);
+    /* a microflow called from a nanoflow (on the server); default: a ConnectionError */
+    nf_vm_status (*microflow)(void *ud, nf_vm *vm, uint32_t flow, const nf_val *args, nf_val *out);
+    /* now, ms since the epoch; default: the system clock */
+    int64_t (*now)(void *ud);
+    /* 64 random bits (random(), ids); default: a per-runtime generator seeded from the clock */
+    uint64_t (*random)(void *ud);
+} nf_vm_host;
+
+/* ---- the runtime
+ * ----------------------------------------------------------------------------------- */
+
+typedef struct nf_vm_limits {
+    uint64_t max_instructions; /* per call of nf_vm_call; 0 = unlimited */
+    uint32_t max_depth;        /* frames */
+    size_t max_memory;         /* bytes of values and objects; 0 = unlimited */
+} nf_vm_limits;
+
+/* lua_Alloc-shaped: nsize 0 frees ptr (returns NULL); otherwise (re)allocates. */
+typedef void *(*nf_vm_allocator)(void *ud, void *ptr, size_t osize, size_t nsize);
+
+typedef struct nf_vm_config {
+    nf_vm_allocator alloc; /* NULL: malloc/realloc/free */
+    void *alloc_ud;
+    nf_vm_limits limits;
+    nf_dec_rounding rounding;      /* round(): NF_DEC_HALF_AWAY (default) or NF_DEC_HALF_EVEN */
+    const nf_vm_builtin *builtins; /* NF_FN_COUNT_ entries (stdlib's table) */
+    void *builtin_ctx;             /* stdlib's per-runtime state (time zone, regex cache, …) */
+    /* toString() of a DateTime ('Mon Jan 01 00:00:00 CET 2007', in the user's time zone) */
+    nf_vm_status (*datetime_text)(nf_vm *vm, int64_t ms, nf_val *out);
+    nf_vm_host host;
+} nf_vm_config;
+
+/* Per entity: the flattened attribute count and the associations its objects own (the `from`
+ * side, generalizations included), with their slots in nf_vm_obj.assocs. */
+typedef struct nf_vm_layout {
+    uint32_t nattrs;
+    uint32_t nowned;
+    int16_t *slot; /* by association index: the slot, or -1 when not owned */
+} nf_vm_layout;
+
+struct nf_vm {
+    const nf_bc_module *m;
+    nf_vm_config cfg;
+    nf_vm_layout *layout; /* by entity */
+    /* registers of every frame */
+    nf_val *stack;
+    uint32_t stack_top, stack_cap;
+    nf_vm_frame *frames;
+    uint32_t nframes, frames_cap;
+    uint32_t entry_depth; /* frames below the running call (nested nf_vm_call) */
+    /* limits */
+    int64_t budget; /* instructions left in this call */
+    size_t mem_used;
+    volatile int cancel; /* set by nf_vm_cancel from any thread */
+    /* a call parked on a host action (NF_VM_SUSPENDED) */
+    uint8_t suspended;
+    uint8_t susp_reg;     /* the top frame's register for the host's result, 255 for none */
+    uint8_t resume_error; /* nf_vm_resume_error: raise at the parked instruction */
+    /* the error being raised */
+    nf_vm_errtype err_type;
+    char err_msg[512];
+    uint32_t err_flow, err_line; /* where it was raised first (flow index, source line) */
+    bool err_located;
+    /* objects */
+    nf_vm_obj *objects; /* every live object */
+    uint64_t rng;       /* default random source */
+    /* the constant pool as values (strings and decimals prepared once) */
+    nf_val *consts;
+    nf_val empty_string; /* '' (what an empty String attribute reads as in nanoflows) */
+};
+
+/* Creates a runtime for a verified module (which must outlive it). */
+nf_vm *nf_vm_new(const nf_bc_module *m, const nf_vm_config *cfg);
+void nf_vm_free(nf_vm *vm);
+
+/* Calls flow `flow` with nparams arguments (copied; the caller keeps its values). On NF_VM_OK
+ * *result receives the return value (owned by the caller; empty of kind VOID for Nothing). On
+ * NF_VM_ERROR the error is in vm->err_*; NF_VM_SUSPENDED is not produced yet by the core. */
+nf_vm_status nf_vm_call(nf_vm *vm, uint32_t flow, const nf_val *args, uint32_t nargs,
+                        nf_val *result);
+/* A host callback that returned NF_VM_SUSPENDED parked the call: every frame stays as it was and
+ * nf_vm_call returned NF_VM_SUSPENDED. nf_vm_resume continues it with the action's result (value
+ * may be NULL for actions without one; the value is copied), nf_vm_resume_error makes the parked
+ * instruction fail with an error of `type` (handlers apply), and nf_vm_abandon drops it. The
+ * final result or error is delivered as by nf_vm_call; the call may suspend again. Only the
+ * outermost call can suspend (a host callback re-entering the runtime cannot). */
+nf_vm_status nf_vm_resume(nf_vm *vm, const nf_val *value, nf_val *result);
+nf_vm_status nf_vm_resume_error(nf_vm *vm, nf_vm_errtype type, const char *message, nf_val *result);
+void nf_vm_abandon(nf_vm *vm);
+/* Asks a running call to stop at the next loop iteration or call (thread-safe). */
+void nf_vm_cancel(nf_vm *vm);
+/* The index of flow `name`, or NF_BC_NONE. */
+uint32_t nf_vm_flow_named(const nf_vm *vm, const char *name);
+
+/* Records an error of `type` (the message printf-style) and returns NF_VM_ERROR. */
+nf_vm_status nf_vm_raise(nf_vm *vm, nf_vm_errtype type, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ---- memory, strings, values (vm_value.c)
+ * ------------------------------------------------------------ */
+
+void *nf_vm_alloc(nf_vm *vm, size_t n); /* counted against max_memory; NULL when over */
+void *nf_vm_realloc(nf_vm *vm, void *p, size_t old, size_t n);
+void nf_vm_dealloc(nf_vm *vm, void *p, size_t n);
+/* A new string (NULL after raising on out-of-memory / the memory limit). */
+nf_vm_str *nf_vm_str_new(nf_vm *vm, const char *s, size_t len);
+void nf_vm_str_release(nf_vm *vm, nf_vm_str *s);
+/* A String value holding s (copied). Returns NF_VM_ERROR when out of memory. */
+nf_vm_status nf_vm_string(nf_vm *vm, const char *s, size_t len, nf_val *out);
+/* toString() of a value (empty → ''), into a String value. */
+nf_vm_status nf_vm_to_string(nf_vm *vm, const nf_val *v, nf_val *out);
+/* Value equality as `=` (empty = empty; objects by identity). */
+bool nf_vm_val_equal(const nf_val *a, const nf_val *b);
+
+/* ---- objects and lists (vm_object.c, vm_list.c)
+ * -------------------------------------------------- */
+
+nf_vm_obj *nf_vm_obj_new(nf_vm *vm, uint32_t entity); /* defaults applied; one reference */
+void nf_vm_obj_release(nf_vm *vm, nf_vm_obj *o);
+nf_vm_list *nf_vm_list_new(nf_vm *vm, uint32_t entity, uint32_t cap);
+void nf_vm_list_release(nf_vm *vm, nf_vm_list *l);
+nf_vm_status nf_vm_list_push(nf_vm *vm, nf_vm_list *l, nf_vm_obj *o); /* adds a reference */
+nf_vm_list *nf_vm_list_copy(nf_vm *vm, const nf_vm_list *l);
+bool nf_vm_list_contains(const nf_vm_list *l, const nf_vm_obj *o);
+/* The UUID of o as text (36 characters + NUL). */
+void nf_vm_obj_id_text(const nf_vm_obj *o, char out[37]);
+void nf_vm_obj_destroy(nf_vm *vm, nf_vm_obj *o); /* ignores the reference count */
+nf_vm_status nf_vm_obj_commit(nf_vm *vm, nf_vm_obj *o);
+void nf_vm_obj_rollback(nf_vm *vm, nf_vm_obj *o);
+void nf_vm_obj_delete(nf_vm *vm, nf_vm_obj *o);
+/* The value of member `member` (attribute index or NF_BC_ASSOC_MEMBER|association) of o,
+ * borrowed (no reference added). */
+void nf_vm_member(nf_vm *vm, const nf_vm_obj *o, uint32_t member, nf_val *out);
+/* Removes the first occurrence of o from l (none: nothing happens, as in Mendix). */
+void nf_vm_list_remove(nf_vm *vm, nf_vm_list *l, const nf_vm_obj *o);
+
+/* ---- host services with defaults
+ * ------------------------------------------------------------------ */
+
+int64_t nf_vm_now(nf_vm *vm);     /* ms since the epoch (host clock or the system's) */
+uint64_t nf_vm_random(nf_vm *vm); /* 64 random bits (host source or the runtime's) */
+
+#endif

@@ -1,0 +1,1034 @@
+/* vm_interp.c — the instruction loop. One case per line of bytecode/opcodes.def, whose one-line
+ * semantics each case implements; the verifier has proved every operand, so cases read
+ * registers without checking types. Dispatch is computed goto where the compiler supports it
+ * and a switch otherwise (or with -DNF_VM_SWITCH); both are built and tested.
+ *
+ * Errors: an instruction that fails raises (nf_vm_raise) and jumps to on_error, which finds the
+ * innermost handler covering the instruction in the current frame, or pops the frame and looks
+ * in the caller at its call instruction. */
+#include <stdio.h>
+#include <string.h>
+
+#include "vm_internal.h"
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(NF_VM_SWITCH)
+#define NF_VM_GOTO 1
+#endif
+
+/* ---- integer arithmetic with overflow checks ------------------------------------------------ */
+
+static bool add_ovf(int64_t a, int64_t b, int64_t *r) {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_add_overflow(a, b, r);
+#else
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) return true;
+    *r = a + b;
+    return false;
+#endif
+}
+
+static bool sub_ovf(int64_t a, int64_t b, int64_t *r) {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_sub_overflow(a, b, r);
+#else
+    if ((b < 0 && a > INT64_MAX + b) || (b > 0 && a < INT64_MIN + b)) return true;
+    *r = a - b;
+    return false;
+#endif
+}
+
+static bool mul_ovf(int64_t a, int64_t b, int64_t *r) {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_mul_overflow(a, b, r);
+#else
+    if (a == 0 || b == 0) {
+        *r = 0;
+        return false;
+    }
+    if ((a == -1 && b == INT64_MIN) || (b == -1 && a == INT64_MIN)) return true;
+    if (a > 0 ? (b > 0 ? a > INT64_MAX / b : b < INT64_MIN / a)
+              : (b > 0 ? a < INT64_MIN / b : a < INT64_MAX / b))
+        return true;
+    *r = a * b;
+    return false;
+#endif
+}
+
+/* ---- helpers for the cases ------------------------------------------------------------------ */
+
+static const char *entity_name(const nf_vm *vm, uint32_t e) {
+    return e < vm->m->nentities ? vm->m->strings[vm->m->entities[e].name] : "object";
+}
+
+static const char *member_name(const nf_vm *vm, uint32_t entity, uint32_t member) {
+    if (member & NF_BC_ASSOC_MEMBER) {
+        uint32_t a = member & ~NF_BC_ASSOC_MEMBER;
+        return a < vm->m->nassocs ? vm->m->strings[vm->m->assocs[a].name] : "?";
+    }
+    const nf_bc_attr *at = nf_bc_entity_attr(vm->m, entity, member);
+    return at ? vm->m->strings[at->name] : "?";
+}
+
+static nf_vm_status dec_status(nf_vm *vm, nf_dec_status s, const char *what) {
+    switch (s) {
+    case NF_DEC_OK: return NF_VM_OK;
+    case NF_DEC_DIV_ZERO: return nf_vm_raise(vm, NF_VM_E_RUNTIME, "%s: division by zero", what);
+    case NF_DEC_OVERFLOW:
+        return nf_vm_raise(vm, NF_VM_E_RUNTIME, "%s: the number is too large", what);
+    case NF_DEC_NOMEM: return nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory");
+    default: return nf_vm_raise(vm, NF_VM_E_RUNTIME, "%s: invalid operation", what);
+    }
+}
+
+/* R[a] := the result of a decimal operation (which owns a reference). */
+static void set_dec(nf_vm *vm, nf_val *ra, nf_dec d) {
+    nf_vm_val_release(vm, ra);
+    uint16_t ref = ra->ref;
+    *ra = nf_vm_dec_val(d);
+    ra->ref = ref;
+}
+
+static nf_vm_status empty_operand(nf_vm *vm, const char *op) {
+    return nf_vm_raise(vm, NF_VM_E_RUNTIME, "%s with an empty operand", op);
+}
+
+/* String concatenation; empty counts as ''. */
+static nf_vm_status concat(nf_vm *vm, nf_val *ra, const nf_val *rb, const nf_val *rc) {
+    const nf_vm_str *b = nf_vm_is_empty(rb) ? NULL : rb->u.s,
+                    *c = nf_vm_is_empty(rc) ? NULL : rc->u.s;
+    size_t lb = b ? b->len : 0, lc = c ? c->len : 0;
+    if (lb + lc > (size_t)UINT32_MAX - 64)
+        return nf_vm_raise(vm, NF_VM_E_LIMIT, "a String of %zu bytes is too long", lb + lc);
+    nf_vm_str *s = nf_vm_alloc(vm, sizeof *s + lb + lc + 1);
+    if (!s) return nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory joining Strings");
+    s->refs = 1;
+    s->len = (uint32_t)(lb + lc);
+    s->u16len = -1;
+    if (lb) memcpy(s->s, b->s, lb);
+    if (lc) memcpy(s->s + lb, c->s, lc);
+    s->s[lb + lc] = '\0';
+    nf_vm_val_release(vm, ra);
+    ra->u.s = s;
+    ra->flags = 0;
+    return NF_VM_OK;
+}
+
+/* Attribute reads: in nanoflows an empty String attribute reads as '' (Mendix). */
+static void get_attr(nf_vm *vm, const nf_bc_flow *f, nf_val *ra, const nf_vm_obj *o, uint32_t att) {
+    const nf_val *v = &o->attrs[att];
+    if (v->kind == NF_BT_STR && nf_vm_is_empty(v) && f->kind == NF_BF_NANOFLOW)
+        v = &vm->empty_string;
+    uint16_t ref = ra->ref;
+    nf_vm_val_assign(vm, ra, v);
+    ra->ref = ref;
+}
+
+/* The owned association slot of member `assoc` in o, or NULL when o is on the `to` side. */
+static nf_val *assoc_slot(nf_vm *vm, nf_vm_obj *o, uint32_t assoc) {
+    int16_t s = vm->layout[o->entity].slot[assoc];
+    return s >= 0 ? &o->assocs[s] : NULL;
+}
+
+/* GETR/GETRL: forward over the owned slot, or reverse by scanning the live objects of `from`. */
+static nf_vm_status get_assoc(nf_vm *vm, nf_val *ra, nf_vm_obj *o, uint32_t assoc) {
+    nf_val *slot = assoc_slot(vm, o, assoc);
+    uint16_t ref = ra->ref;
+    if (slot) {
+        if (slot->kind == NF_BT_LIST) { /* a reference set: a copy of the targets */
+            nf_vm_list *c = nf_vm_is_empty(slot) ? nf_vm_list_new(vm, vm->m->assocs[assoc].to, 0)
+                                                 : nf_vm_list_copy(vm, slot->u.l);
+            if (!c) return NF_VM_ERROR;
+            nf_vm_val_release(vm, ra);
+            ra->u.l = c;
+            ra->flags = 0;
+        } else {
+            nf_vm_val_assign(vm, ra, slot);
+        }
+        ra->ref = ref;
+        return NF_VM_OK;
+    }
+    const nf_bc_assoc *as = &vm->m->assocs[assoc];
+    nf_vm_list *l = nf_vm_list_new(vm, as->from, 0);
+    if (!l) return NF_VM_ERROR;
+    for (nf_vm_obj *x = vm->objects; x; x = x->next) {
+        if (x->state == NF_OBJ_DELETED) continue;
+        nf_val *s = assoc_slot(vm, x, assoc);
+        if (!s || nf_vm_is_empty(s)) continue;
+        bool hit = s->kind == NF_BT_LIST ? nf_vm_list_contains(s->u.l, o) : s->u.o == o;
+        if (hit && nf_vm_list_push(vm, l, x) != NF_VM_OK) {
+            nf_vm_list_release(vm, l);
+            return NF_VM_ERROR;
+        }
+    }
+    if (ra->kind == NF_BT_OBJ) { /* a one-to-one reverse read */
+        nf_vm_val_release(vm, ra);
+        if (l->n) {
+            l->items[0]->refs++;
+            ra->u.o = l->items[0];
+            ra->flags = 0;
+        }
+        nf_vm_list_release(vm, l);
+    } else {
+        nf_vm_val_release(vm, ra);
+        ra->u.l = l;
+        ra->flags = 0;
+    }
+    ra->ref = ref;
+    return NF_VM_OK;
+}
+
+/* SETR: the owner's slot gets the value (a copy of a list); from the other side (owner both),
+ * each given object's slot gets o. */
+static nf_vm_status set_assoc(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, const nf_val *v) {
+    nf_val *slot = assoc_slot(vm, o, assoc);
+    if (slot) {
+        if (slot->kind == NF_BT_LIST && !nf_vm_is_empty(v)) {
+            nf_vm_list *c = nf_vm_list_copy(vm, v->u.l);
+            if (!c) return NF_VM_ERROR;
+            nf_vm_val_release(vm, slot);
+            slot->u.l = c;
+            slot->flags = 0;
+        } else {
+            nf_vm_val_assign(vm, slot, v);
+        }
+        o->changed = 1;
+        return NF_VM_OK;
+    }
+    if (nf_vm_is_empty(v)) return NF_VM_OK;
+    nf_vm_obj *one = v->kind == NF_BT_OBJ ? v->u.o : NULL;
+    uint32_t n = one ? 1 : v->u.l->n;
+    for (uint32_t i = 0; i < n; i++) {
+        nf_vm_obj *x = one ? one : v->u.l->items[i];
+        nf_val *s = assoc_slot(vm, x, assoc);
+        if (!s) continue;
+        if (s->kind == NF_BT_LIST) {
+            if (nf_vm_is_empty(s)) {
+                nf_vm_list *l = nf_vm_list_new(vm, vm->m->assocs[assoc].to, 1);
+                if (!l) return NF_VM_ERROR;
+                s->u.l = l;
+                s->flags = 0;
+            }
+            if (!nf_vm_list_contains(s->u.l, o) && nf_vm_list_push(vm, s->u.l, o) != NF_VM_OK)
+                return NF_VM_ERROR;
+        } else {
+            nf_val ov = {{.o = o}, 0, NF_BT_OBJ, 0, 0};
+            nf_vm_val_assign(vm, s, &ov);
+        }
+        x->changed = 1;
+    }
+    return NF_VM_OK;
+}
+
+/* COMMIT/DELETE/ROLLBACK of an object or every object of a list. */
+static nf_vm_status store_action(nf_vm *vm, int what, const nf_val *v) {
+    if (nf_vm_is_empty(v)) return NF_VM_OK;
+    nf_vm_obj *one = v->kind == NF_BT_OBJ ? v->u.o : NULL;
+    uint32_t n = one ? 1 : v->u.l->n;
+    for (uint32_t i = 0; i < n; i++) {
+        nf_vm_obj *o = one ? one : v->u.l->items[i];
+        if (what == 0) {
+            if (nf_vm_obj_commit(vm, o) != NF_VM_OK) return NF_VM_ERROR;
+        } else if (what == 1) {
+            nf_vm_obj_delete(vm, o);
+        } else {
+            nf_vm_obj_rollback(vm, o);
+        }
+    }
+    return NF_VM_OK;
+}
+
+/* ---- handlers -------------------------------------------------------------------------------- */
+
+/* Builds the value a handler's error register receives: the message (nanoflows), or a
+ * System.Error object with Message and ErrorType (microflows). */
+static nf_vm_status error_value(nf_vm *vm, nf_val *reg) {
+    if (reg->kind == NF_BT_STR) {
+        nf_val s;
+        if (nf_vm_string(vm, vm->err_msg, strlen(vm->err_msg), &s) != NF_VM_OK) return NF_VM_ERROR;
+        nf_vm_val_release(vm, reg);
+        s.ref = reg->ref;
+        *reg = s;
+        return NF_VM_OK;
+    }
+    nf_vm_obj *o = nf_vm_obj_new(vm, reg->ref);
+    if (!o) return NF_VM_ERROR;
+    for (uint32_t a = 0; a < o->nattrs; a++) {
+        const nf_bc_attr *at = nf_bc_entity_attr(vm->m, o->entity, a);
+        const char *name = vm->m->strings[at->name];
+        const char *text = strcmp(name, "Message") == 0     ? vm->err_msg
+                           : strcmp(name, "ErrorType") == 0 ? nf_vm_errtype_name(vm->err_type)
+                                                            : NULL;
+        if (text && at->type.kind == NF_BT_STR) {
+            nf_val s;
+            if (nf_vm_string(vm, text, strlen(text), &s) != NF_VM_OK) {
+                nf_vm_obj_release(vm, o);
+                return NF_VM_ERROR;
+            }
+            nf_vm_val_release(vm, &o->attrs[a]);
+            o->attrs[a] = s;
+        }
+    }
+    nf_vm_val_release(vm, reg);
+    reg->u.o = o;
+    reg->flags = 0;
+    return NF_VM_OK;
+}
+
+/* The handler of the top frame covering instruction `at`, or NULL. */
+static const nf_bc_handler *find_handler(const nf_bc_flow *f, uint32_t at) {
+    for (uint32_t h = 0; h < f->nhandlers; h++)
+        if (f->handlers[h].start <= at && at < f->handlers[h].end) return &f->handlers[h];
+    return NULL;
+}
+
+/* Enters handler h of the top frame for the error in vm->err_*; returns the pc to resume at,
+ * or NF_BC_NONE when the handler lets the error leave the frame. */
+static uint32_t enter_handler(nf_vm *vm, nf_vm_frame *fr, const nf_bc_handler *h) {
+    nf_val *R = vm->stack + fr->base;
+    if (h->kind == NF_BH_ROLLBACK) return NF_BC_NONE; /* the store's rollback comes with issue 5 */
+    if (h->result_reg != 255) nf_vm_val_release(vm, &R[h->result_reg]);
+    if (h->kind == NF_BH_CONTINUE) return h->target;
+    /* custom: the handler's code sees $latestError and $latestErrorType, and RAISE rethrows */
+    nf_vm_status st = NF_VM_OK;
+    if (h->error_reg != 255) st = error_value(vm, &R[h->error_reg]);
+    if (st == NF_VM_OK && h->type_reg != 255) {
+        const char *t = nf_vm_errtype_name(vm->err_type);
+        nf_val s;
+        st = nf_vm_string(vm, t, strlen(t), &s);
+        if (st == NF_VM_OK) {
+            nf_vm_val_release(vm, &R[h->type_reg]);
+            *&R[h->type_reg] = s;
+        }
+    }
+    if (st != NF_VM_OK) return NF_BC_NONE;
+    nf_vm_str_release(vm, fr->error);
+    fr->error = nf_vm_str_new(vm, vm->err_msg, strlen(vm->err_msg));
+    fr->error_type = (uint8_t)vm->err_type;
+    fr->has_error = 1;
+    return h->target;
+}
+
+/* ---- the loop ----------------------------------------------------------------------------------
+ */
+
+nf_vm_status nf_vm_execute(nf_vm *vm, nf_val *result) {
+    const nf_bc_module *m = vm->m;
+    const uint32_t stop = vm->entry_depth; /* frames below the entry frame stay */
+    nf_vm_frame *fr;
+    const nf_bc_flow *f;
+    const nf_bc_insn *code;
+    nf_val *R;
+    uint32_t pc;
+    nf_bc_insn i;
+
+#define LOAD_FRAME()                                                                               \
+    do {                                                                                           \
+        fr = &vm->frames[vm->nframes - 1];                                                         \
+        f = fr->flow;                                                                              \
+        code = f->code;                                                                            \
+        R = vm->stack + fr->base;                                                                  \
+        pc = fr->pc;                                                                               \
+    } while (0)
+#define A  NF_BC_A(i)
+#define B  NF_BC_B(i)
+#define C  NF_BC_C(i)
+#define RA (&R[NF_BC_A(i)])
+#define RB (&R[NF_BC_B(i)])
+#define RC (&R[NF_BC_C(i)])
+#define THROW()                                                                                    \
+    do {                                                                                           \
+        goto on_error;                                                                             \
+    } while (0)
+#define CHECK(st)                                                                                  \
+    do {                                                                                           \
+        if ((st) != NF_VM_OK) THROW();                                                             \
+    } while (0)
+/* after a host callback: NF_VM_SUSPENDED parks the call (fr->pc already points past the
+ * instruction; `reg` receives the host's result on resume, 255 for none) */
+#define HOST_DONE(st, reg)                                                                         \
+    do {                                                                                           \
+        if ((st) == NF_VM_SUSPENDED) {                                                             \
+            if (stop != 0)                                                                         \
+                CHECK(nf_vm_raise(vm, NF_VM_E_HOST,                                                \
+                                  "a host action cannot suspend inside a nested call"));           \
+            vm->suspended = 1;                                                                     \
+            vm->susp_reg = (uint8_t)(reg);                                                         \
+            return NF_VM_SUSPENDED;                                                                \
+        }                                                                                          \
+        CHECK(st);                                                                                 \
+    } while (0)
+#define SKIP_UNLESS(cond)                                                                          \
+    do {                                                                                           \
+        if ((cond) != (C != 0)) pc++;                                                              \
+    } while (0)
+/* a backward jump: charge the loop body to the budget, look at the cancellation flag */
+#define BACK(target)                                                                               \
+    do {                                                                                           \
+        vm->budget -= (int64_t)(pc - (target));                                                    \
+        if (vm->budget < 0 || vm->cancel) goto limit;                                              \
+    } while (0)
+
+#ifdef NF_VM_GOTO
+    static const void *const disptab[NF_OPC_COUNT_] = {
+#define OP(name, fmt, a, b, c, flags, text) &&L_##name,
+#include "opcodes.def"
+#undef OP
+    };
+#define vmdispatch(o) goto *disptab[o];
+#define vmcase(name)  L_##name:
+#define vmbreak                                                                                    \
+    do {                                                                                           \
+        i = code[pc++];                                                                            \
+        goto *disptab[NF_BC_OP(i)];                                                                \
+    } while (0)
+#else
+#define vmdispatch(o) switch (o)
+#define vmcase(name)  case NF_OPC_##name:
+#define vmbreak       break
+#endif
+
+    LOAD_FRAME();
+    if (vm->resume_error) { /* nf_vm_resume_error: the parked instruction failed */
+        vm->resume_error = 0;
+        THROW();
+    }
+resume:
+    for (;;) {
+        i = code[pc++];
+        vmdispatch(NF_BC_OP(i)) {
+            /* ---- moves and constants ---- */
+            vmcase(NOP) vmbreak;
+            vmcase(MOVE) {
+                uint16_t ref = RA->ref;
+                nf_vm_val_assign(vm, RA, RB);
+                RA->ref = ref;
+                vmbreak;
+            }
+            vmcase(LOADK) {
+                uint16_t ref = RA->ref;
+                nf_vm_val_assign(vm, RA, &vm->consts[NF_BC_BX(i)]);
+                RA->ref = ref;
+                vmbreak;
+            }
+            vmcase(LOADI) {
+                RA->u.i = NF_BC_SBX(i);
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(LOADB) {
+                RA->u.b = B != 0;
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(LOADE) {
+                RA->u.e = NF_BC_BX(i);
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(LOADNIL) {
+                nf_vm_val_release(vm, RA);
+                vmbreak;
+            }
+
+            /* ---- integers ---- */
+            vmcase(ADD_I) {
+                if ((RB->flags | RC->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "+"));
+                if (add_ovf(RB->u.i, RC->u.i, &RA->u.i))
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "Integer overflow in +"));
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(ADDI_I) {
+                if (RB->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, "+"));
+                if (add_ovf(RB->u.i, NF_BC_SC(i), &RA->u.i))
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "Integer overflow in +"));
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(SUB_I) {
+                if ((RB->flags | RC->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "-"));
+                if (sub_ovf(RB->u.i, RC->u.i, &RA->u.i))
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "Integer overflow in -"));
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(MUL_I) {
+                if ((RB->flags | RC->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "*"));
+                if (mul_ovf(RB->u.i, RC->u.i, &RA->u.i))
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "Integer overflow in *"));
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(MOD_I) {
+                if ((RB->flags | RC->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "mod"));
+                if (RC->u.i == 0) CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "mod by zero"));
+                RA->u.i = RC->u.i == -1 ? 0 : RB->u.i % RC->u.i;
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(NEG_I) {
+                if (RB->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, "-"));
+                if (RB->u.i == INT64_MIN)
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "Integer overflow in -"));
+                RA->u.i = -RB->u.i;
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(I2D) {
+                if (RB->flags & NF_VAL_EMPTY) {
+                    nf_vm_val_release(vm, RA);
+                } else {
+                    nf_dec d;
+                    nf_dec_from_int64(RB->u.i, &d);
+                    set_dec(vm, RA, d);
+                }
+                vmbreak;
+            }
+
+            /* ---- decimals ---- */
+            vmcase(ADD_D) vmcase(SUB_D) vmcase(MUL_D) vmcase(DIV_DN) vmcase(DIV_DM) vmcase(MOD_D) {
+                static const char *const names[] = {"+", "-", "*", ":", ":", "mod"};
+                uint32_t op = NF_BC_OP(i);
+                const char *name = names[op - NF_OPC_ADD_D];
+                if ((RB->flags | RC->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, name));
+                nf_dec x = nf_vm_dec_of(RB), y = nf_vm_dec_of(RC), r;
+                nf_dec_status s = op == NF_OPC_ADD_D   ? nf_dec_add(&x, &y, &r)
+                                  : op == NF_OPC_SUB_D ? nf_dec_sub(&x, &y, &r)
+                                  : op == NF_OPC_MUL_D ? nf_dec_mul(&x, &y, &r)
+                                  : op == NF_OPC_MOD_D
+                                      ? nf_dec_mod(&x, &y, &r)
+                                      : nf_dec_div(&x, &y,
+                                                   op == NF_OPC_DIV_DN ? NF_DEC_DIV_NANOFLOW
+                                                                       : NF_DEC_DIV_MICROFLOW,
+                                                   &r);
+                if (s != NF_DEC_OK) CHECK(dec_status(vm, s, name));
+                set_dec(vm, RA, r);
+                vmbreak;
+            }
+            vmcase(NEG_D) {
+                if (RB->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, "-"));
+                nf_dec x = nf_vm_dec_of(RB), r;
+                nf_dec_status s = nf_dec_neg(&x, &r);
+                if (s != NF_DEC_OK) CHECK(dec_status(vm, s, "-"));
+                set_dec(vm, RA, r);
+                vmbreak;
+            }
+
+            /* ---- strings and conversions ---- */
+            vmcase(CONCAT) {
+                CHECK(concat(vm, RA, RB, RC));
+                vmbreak;
+            }
+            vmcase(TOSTR) {
+                nf_val s;
+                CHECK(nf_vm_to_string(vm, RB, &s));
+                nf_vm_val_release(vm, RA);
+                s.ref = RA->ref;
+                *RA = s;
+                vmbreak;
+            }
+            vmcase(NOT) {
+                if (RB->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, "not"));
+                RA->u.b = !RB->u.b;
+                RA->flags = 0;
+                vmbreak;
+            }
+
+            /* ---- tests and jumps ---- */
+            vmcase(JMP) {
+                pc = (uint32_t)((int64_t)pc + NF_BC_SJ(i));
+                vmbreak;
+            }
+            vmcase(LOOP) {
+                uint32_t target = (uint32_t)((int64_t)pc + NF_BC_SJ(i));
+                BACK(target);
+                pc = target;
+                vmbreak;
+            }
+            vmcase(TEST) {
+                if (RA->flags & NF_VAL_EMPTY)
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "a condition is empty"));
+                if (RA->u.b != (B != 0)) pc++;
+                vmbreak;
+            }
+            vmcase(TESTNIL) {
+                bool empty = nf_vm_is_empty(RA) || (RA->kind == NF_BT_LIST && RA->u.l->n == 0);
+                if (empty != (B != 0)) pc++;
+                vmbreak;
+            }
+            vmcase(EQ_I) vmcase(EQ_T) {
+                bool ea = RA->flags & NF_VAL_EMPTY, eb = RB->flags & NF_VAL_EMPTY;
+                SKIP_UNLESS((ea || eb) ? (ea && eb) : RA->u.i == RB->u.i);
+                vmbreak;
+            }
+            vmcase(LT_I) vmcase(LT_T) {
+                if ((RA->flags | RB->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "<"));
+                SKIP_UNLESS(RA->u.i < RB->u.i);
+                vmbreak;
+            }
+            vmcase(LE_I) vmcase(LE_T) {
+                if ((RA->flags | RB->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "<="));
+                SKIP_UNLESS(RA->u.i <= RB->u.i);
+                vmbreak;
+            }
+            vmcase(EQ_D) {
+                SKIP_UNLESS(nf_vm_val_equal(RA, RB));
+                vmbreak;
+            }
+            vmcase(LT_D) vmcase(LE_D) {
+                if ((RA->flags | RB->flags) & NF_VAL_EMPTY)
+                    CHECK(empty_operand(vm, NF_BC_OP(i) == NF_OPC_LT_D ? "<" : "<="));
+                nf_dec x = nf_vm_dec_of(RA), y = nf_vm_dec_of(RB);
+                int c = nf_dec_cmp(&x, &y);
+                SKIP_UNLESS(NF_BC_OP(i) == NF_OPC_LT_D ? c < 0 : c <= 0);
+                vmbreak;
+            }
+            vmcase(EQ_S) vmcase(EQ_B) vmcase(EQ_E) vmcase(EQ_O) {
+                SKIP_UNLESS(nf_vm_val_equal(RA, RB));
+                vmbreak;
+            }
+            vmcase(LT_S) vmcase(LE_S) {
+                if ((RA->flags | RB->flags) & NF_VAL_EMPTY)
+                    CHECK(empty_operand(vm, NF_BC_OP(i) == NF_OPC_LT_S ? "<" : "<="));
+                int c = nf_vm_str_cmp(RA->u.s, RB->u.s);
+                SKIP_UNLESS(NF_BC_OP(i) == NF_OPC_LT_S ? c < 0 : c <= 0);
+                vmbreak;
+            }
+            vmcase(ISA) {
+                if (nf_vm_is_empty(RA) || !nf_bc_entity_is_a(m, RA->u.o->entity, NF_BC_BX(i))) pc++;
+                vmbreak;
+            }
+
+            /* ---- calls ---- */
+            vmcase(CALL) {
+                uint32_t callee = NF_BC_BX(i);
+                const nf_bc_flow *cf = &m->flows[callee];
+                vm->budget -= 1;
+                if (vm->budget < 0 || vm->cancel) goto limit;
+                fr->pc = pc;
+                uint32_t caller_base = fr->base, a = A;
+                CHECK(nf_vm_push_frame(vm, callee, (uint8_t)a));
+                nf_val *caller = vm->stack + caller_base,
+                       *callee_r = vm->stack + vm->frames[vm->nframes - 1].base;
+                for (uint32_t k = 0; k < cf->nparams; k++)
+                    if (nf_vm_pass_arg(vm, cf, &callee_r[k], &caller[a + 1 + k]) != NF_VM_OK) {
+                        nf_vm_pop_frame(vm);
+                        LOAD_FRAME();
+                        THROW();
+                    }
+                LOAD_FRAME();
+                vmbreak;
+            }
+            vmcase(CALLMF) {
+                const nf_bc_flow *cf = &m->flows[NF_BC_BX(i)];
+                if (!vm->cfg.host.microflow)
+                    CHECK(nf_vm_raise(vm, NF_VM_E_CONNECTION,
+                                      "cannot call microflow %s: no server is configured",
+                                      m->strings[cf->name]));
+                nf_val out = nf_vm_empty(cf->ret.kind);
+                fr->pc = pc;
+                nf_vm_status st =
+                    vm->cfg.host.microflow(vm->cfg.host.ud, vm, NF_BC_BX(i), RA + 1, &out);
+                LOAD_FRAME();
+                HOST_DONE(st, cf->ret.kind != NF_BT_VOID ? A : 255);
+                if (cf->ret.kind != NF_BT_VOID) {
+                    nf_vm_val_release(vm, RA);
+                    out.ref = RA->ref;
+                    *RA = out;
+                } else {
+                    nf_vm_val_release(vm, &out);
+                }
+                vmbreak;
+            }
+            vmcase(CALLACT) {
+                const nf_bc_action *act = &m->actions[NF_BC_BX(i)];
+                if (!vm->cfg.host.action)
+                    CHECK(nf_vm_raise(vm, NF_VM_E_HOST, "no action named %s is registered",
+                                      m->strings[act->name]));
+                nf_val out = nf_vm_empty(act->ret.kind);
+                fr->pc = pc;
+                nf_vm_status st =
+                    vm->cfg.host.action(vm->cfg.host.ud, vm, NF_BC_BX(i), RA + 1, &out);
+                LOAD_FRAME();
+                HOST_DONE(st, act->ret.kind != NF_BT_VOID ? A : 255);
+                if (act->ret.kind != NF_BT_VOID) {
+                    nf_vm_val_release(vm, RA);
+                    out.ref = RA->ref;
+                    *RA = out;
+                } else {
+                    nf_vm_val_release(vm, &out);
+                }
+                vmbreak;
+            }
+            vmcase(CALLFN) {
+                nf_vm_builtin fn = vm->cfg.builtins ? vm->cfg.builtins[B] : NULL;
+                if (!fn)
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "%s() is not available in this runtime",
+                                      nf_bc_fninfo_table[B].name));
+                nf_val out = nf_vm_empty(RA->kind);
+                out.ref = RA->ref;
+                CHECK(fn(vm, &out, RC));
+                nf_vm_val_release(vm, RA);
+                *RA = out;
+                vmbreak;
+            }
+            vmcase(RET) vmcase(RET0) {
+                nf_val ret = nf_vm_empty(NF_BT_VOID);
+                if (NF_BC_OP(i) == NF_OPC_RET) {
+                    ret = *RA;
+                    *RA = nf_vm_empty(RA->kind); /* moved out */
+                }
+                vm->budget -= (int64_t)pc;
+                uint8_t ret_reg = fr->ret_reg;
+                nf_vm_pop_frame(vm);
+                if (vm->nframes == stop) {
+                    *result = ret;
+                    return vm->budget < 0 ? nf_vm_raise(vm, NF_VM_E_LIMIT,
+                                                        "the flow ran past its instruction budget")
+                                          : NF_VM_OK;
+                }
+                LOAD_FRAME();
+                nf_val *dst = &R[ret_reg];
+                if (ret.kind != NF_BT_VOID || NF_BC_OP(i) == NF_OPC_RET) {
+                    uint16_t ref = dst->ref;
+                    nf_vm_val_release(vm, dst);
+                    if (nf_vm_is_empty(&ret)) ret.kind = dst->kind;
+                    *dst = ret;
+                    dst->ref = ref;
+                }
+                if (vm->budget < 0) goto limit;
+                vmbreak;
+            }
+            vmcase(RAISE) {
+                vm->err_type = (nf_vm_errtype)fr->error_type;
+                snprintf(vm->err_msg, sizeof vm->err_msg, "%s", fr->error ? fr->error->s : "error");
+                vm->err_located = true; /* keeps the place of the original error */
+                THROW();
+            }
+            vmcase(UNSUPPORTED) {
+                CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "%s is not supported by this runtime",
+                                  m->strings[NF_BC_BX(i)]));
+                vmbreak;
+            }
+
+            /* ---- objects ---- */
+            vmcase(NEW) {
+                nf_vm_obj *o = nf_vm_obj_new(vm, NF_BC_BX(i));
+                if (!o) THROW();
+                nf_vm_val_release(vm, RA);
+                RA->u.o = o;
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(GETA) {
+                if (nf_vm_is_empty(RB))
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "cannot read %s of an empty %s",
+                                      member_name(vm, RB->ref, f->members[C]),
+                                      entity_name(vm, RB->ref)));
+                get_attr(vm, f, RA, RB->u.o, f->members[C]);
+                vmbreak;
+            }
+            vmcase(SETA) {
+                if (nf_vm_is_empty(RA))
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "cannot change %s of an empty %s",
+                                      member_name(vm, RA->ref, f->members[B]),
+                                      entity_name(vm, RA->ref)));
+                nf_val *dst = &RA->u.o->attrs[f->members[B]];
+                uint16_t ref = dst->ref;
+                nf_vm_val_assign(vm, dst, RC);
+                dst->ref = ref;
+                RA->u.o->changed = 1;
+                vmbreak;
+            }
+            vmcase(GETR) vmcase(GETRL) {
+                if (nf_vm_is_empty(RB))
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "cannot follow %s from an empty %s",
+                                      member_name(vm, RB->ref, f->members[C]),
+                                      entity_name(vm, RB->ref)));
+                CHECK(get_assoc(vm, RA, RB->u.o, f->members[C] & ~NF_BC_ASSOC_MEMBER));
+                vmbreak;
+            }
+            vmcase(SETR) {
+                if (nf_vm_is_empty(RA))
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "cannot set %s of an empty %s",
+                                      member_name(vm, RA->ref, f->members[B]),
+                                      entity_name(vm, RA->ref)));
+                CHECK(set_assoc(vm, RA->u.o, f->members[B] & ~NF_BC_ASSOC_MEMBER, RC));
+                vmbreak;
+            }
+            vmcase(CAST) {
+                if (!nf_vm_is_empty(RB) && !nf_bc_entity_is_a(m, RB->u.o->entity, RA->ref))
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "cannot cast a %s object to %s",
+                                      entity_name(vm, RB->u.o->entity), entity_name(vm, RA->ref)));
+                uint16_t ref = RA->ref;
+                nf_vm_val_assign(vm, RA, RB);
+                RA->ref = ref;
+                vmbreak;
+            }
+            vmcase(COMMIT) {
+                CHECK(store_action(vm, 0, RA));
+                vmbreak;
+            }
+            vmcase(DELETE) {
+                CHECK(store_action(vm, 1, RA));
+                vmbreak;
+            }
+            vmcase(ROLLBACK) {
+                CHECK(store_action(vm, 2, RA));
+                vmbreak;
+            }
+            vmcase(RETRIEVE) {
+                CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME,
+                                  "retrieving %s from the database needs a local store",
+                                  entity_name(vm, f->descs[NF_BC_BX(i)].w[0])));
+                vmbreak;
+            }
+
+            /* ---- lists ---- */
+            vmcase(NEWLIST) {
+                nf_vm_list *l = nf_vm_list_new(vm, RA->ref, 0);
+                if (!l) THROW();
+                nf_vm_val_release(vm, RA);
+                RA->u.l = l;
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(LCOPY) {
+                if (nf_vm_is_empty(RB)) {
+                    nf_vm_val_release(vm, RA);
+                } else {
+                    nf_vm_list *l = nf_vm_list_copy(vm, RB->u.l);
+                    if (!l) THROW();
+                    nf_vm_val_release(vm, RA);
+                    RA->u.l = l;
+                    RA->flags = 0;
+                }
+                vmbreak;
+            }
+            vmcase(LADD) vmcase(LREMOVE) {
+                if (nf_vm_is_empty(RA))
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "cannot change an empty list"));
+                if (!nf_vm_is_empty(RB)) {
+                    nf_vm_list *l = RA->u.l;
+                    bool add = NF_BC_OP(i) == NF_OPC_LADD;
+                    if (RB->kind == NF_BT_OBJ) {
+                        if (add)
+                            CHECK(nf_vm_list_push(vm, l, RB->u.o));
+                        else
+                            nf_vm_list_remove(vm, l, RB->u.o);
+                    } else {
+                        nf_vm_list *src = RB->u.l;
+                        src->refs++; /* l and src may be the same list */
+                        uint32_t n = src->n;
+                        nf_vm_status st = NF_VM_OK;
+                        for (uint32_t k = 0; k < n && st == NF_VM_OK; k++)
+                            if (add)
+                                st = nf_vm_list_push(vm, l, src->items[k]);
+                            else if (k < src->n)
+                                nf_vm_list_remove(vm, l, src->items[l == src ? 0 : k]);
+                        nf_vm_list_release(vm, src);
+                        CHECK(st);
+                    }
+                }
+                vmbreak;
+            }
+            vmcase(LCLEAR) {
+                if (!nf_vm_is_empty(RA)) {
+                    nf_vm_list *l = RA->u.l;
+                    for (uint32_t k = 0; k < l->n; k++)
+                        nf_vm_obj_release(vm, l->items[k]);
+                    l->n = 0;
+                }
+                vmbreak;
+            }
+            vmcase(LLEN) {
+                RA->u.i = nf_vm_is_empty(RB) ? 0 : RB->u.l->n;
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(LGET) {
+                if (nf_vm_is_empty(RC)) CHECK(empty_operand(vm, "a list index"));
+                int64_t k = RC->u.i;
+                uint32_t n = nf_vm_is_empty(RB) ? 0 : RB->u.l->n;
+                if (k < 0 || k >= n)
+                    CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "index %lld is outside a list of %u",
+                                      (long long)k, n));
+                nf_val o = {{.o = RB->u.l->items[k]}, 0, NF_BT_OBJ, 0, RA->ref};
+                nf_vm_val_assign(vm, RA, &o);
+                vmbreak;
+            }
+            vmcase(FORLIST) {
+                nf_val *l = RA, *idx = RA + 1, *el = RA + 2;
+                idx->u.i++;
+                idx->flags = 0;
+                if (!nf_vm_is_empty(l) && idx->u.i < (int64_t)l->u.l->n) {
+                    uint32_t target = (uint32_t)((int64_t)pc + NF_BC_SBX(i));
+                    nf_vm_obj *o = l->u.l->items[idx->u.i];
+                    o->refs++;
+                    nf_vm_val_release(vm, el);
+                    el->u.o = o;
+                    el->flags = 0;
+                    BACK(target);
+                    pc = target;
+                }
+                vmbreak;
+            }
+            vmcase(HEAD) {
+                nf_vm_val_release(vm, RA);
+                if (!nf_vm_is_empty(RB) && RB->u.l->n) {
+                    RB->u.l->items[0]->refs++;
+                    RA->u.o = RB->u.l->items[0];
+                    RA->flags = 0;
+                }
+                vmbreak;
+            }
+            vmcase(TAIL) {
+                CHECK(nf_vm_range(vm, RB, 1, 0, RA));
+                vmbreak;
+            }
+            vmcase(RANGE) {
+                if ((RC->flags | RC[1].flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "range"));
+                CHECK(nf_vm_range(vm, RB, RC->u.i, RC[1].u.i, RA));
+                vmbreak;
+            }
+            vmcase(UNION) vmcase(INTERSECT) vmcase(SUBTRACT) vmcase(LEQUALS) {
+                CHECK(nf_vm_set_op(vm, NF_BC_OP(i), RB, RC, RA));
+                vmbreak;
+            }
+            vmcase(CONTAINS) {
+                bool r = true;
+                if (nf_vm_is_empty(RC)) {
+                    r = false;
+                } else if (RC->kind == NF_BT_OBJ) {
+                    r = !nf_vm_is_empty(RB) && nf_vm_list_contains(RB->u.l, RC->u.o);
+                } else {
+                    for (uint32_t k = 0; k < RC->u.l->n && r; k++)
+                        r = !nf_vm_is_empty(RB) && nf_vm_list_contains(RB->u.l, RC->u.l->items[k]);
+                }
+                RA->u.b = r;
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(SORT) {
+                CHECK(nf_vm_sort(vm, f, RB, &f->descs[C], RA));
+                vmbreak;
+            }
+            vmcase(AGG) {
+                CHECK(nf_vm_aggregate(vm, RB, &f->descs[C], RA));
+                vmbreak;
+            }
+            vmcase(FINDBY) {
+                const nf_bc_desc *d = &f->descs[C];
+                CHECK(nf_vm_find_by(vm, RB, d, &R[d->w[1]], RA));
+                vmbreak;
+            }
+
+            /* ---- client and synchronization ---- */
+            vmcase(SHOWMSG) {
+                if (vm->cfg.host.show_message) {
+                    fr->pc = pc;
+                    nf_vm_status st = vm->cfg.host.show_message(
+                        vm->cfg.host.ud, vm, nf_vm_is_empty(RA) ? "" : RA->u.s->s, B, C != 0);
+                    LOAD_FRAME();
+                    HOST_DONE(st, 255);
+                }
+                vmbreak;
+            }
+            vmcase(SHOWPAGE) {
+                const nf_bc_desc *d = &f->descs[NF_BC_BX(i)];
+                if (vm->cfg.host.show_page) {
+                    const char *names[NF_BC_MAX_REGS];
+                    for (uint32_t k = 0; k < d->w[2] && k < NF_BC_MAX_REGS; k++)
+                        names[k] = d->w[3 + k] != NF_BC_NONE ? m->strings[d->w[3 + k]] : "";
+                    const nf_val *title = d->w[1] != NF_BC_NONE ? &R[d->w[1]] : NULL;
+                    fr->pc = pc;
+                    nf_vm_status st = vm->cfg.host.show_page(
+                        vm->cfg.host.ud, vm, m->strings[d->w[0]],
+                        title && !nf_vm_is_empty(title) ? title->u.s->s : NULL, names, RA, d->w[2]);
+                    LOAD_FRAME();
+                    HOST_DONE(st, 255);
+                }
+                vmbreak;
+            }
+            vmcase(CLOSEPAGE) {
+                if (vm->cfg.host.close_page) {
+                    fr->pc = pc;
+                    nf_vm_status st = vm->cfg.host.close_page(vm->cfg.host.ud, vm);
+                    LOAD_FRAME();
+                    HOST_DONE(st, 255);
+                }
+                vmbreak;
+            }
+            vmcase(FEEDBACK) {
+                if (nf_vm_is_empty(RA))
+                    CHECK(
+                        nf_vm_raise(vm, NF_VM_E_RUNTIME, "validation feedback on an empty object"));
+                if (vm->cfg.host.feedback) {
+                    const char *member =
+                        B == 255 ? NULL : member_name(vm, RA->u.o->entity, f->members[B]);
+                    fr->pc = pc;
+                    nf_vm_status st = vm->cfg.host.feedback(vm->cfg.host.ud, vm, RA->u.o, member,
+                                                            nf_vm_is_empty(RC) ? "" : RC->u.s->s);
+                    LOAD_FRAME();
+                    HOST_DONE(st, 255);
+                }
+                vmbreak;
+            }
+            vmcase(LOG) {
+                if (vm->cfg.host.log)
+                    vm->cfg.host.log(vm->cfg.host.ud, vm, A, nf_vm_is_empty(RB) ? "" : RB->u.s->s,
+                                     nf_vm_is_empty(RC) ? "" : RC->u.s->s);
+                vmbreak;
+            }
+            vmcase(SYNC) {
+                CHECK(nf_vm_raise(vm, NF_VM_E_CONNECTION,
+                                  "cannot synchronize: no server is configured"));
+                vmbreak;
+            }
+            vmcase(CLEARDEV) {
+                CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME,
+                                  "clearing %s from the device needs a local store",
+                                  entity_name(vm, NF_BC_BX(i))));
+                vmbreak;
+            }
+            vmcase(CANCELSYNC) vmbreak;
+        }
+    }
+
+limit:
+    if (vm->cancel)
+        nf_vm_raise(vm, NF_VM_E_CANCELLED, "the flow was cancelled");
+    else
+        nf_vm_raise(vm, NF_VM_E_LIMIT, "the flow ran past its instruction budget (%llu)",
+                    (unsigned long long)vm->cfg.limits.max_instructions);
+    /* The budget and cancellation end the run: no handler may catch them (a handler could
+     * only loop again), so every frame of this call unwinds. */
+    if (!vm->err_located) {
+        vm->err_flow = fr->flow_index;
+        vm->err_line = nf_vm_line_of(f, pc - 1);
+        vm->err_located = true;
+    }
+    while (vm->nframes > stop)
+        nf_vm_pop_frame(vm);
+    return NF_VM_ERROR;
+
+on_error : {
+    /* pc - 1 is the failing instruction of the top frame */
+    if (!vm->err_located) {
+        vm->err_flow = fr->flow_index;
+        vm->err_line = nf_vm_line_of(f, pc - 1);
+        vm->err_located = true;
+    }
+    for (;;) {
+        const nf_bc_handler *h = find_handler(f, pc - 1);
+        uint32_t target = h ? enter_handler(vm, fr, h) : NF_BC_NONE;
+        if (target != NF_BC_NONE) {
+            pc = target;
+            goto resume;
+        }
+        nf_vm_pop_frame(vm);
+        if (vm->nframes == stop) return NF_VM_ERROR;
+        LOAD_FRAME(); /* the caller, at its call instruction */
+    }
+}
+}
