@@ -220,7 +220,8 @@ if [ "$callgrind" -eq 1 ]; then
         echo "hottest nanoflow functions, ${labels[w]} (self instructions; dynamic loader left out):"
         callgrind_annotate "$work/nf$w.cg" 2>/dev/null |
           awk 'seen && !NF && n { exit } seen && NF && !/^-+$/ { print; n++ } /file:function/ { seen = 1 }' |
-          grep -v -e '/elf/' -e 'dl-' | sed -n '1,6p' | sed -e 's/ \[[^]]*\]$//' -e "s|$root/||" -e 's/^/  /'
+          grep -v -e '/elf/' -e 'dl-' | sed -n '1,6p' | sed -e 's/ \[[^]]*\]$//' -e "s|$root/||" -e 's/^/  /' ||
+          true # awk stops reading early: callgrind_annotate may die of SIGPIPE
       done
     fi
   fi

@@ -47,7 +47,8 @@ static int var_source(nf_cg *g, nf_cc_expr *e) {
 static void convert(nf_cg *g, int to, int src) {
     nf_bc_type t = reg_type(g, to), s = reg_type(g, src);
     if (same_type(t, s) || (t.kind == s.kind && t.kind != NF_BT_DEC && t.kind != NF_BT_INT)) {
-        if (to != src) emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, to, src, 0));
+        if (to != src)
+            emit(g, NF_BC_MAKE_ABC(t.kind == NF_BT_INT ? NF_OPC_MOVE_I : NF_OPC_MOVE, to, src, 0));
     } else if (t.kind == NF_BT_DEC && s.kind == NF_BT_INT) {
         emit(g, NF_BC_MAKE_ABC(NF_OPC_I2D, to, src, 0));
     } else if (t.kind == s.kind) {
@@ -519,9 +520,9 @@ static nf_bc_type arith_type(const nf_cc_expr *e) {
     return (et.kind == NF_BT_DEC || e->op == NF_OP_DIV) ? T(NF_BT_DEC) : T(NF_BT_INT);
 }
 
-/* One node of a chain: acc := acc op e->b (acc already holds e->a's value, of type at). */
-static void arith_step(nf_cg *g, nf_cc_expr *e, int acc) {
-    nf_bc_type at = reg_type(g, acc);
+/* One node of a chain: dst := left op e->b (left holds e->a's value). */
+static void arith_step(nf_cg *g, nf_cc_expr *e, int dst, int left) {
+    nf_bc_type at = reg_type(g, left);
     bool tb;
     if (at.kind == NF_BT_STR) { /* concatenation: numbers and empty become strings */
         int rb = value(g, e->u.bin.b, &tb);
@@ -532,18 +533,19 @@ static void arith_step(nf_cg *g, nf_cc_expr *e, int acc) {
             rb = s;
             tb = true;
         }
-        emit(g, NF_BC_MAKE_ABC(NF_OPC_CONCAT, acc, acc, rb));
+        emit(g, NF_BC_MAKE_ABC(NF_OPC_CONCAT, dst, left, rb));
         release(g, rb, tb);
         return;
     }
     bool dec = at.kind == NF_BT_DEC;
     nf_cc_op op = (nf_cc_op)e->op;
-    if (!dec && (op == NF_OP_ADD || op == NF_OP_SUB) &&
-        e->u.bin.b->kind == NF_EX_INT) { /* ADDI_I */
+    if (!dec && (op == NF_OP_ADD || op == NF_OP_SUB || op == NF_OP_MOD) &&
+        e->u.bin.b->kind == NF_EX_INT) { /* small constants are immediates: ADDI_I, MODI_I */
         int64_t k = strtoll(e->u.bin.b->u.lit.text, NULL, 10);
         if (op == NF_OP_SUB) k = -k;
-        if (k >= -127 && k <= 128) {
-            emit(g, NF_BC_MAKE_ABC(NF_OPC_ADDI_I, acc, acc, (uint32_t)(k + 127)));
+        if (k >= -127 && k <= 128 && (op != NF_OP_MOD || k > 0)) {
+            emit(g, NF_BC_MAKE_ABC(op == NF_OP_MOD ? NF_OPC_MODI_I : NF_OPC_ADDI_I, dst, left,
+                                   (uint32_t)(k + 127)));
             return;
         }
     }
@@ -556,13 +558,16 @@ static void arith_step(nf_cg *g, nf_cc_expr *e, int acc) {
     case NF_OP_MOD: oc = dec ? NF_OPC_MOD_D : NF_OPC_MOD_I; break;
     default: oc = g->f->nanoflow ? NF_OPC_DIV_DN : NF_OPC_DIV_DM; break;
     }
-    emit(g, NF_BC_MAKE_ABC(oc, acc, acc, rb));
+    emit(g, NF_BC_MAKE_ABC(oc, dst, left, rb));
     release(g, rb, tb);
 }
 
-/* Arithmetic and concatenation. Chains (a + b + c …) are left-deep and may be long: the left
- * spine is walked with an explicit stack and accumulated in one register, so neither the C
- * stack nor the register file grows with the chain. */
+/* Arithmetic and concatenation, three-address: variables are read in place, each node writes a
+ * temporary, and the last node writes `to` directly. `to` may be a variable that the operands
+ * read: only the last instruction writes it, after every operand has been evaluated, and a
+ * failing instruction writes nothing. Chains (a + b + c …) are left-deep and may be long: the
+ * left spine is walked with an explicit stack and accumulated in one temporary, so neither the
+ * C stack nor the register file grows with the chain. */
 static void arith(nf_cg *g, nf_cc_expr *e, int to) {
     nf_cc_expr *small[32], **spine = small;
     size_t n = 0, cap = 32;
@@ -581,37 +586,48 @@ static void arith(nf_cg *g, nf_cc_expr *e, int to) {
         }
         spine[n++] = x;
     }
-    /* the accumulator: `to` itself when it is a temporary of the right type (a variable's own
-     * register may still be read by the right-hand operands) */
     nf_bc_type t0 = arith_type(spine[n - 1]);
-    int acc = (g->f->is_temp[to] && same_type(reg_type(g, to), t0)) ? to : nf_cg_temp(g, t0);
     nf_cc_expr *leftmost = spine[n - 1]->u.bin.a;
+    int left;
+    bool left_temp;
     if (t0.kind == NF_BT_STR && nf_cg_type(leftmost->type).kind != NF_BT_STR &&
         leftmost->kind != NF_EX_EMPTY) {
         bool tl;
         int r = value(g, leftmost, &tl);
-        emit(g, NF_BC_MAKE_ABC(NF_OPC_TOSTR, acc, r, 0));
+        left = nf_cg_temp(g, t0);
+        left_temp = true;
+        emit(g, NF_BC_MAKE_ABC(NF_OPC_TOSTR, left, r, 0));
         release(g, r, tl);
     } else {
-        nf_cg_expr_to(g, leftmost, acc);
+        left = nf_cg_expr_any(g, leftmost, t0, &left_temp);
     }
     while (n > 0) {
         nf_cc_expr *node = spine[--n];
         nf_bc_type nt = arith_type(node);
-        if (!same_type(reg_type(g, acc), nt)) { /* Integer becomes Decimal, or a number a String */
-            int next = (g->f->is_temp[to] && same_type(reg_type(g, to), nt) && to != acc)
-                           ? to
-                           : nf_cg_temp(g, nt);
-            emit(g, NF_BC_MAKE_ABC(nt.kind == NF_BT_STR ? NF_OPC_TOSTR : NF_OPC_I2D, next, acc, 0));
-            if (acc != to) nf_cg_free_temp(g, acc);
-            acc = next;
+        if (!same_type(reg_type(g, left), nt)) { /* Integer becomes Decimal, a number a String */
+            int next = nf_cg_temp(g, nt);
+            emit(g,
+                 NF_BC_MAKE_ABC(nt.kind == NF_BT_STR ? NF_OPC_TOSTR : NF_OPC_I2D, next, left, 0));
+            release(g, left, left_temp);
+            left = next;
+            left_temp = true;
         }
-        arith_step(g, node, acc);
+        int dst;
+        if (n == 0 && same_type(reg_type(g, to), nt))
+            dst = to;
+        else if (left_temp)
+            dst = left;
+        else
+            dst = nf_cg_temp(g, nt);
+        arith_step(g, node, dst, left);
+        if (dst != left) release(g, left, left_temp);
+        left = dst;
+        left_temp = dst != to;
     }
     if (spine != small) free(spine);
-    if (acc != to) {
-        convert(g, to, acc);
-        nf_cg_free_temp(g, acc);
+    if (left != to) {
+        convert(g, to, left);
+        release(g, left, left_temp);
     }
 }
 

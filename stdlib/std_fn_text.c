@@ -97,55 +97,51 @@ NF_STD_FN(SUBSTRING3) {
     return substring(vm, out, args, true);
 }
 
-NF_STD_FN(FIND2) {
-    (void)vm;
+/* find, findLast: a position in UTF-16 units or -1; the optional third argument is the start
+ * (find) or the last position (findLast). */
+typedef int32_t (*find_fn)(const char *, size_t, const char *, size_t, int64_t);
+static nf_vm_status find(nf_vm *vm, nf_val *out, const nf_val *args, find_fn fn, int nargs,
+                         int64_t dflt, const char *name) {
+    if (nargs == 3 && nf_std_need(vm, args, 2, name)) return NF_VM_ERROR;
     size_t len0, len1;
     const char *s = S(0), *sub = S(1);
-    set_int(out, nf_std_find(s, len0, sub, len1, 0));
+    set_int(out, fn(s, len0, sub, len1, nargs == 3 ? args[2].u.i : dflt));
     return NF_VM_OK;
+}
+
+NF_STD_FN(FIND2) {
+    return find(vm, out, args, nf_std_find, 2, 0, "find");
 }
 NF_STD_FN(FIND3) {
-    if (nf_std_need(vm, args, 2, "find")) return NF_VM_ERROR;
-    size_t len0, len1;
-    const char *s = S(0), *sub = S(1);
-    set_int(out, nf_std_find(s, len0, sub, len1, args[2].u.i));
-    return NF_VM_OK;
+    return find(vm, out, args, nf_std_find, 3, 0, "find");
 }
 NF_STD_FN(FIND_LAST2) {
-    (void)vm;
-    size_t len0, len1;
-    const char *s = S(0), *sub = S(1);
-    set_int(out, nf_std_find_last(s, len0, sub, len1, INT64_MAX));
-    return NF_VM_OK;
+    return find(vm, out, args, nf_std_find_last, 2, INT64_MAX, "findLast");
 }
 NF_STD_FN(FIND_LAST3) {
-    if (nf_std_need(vm, args, 2, "findLast")) return NF_VM_ERROR;
+    return find(vm, out, args, nf_std_find_last, 3, INT64_MAX, "findLast");
+}
+
+/* contains, startsWith, endsWith: '' is part of every string. */
+typedef bool (*test_fn)(const char *, size_t, const char *, size_t);
+static nf_vm_status test(nf_val *out, const nf_val *args, test_fn fn) {
     size_t len0, len1;
     const char *s = S(0), *sub = S(1);
-    set_int(out, nf_std_find_last(s, len0, sub, len1, args[2].u.i));
+    set_bool(out, fn(s, len0, sub, len1));
     return NF_VM_OK;
 }
 
 NF_STD_FN(CONTAINS) {
     (void)vm;
-    size_t len0, len1;
-    const char *s = S(0), *sub = S(1);
-    set_bool(out, nf_std_contains(s, len0, sub, len1));
-    return NF_VM_OK;
+    return test(out, args, nf_std_contains);
 }
 NF_STD_FN(STARTS_WITH) {
     (void)vm;
-    size_t len0, len1;
-    const char *s = S(0), *sub = S(1);
-    set_bool(out, nf_std_starts_with(s, len0, sub, len1));
-    return NF_VM_OK;
+    return test(out, args, nf_std_starts_with);
 }
 NF_STD_FN(ENDS_WITH) {
     (void)vm;
-    size_t len0, len1;
-    const char *s = S(0), *sub = S(1);
-    set_bool(out, nf_std_ends_with(s, len0, sub, len1));
-    return NF_VM_OK;
+    return test(out, args, nf_std_ends_with);
 }
 
 NF_STD_FN(TRIM) {

@@ -12,7 +12,8 @@
  * Ownership: an nf_dec with is_big set owns one reference to its nf_decbig. Copy with
  * nf_dec_copy (adds a reference), drop with nf_dec_release. Every function that writes *out
  * writes a new value the caller owns; on an error status *out is left as the zero value (no
- * reference held), and the inputs are never modified. `out` may alias an input.
+ * reference held), and the inputs are never modified. `out` may alias an input: the value it
+ * held is then released as the result replaces it, so `x = x + y` does not leak.
  *
  * Limits: a result whose mantissa would exceed NF_DEC_MAX_DIGITS digits, or whose scale would
  * exceed NF_DEC_MAX_SCALE, is NF_DEC_OVERFLOW (so no input can make the VM allocate without

@@ -404,6 +404,11 @@ resume:
                 RA->ref = ref;
                 vmbreak;
             }
+            vmcase(MOVE_I) {
+                RA->u.i = RB->u.i;
+                RA->flags = RB->flags;
+                vmbreak;
+            }
             vmcase(LOADK) {
                 uint16_t ref = RA->ref;
                 nf_vm_val_assign(vm, RA, &vm->consts[NF_BC_BX(i)]);
@@ -433,29 +438,45 @@ resume:
             /* ---- integers ---- */
             vmcase(ADD_I) {
                 if ((RB->flags | RC->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "+"));
-                if (add_ovf(RB->u.i, RC->u.i, &RA->u.i))
+                int64_t r;
+                if (add_ovf(RB->u.i, RC->u.i, &r))
                     CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "Integer overflow in +"));
+                RA->u.i = r;
                 RA->flags = 0;
                 vmbreak;
             }
             vmcase(ADDI_I) {
                 if (RB->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, "+"));
-                if (add_ovf(RB->u.i, NF_BC_SC(i), &RA->u.i))
+                int64_t r;
+                if (add_ovf(RB->u.i, NF_BC_SC(i), &r))
                     CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "Integer overflow in +"));
+                RA->u.i = r;
                 RA->flags = 0;
                 vmbreak;
             }
             vmcase(SUB_I) {
                 if ((RB->flags | RC->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "-"));
-                if (sub_ovf(RB->u.i, RC->u.i, &RA->u.i))
+                int64_t r;
+                if (sub_ovf(RB->u.i, RC->u.i, &r))
                     CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "Integer overflow in -"));
+                RA->u.i = r;
                 RA->flags = 0;
                 vmbreak;
             }
             vmcase(MUL_I) {
                 if ((RB->flags | RC->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "*"));
-                if (mul_ovf(RB->u.i, RC->u.i, &RA->u.i))
+                int64_t r;
+                if (mul_ovf(RB->u.i, RC->u.i, &r))
                     CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "Integer overflow in *"));
+                RA->u.i = r;
+                RA->flags = 0;
+                vmbreak;
+            }
+            vmcase(MODI_I) {
+                if (RB->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, "mod"));
+                int64_t k = NF_BC_SC(i);
+                if (k == 0) CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "mod by zero"));
+                RA->u.i = k == -1 ? 0 : RB->u.i % k;
                 RA->flags = 0;
                 vmbreak;
             }

@@ -366,7 +366,10 @@ nf_vm_status nf_vm_aggregate(nf_vm *vm, const nf_val *list, const nf_bc_desc *d,
         }
         nf_dec cnt, avg;
         nf_dec_from_int64(count, &cnt);
-        nf_dec_status s = nf_dec_div(&dsum, &cnt, NF_DEC_DIV_MICROFLOW, &avg);
+        /* divided like `:` in the running flow: big.js in nanoflows, DECIMAL128 in microflows */
+        bool nano = vm->nframes && vm->frames[vm->nframes - 1].flow->kind == NF_BF_NANOFLOW;
+        nf_dec_status s =
+            nf_dec_div(&dsum, &cnt, nano ? NF_DEC_DIV_NANOFLOW : NF_DEC_DIV_MICROFLOW, &avg);
         nf_dec_release(&dsum);
         if (s != NF_DEC_OK) return nf_vm_raise(vm, NF_VM_E_RUNTIME, "average: invalid operation");
         dsum = avg;

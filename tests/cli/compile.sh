@@ -48,11 +48,11 @@ expect_exit "an unknown option is a usage error" 2 "$nf" compile "$tmp/bad.mdl" 
     printf 'create module M;\ncreate persistent entity M.E (N: Integer);\n'
     printf 'create nanoflow M.Big ($L: List of M.E) returns Integer\nbegin\n  declare $S Integer = 0;\n'
     printf '  loop $It in $L\n  begin\n'
-    for _ in $(seq 7000); do printf '    set $S = $S + $It/N + 1;\n'; done
+    for _ in $(seq 11000); do printf '    set $S = $S + $It/N + 1;\n'; done
     printf '  end loop;\n  return $S;\nend;\n'
 } >"$tmp/long.mdl"
 expect_exit "check reports a code generator limit" 1 "$nf" check "$tmp/long.mdl"
-grep -q "long.mdl:6:3: error: this loop body compiles to 35000 instructions.*\[NF9001\]" "$tmp/err" && pass "at the loop, with NF9001" || { fail "limit message"; cat "$tmp/err"; }
+grep -q "long.mdl:6:3: error: this loop body compiles to 33000 instructions.*\[NF9001\]" "$tmp/err" && pass "at the loop, with NF9001" || { fail "limit message"; cat "$tmp/err"; }
 
 head -c 3000 "$tmp/a.nfb" >"$tmp/trunc.nfb"
 expect_exit "a truncated module is rejected" 1 "$nf" disasm "$tmp/trunc.nfb"

@@ -110,6 +110,7 @@ static const char sample_app[] =
     "  set $C = $C - $Big;\n"
     "  set $C = $C * $Big;\n"
     "  set $C = $C mod 3;\n"
+    "  set $C = $C mod $Big;\n"
     "  set $C = -$C;\n"
     "  set $C = $C + $Big;\n"
     "  declare $D Decimal = $C;\n"

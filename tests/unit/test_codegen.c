@@ -106,7 +106,8 @@ static void require_limit_error(result *r, unsigned line, const char *words) {
 /* ---- loop bodies: FORLIST jumps back at most 32,767 instructions ------------------------------
  */
 
-/* A for-each whose body is `n` statements of 5 instructions each; the loop is on line 6. */
+/* A for-each whose body is `n` statements of 3 instructions each (GETA, ADD_I, ADDI_I); the loop
+ * is on line 6. */
 static text long_loop(unsigned n) {
     text t = {0};
     add(&t, "create module M;\ncreate persistent entity M.E (N: Integer);\n"
@@ -120,14 +121,14 @@ static text long_loop(unsigned n) {
 
 static void a_loop_body_too_long_for_forlist_is_reported_at_the_loop(void **state) {
     (void)state;
-    text t = long_loop(7000); /* 35,000 instructions */
+    text t = long_loop(11000); /* 33,000 instructions */
     result r = compile(&t);
     require_limit_error(&r, 6, "loop body");
 }
 
 static void a_loop_body_just_inside_the_limit_compiles(void **state) {
     (void)state;
-    text t = long_loop(6500); /* 32,500 instructions */
+    text t = long_loop(10900); /* 32,700 instructions */
     result r = compile(&t);
     require_loads(&r);
 }
