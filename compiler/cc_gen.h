@@ -113,6 +113,8 @@ void nf_cg_finish_code(nf_cg *g);
 /* Patches the jump at pc to land on target (a backward target makes it a LOOP). */
 void nf_cg_patch(nf_cg *g, uint32_t pc, uint32_t target);
 int nf_cg_temp(nf_cg *g, nf_bc_type t);
+/* MOVE_I between Integer registers, MOVE otherwise (same register types). */
+nf_bc_opcode nf_cg_move_op(nf_cg *g, int to);
 void nf_cg_free_temp(nf_cg *g, int reg);
 /* n consecutive registers of the given types (call arguments); reused by later blocks of the
  * same types once freed. */

@@ -43,6 +43,10 @@ static int var_source(nf_cg *g, nf_cc_expr *e) {
     return -1;
 }
 
+nf_bc_opcode nf_cg_move_op(nf_cg *g, int to) {
+    return g->f->regs[to].kind == NF_BT_INT ? NF_OPC_MOVE_I : NF_OPC_MOVE;
+}
+
 /* Converts the value in register src (type S) into register to (type T). */
 static void convert(nf_cg *g, int to, int src) {
     nf_bc_type t = reg_type(g, to), s = reg_type(g, src);
@@ -479,7 +483,7 @@ static void call_builtin(nf_cg *g, nf_cc_expr *e, int to) {
             /* the last result goes straight into `to`: every argument has been read */
             emit(g, NF_BC_MAKE_ABC(NF_OPC_CALLFN, i + 1 == n ? to : blk, fn, blk));
         }
-        if (n == 1) emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, to, blk, 0));
+        if (n == 1) emit(g, NF_BC_MAKE_ABC(nf_cg_move_op(g, to), to, blk, 0));
         nf_cg_free_block(g, blk, types, 2);
         return;
     }

@@ -602,7 +602,7 @@ static void agg_body(nf_cg *g, void *vctx, int elem, nf_cg_buf *exits) {
         g->f->current_result_reg = c->result;
         int tmp = nf_cg_temp(g, rt);
         nf_cg_expr_to(g, a->expr, tmp);
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, c->result, tmp, 0));
+        nf_cg_emit(g, NF_BC_MAKE_ABC(nf_cg_move_op(g, c->result), c->result, tmp, 0));
         nf_cg_free_temp(g, tmp);
         g->f->current_result_reg = saved_res;
         break;
@@ -630,7 +630,7 @@ static void agg_body(nf_cg *g, void *vctx, int elem, nf_cg_buf *exits) {
             uint32_t skip = jump(g);
             nf_cg_patch(g, take, nf_cg_pc(g));
             nf_cg_patch(g, take2, nf_cg_pc(g));
-            nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, c->result, val, 0));
+            nf_cg_emit(g, NF_BC_MAKE_ABC(nf_cg_move_op(g, c->result), c->result, val, 0));
             nf_cg_patch(g, skip, nf_cg_pc(g));
         }
         if (temp) nf_cg_free_temp(g, val);
@@ -667,7 +667,7 @@ static void aggregate(nf_cg *g, nf_cc_stmt *st) {
         if (r != dst) {
             nf_cg_emit(g, NF_BC_MAKE_ABC(g->f->regs[dst].kind == NF_BT_DEC && want.kind == NF_BT_INT
                                              ? NF_OPC_I2D
-                                             : NF_OPC_MOVE,
+                                             : nf_cg_move_op(g, dst),
                                          dst, r, 0));
             nf_cg_free_temp(g, r);
         }
@@ -781,7 +781,7 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
                 nf_bc_type vt = g->f->regs[result_reg];
                 nf_cg_emit(g, NF_BC_MAKE_ABC(vt.kind == NF_BT_DEC && ret.kind == NF_BT_INT
                                                  ? NF_OPC_I2D
-                                                 : NF_OPC_MOVE,
+                                                 : nf_cg_move_op(g, result_reg),
                                              result_reg, blk, 0));
             }
         }

@@ -86,6 +86,52 @@ NF_STD_FN(CEIL) {
     return to_int(vm, out, args, NF_DEC_CEILING, "ceil");
 }
 
+/* round(x, places) for a small x (int64 mantissa, at most 18 digits dropped) without
+ * vm_decimal.c: the common case of money amounts. False: take the general path. */
+static bool round_small(const nf_val *x, int32_t places, nf_dec_rounding mode, nf_val *out) {
+    static const int64_t p10[19] = {1,
+                                    10,
+                                    100,
+                                    1000,
+                                    10000,
+                                    100000,
+                                    1000000,
+                                    10000000,
+                                    100000000,
+                                    1000000000,
+                                    10000000000,
+                                    100000000000,
+                                    1000000000000,
+                                    10000000000000,
+                                    100000000000000,
+                                    1000000000000000,
+                                    10000000000000000,
+                                    100000000000000000,
+                                    1000000000000000000};
+    if (x->flags & NF_VAL_BIGDEC) return false;
+    int64_t m = x->u.i;
+    int32_t s = x->dscale;
+    if (s > places) {
+        int32_t d = s - places;
+        if (d > 18 || (mode != NF_DEC_HALF_AWAY && mode != NF_DEC_HALF_EVEN)) return false;
+        int64_t q = m / p10[d], rem = m % p10[d];
+        uint64_t twice = 2 * (uint64_t)(rem < 0 ? -rem : rem), unit = (uint64_t)p10[d];
+        if (twice > unit || (twice == unit && (mode == NF_DEC_HALF_AWAY || (q & 1))))
+            q += m < 0 ? -1 : 1;
+        m = q;
+        s = places;
+        while (s > 0 && m % 10 == 0) { /* canonical: no trailing fraction zeros */
+            m /= 10;
+            s--;
+        }
+        if (m == 0) s = 0;
+    }
+    out->u.i = m;
+    out->dscale = s;
+    out->flags = 0;
+    return true;
+}
+
 NF_STD_FN(ROUND2) {
     if (nf_std_need(vm, args, 0, "round") || nf_std_need(vm, args, 1, "round")) return NF_VM_ERROR;
     int64_t places = args[1].u.i;
@@ -93,6 +139,7 @@ NF_STD_FN(ROUND2) {
         return nf_vm_raise(vm, NF_VM_E_RUNTIME,
                            "round: the precision must be between 0 and %d, not %lld",
                            NF_DEC_MAX_SCALE, (long long)places);
+    if (round_small(&args[0], (int32_t)places, round_mode(vm), out)) return NF_VM_OK;
     nf_dec a = nf_vm_dec_of(&args[0]), r;
     nf_dec_status s = nf_dec_round(&a, (int32_t)places, round_mode(vm), &r);
     if (s != NF_DEC_OK) return nf_std_dec_error(vm, s, "round");

@@ -269,8 +269,19 @@ typedef struct nf_vm_layout {
     int16_t *slot; /* by association index: the slot, or -1 when not owned */
 } nf_vm_layout;
 
+/* Per flow, prepared once: the registers' initial values (empty, with their kinds and refs), so
+ * a call copies them in one go, and the registers that can hold a reference, so a return
+ * releases only those. */
+typedef struct nf_vm_flowinfo {
+    nf_val *init;      /* nregs values */
+    uint16_t *counted; /* registers of kind String, Decimal, Object or List */
+    uint16_t ncounted;
+    uint8_t scalar_params; /* every parameter is Boolean, Integer, DateTime or Enumeration */
+} nf_vm_flowinfo;
+
 struct nf_vm {
     const nf_bc_module *m;
+    nf_vm_flowinfo *flowinfo; /* by flow */
     nf_vm_config cfg;
     nf_vm_layout *layout; /* by entity */
     /* registers of every frame */

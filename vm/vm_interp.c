@@ -88,6 +88,73 @@ static void set_dec(nf_vm *vm, nf_val *ra, nf_dec d) {
     ra->ref = ref;
 }
 
+/* ---- small decimals: the fast path of + - * ----------------------------------------------------
+ * Values whose mantissa fits in int64 are computed here with overflow-checked 64-bit
+ * arithmetic, without calling vm_decimal.c; anything else (big mantissas, overflow, scales past
+ * the limit) takes the general path. Results are canonical, as vm_decimal.h requires: no
+ * trailing fraction zeros, zero has scale 0. */
+static const int64_t pow10_small[19] = {1,
+                                        10,
+                                        100,
+                                        1000,
+                                        10000,
+                                        100000,
+                                        1000000,
+                                        10000000,
+                                        100000000,
+                                        1000000000,
+                                        10000000000,
+                                        100000000000,
+                                        1000000000000,
+                                        10000000000000,
+                                        100000000000000,
+                                        1000000000000000,
+                                        10000000000000000,
+                                        100000000000000000,
+                                        1000000000000000000};
+
+static inline bool small_dec(const nf_val *v) {
+    return !(v->flags & (NF_VAL_EMPTY | NF_VAL_BIGDEC));
+}
+
+/* R[A] := m × 10^-s, canonicalised (R[A] holds no big mantissa). */
+static inline void put_small(nf_val *ra, int64_t m, int32_t s) {
+    while (s > 0 && m % 10 == 0) {
+        m /= 10;
+        s--;
+    }
+    ra->u.i = m;
+    ra->dscale = m == 0 ? 0 : s;
+    ra->flags = 0;
+}
+
+/* x + y (or x - y) when both are small and the result fits. */
+static inline bool add_small(const nf_val *x, const nf_val *y, bool sub, nf_val *ra) {
+    int64_t a = x->u.i, b = y->u.i, r;
+    int32_t sa = x->dscale, sb = y->dscale;
+    if (sa != sb) {
+        int32_t d = sa > sb ? sa - sb : sb - sa;
+        if (d > 18) return false;
+        if (sa < sb) {
+            if (mul_ovf(a, pow10_small[d], &a)) return false;
+            sa = sb;
+        } else if (mul_ovf(b, pow10_small[d], &b)) {
+            return false;
+        }
+    }
+    if (sub ? sub_ovf(a, b, &r) : add_ovf(a, b, &r)) return false;
+    put_small(ra, r, sa);
+    return true;
+}
+
+static inline bool mul_small(const nf_val *x, const nf_val *y, nf_val *ra) {
+    int64_t r;
+    int32_t s = x->dscale + y->dscale;
+    if (s > NF_DEC_MAX_SCALE || mul_ovf(x->u.i, y->u.i, &r)) return false;
+    put_small(ra, r, s);
+    return true;
+}
+
 static nf_vm_status empty_operand(nf_vm *vm, const char *op) {
     return nf_vm_raise(vm, NF_VM_E_RUNTIME, "%s with an empty operand", op);
 }
@@ -410,8 +477,15 @@ resume:
                 vmbreak;
             }
             vmcase(LOADK) {
+                const nf_val *k = &vm->consts[NF_BC_BX(i)];
+                if (!nf_vm_val_is_counted(k) && !nf_vm_val_is_counted(RA)) {
+                    RA->u = k->u; /* numbers and small decimals: no references to count */
+                    RA->dscale = k->dscale;
+                    RA->flags = k->flags;
+                    vmbreak;
+                }
                 uint16_t ref = RA->ref;
-                nf_vm_val_assign(vm, RA, &vm->consts[NF_BC_BX(i)]);
+                nf_vm_val_assign(vm, RA, k);
                 RA->ref = ref;
                 vmbreak;
             }
@@ -476,14 +550,23 @@ resume:
                 if (RB->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, "mod"));
                 int64_t k = NF_BC_SC(i);
                 if (k == 0) CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "mod by zero"));
-                RA->u.i = k == -1 ? 0 : RB->u.i % k;
+                int64_t x = RB->u.i;
+                /* 32-bit division when both fit: several times faster than 64-bit on x86 */
+                if (k > 0 && (uint64_t)x <= UINT32_MAX)
+                    RA->u.i = (int64_t)((uint32_t)x % (uint32_t)k);
+                else
+                    RA->u.i = k == -1 ? 0 : x % k;
                 RA->flags = 0;
                 vmbreak;
             }
             vmcase(MOD_I) {
                 if ((RB->flags | RC->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "mod"));
                 if (RC->u.i == 0) CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "mod by zero"));
-                RA->u.i = RC->u.i == -1 ? 0 : RB->u.i % RC->u.i;
+                int64_t x = RB->u.i, y = RC->u.i;
+                if ((uint64_t)x <= UINT32_MAX && (uint64_t)y <= UINT32_MAX) /* as MODI_I */
+                    RA->u.i = (int64_t)((uint32_t)x % (uint32_t)y);
+                else
+                    RA->u.i = y == -1 ? 0 : x % y;
                 RA->flags = 0;
                 vmbreak;
             }
@@ -498,6 +581,10 @@ resume:
             vmcase(I2D) {
                 if (RB->flags & NF_VAL_EMPTY) {
                     nf_vm_val_release(vm, RA);
+                } else if (!(RA->flags & NF_VAL_BIGDEC)) { /* an integer is canonical at scale 0 */
+                    RA->u.i = RB->u.i;
+                    RA->dscale = 0;
+                    RA->flags = 0;
                 } else {
                     nf_dec d;
                     nf_dec_from_int64(RB->u.i, &d);
@@ -507,7 +594,25 @@ resume:
             }
 
             /* ---- decimals ---- */
-            vmcase(ADD_D) vmcase(SUB_D) vmcase(MUL_D) vmcase(DIV_DN) vmcase(DIV_DM) vmcase(MOD_D) {
+            vmcase(ADD_D) {
+                if (small_dec(RB) && small_dec(RC) && !(RA->flags & NF_VAL_BIGDEC) &&
+                    add_small(RB, RC, false, RA))
+                    vmbreak;
+                goto decimal_general;
+            }
+            vmcase(SUB_D) {
+                if (small_dec(RB) && small_dec(RC) && !(RA->flags & NF_VAL_BIGDEC) &&
+                    add_small(RB, RC, true, RA))
+                    vmbreak;
+                goto decimal_general;
+            }
+            vmcase(MUL_D) {
+                if (small_dec(RB) && small_dec(RC) && !(RA->flags & NF_VAL_BIGDEC) &&
+                    mul_small(RB, RC, RA))
+                    vmbreak;
+                goto decimal_general;
+            }
+            vmcase(DIV_DN) vmcase(DIV_DM) vmcase(MOD_D) decimal_general : {
                 static const char *const names[] = {"+", "-", "*", ":", ":", "mod"};
                 uint32_t op = NF_BC_OP(i);
                 const char *name = names[op - NF_OPC_ADD_D];
@@ -631,6 +736,14 @@ resume:
                 CHECK(nf_vm_push_frame(vm, callee, (uint8_t)a));
                 nf_val *caller = vm->stack + caller_base,
                        *callee_r = vm->stack + vm->frames[vm->nframes - 1].base;
+                if (vm->flowinfo[callee].scalar_params) { /* no references to count */
+                    for (uint32_t k = 0; k < cf->nparams; k++) {
+                        callee_r[k].u = caller[a + 1 + k].u;
+                        callee_r[k].flags = caller[a + 1 + k].flags;
+                    }
+                    LOAD_FRAME();
+                    vmbreak;
+                }
                 for (uint32_t k = 0; k < cf->nparams; k++)
                     if (nf_vm_pass_arg(vm, cf, &callee_r[k], &caller[a + 1 + k]) != NF_VM_OK) {
                         nf_vm_pop_frame(vm);

@@ -87,6 +87,33 @@ static bool make_consts(nf_vm *vm) {
     return true;
 }
 
+static bool counted_kind(uint8_t k) {
+    return k == NF_BT_STR || k == NF_BT_DEC || k == NF_BT_OBJ || k == NF_BT_LIST;
+}
+
+static bool make_flowinfo(nf_vm *vm) {
+    const nf_bc_module *m = vm->m;
+    vm->flowinfo = calloc(m->nflows ? m->nflows : 1, sizeof *vm->flowinfo);
+    if (!vm->flowinfo) return false;
+    for (uint32_t k = 0; k < m->nflows; k++) {
+        const nf_bc_flow *f = &m->flows[k];
+        nf_vm_flowinfo *fi = &vm->flowinfo[k];
+        fi->init = malloc((f->nregs ? f->nregs : 1) * sizeof *fi->init);
+        fi->counted = malloc((f->nregs ? f->nregs : 1) * sizeof *fi->counted);
+        if (!fi->init || !fi->counted) return false;
+        fi->scalar_params = 1;
+        for (uint32_t r = 0; r < f->nregs; r++) {
+            fi->init[r] = nf_vm_empty(f->regs[r].kind);
+            fi->init[r].ref = f->regs[r].ref;
+            if (counted_kind(f->regs[r].kind)) {
+                fi->counted[fi->ncounted++] = (uint16_t)r;
+                if (r < f->nparams) fi->scalar_params = 0;
+            }
+        }
+    }
+    return true;
+}
+
 nf_vm *nf_vm_new(const nf_bc_module *m, const nf_vm_config *cfg) {
     nf_vm *vm = calloc(1, sizeof *vm);
     if (!vm) return NULL;
@@ -94,7 +121,7 @@ nf_vm *nf_vm_new(const nf_bc_module *m, const nf_vm_config *cfg) {
     vm->cfg = *cfg;
     if (!vm->cfg.limits.max_depth) vm->cfg.limits.max_depth = 200;
     vm->rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)nf_vm_now(vm) ^ (uint64_t)(uintptr_t)vm;
-    if (!make_layouts(vm) || !make_consts(vm) ||
+    if (!make_layouts(vm) || !make_flowinfo(vm) || !make_consts(vm) ||
         nf_vm_string(vm, "", 0, &vm->empty_string) != NF_VM_OK) {
         nf_vm_free(vm);
         return NULL;
@@ -124,6 +151,11 @@ void nf_vm_free(nf_vm *vm) {
         nf_vm_obj_destroy(vm, all[i]);
     free(all);
     free(vm->consts);
+    for (uint32_t q = 0; vm->flowinfo && q < vm->m->nflows; q++) {
+        free(vm->flowinfo[q].init);
+        free(vm->flowinfo[q].counted);
+    }
+    free(vm->flowinfo);
     for (uint32_t e = 0; vm->layout && e < vm->m->nentities; e++)
         free(vm->layout[e].slot);
     free(vm->layout);
@@ -171,26 +203,27 @@ nf_vm_status nf_vm_push_frame(nf_vm *vm, uint32_t flow_index, uint8_t ret_reg) {
         vm->stack = st;
         vm->stack_cap = (uint32_t)cap;
     }
-    nf_val *R = vm->stack + base;
-    for (uint32_t r = 0; r < f->nregs; r++) {
-        R[r] = nf_vm_empty(f->regs[r].kind);
-        R[r].ref = f->regs[r].ref;
-    }
+    if (f->nregs)
+        memcpy(vm->stack + base, vm->flowinfo[flow_index].init, f->nregs * sizeof(nf_val));
     nf_vm_frame *fr = &vm->frames[vm->nframes++];
-    memset(fr, 0, sizeof *fr);
     fr->flow = f;
     fr->flow_index = flow_index;
+    fr->pc = 0;
     fr->base = base;
     fr->ret_reg = ret_reg;
+    fr->has_error = 0;
+    fr->error_type = 0;
+    fr->error = NULL;
     return NF_VM_OK;
 }
 
 void nf_vm_pop_frame(nf_vm *vm) {
     nf_vm_frame *fr = &vm->frames[vm->nframes - 1];
     nf_val *R = vm->stack + fr->base;
-    for (uint32_t r = 0; r < fr->flow->nregs; r++)
-        nf_vm_val_release(vm, &R[r]);
-    nf_vm_str_release(vm, fr->error);
+    const nf_vm_flowinfo *fi = &vm->flowinfo[fr->flow_index];
+    for (uint32_t k = 0; k < fi->ncounted; k++) /* only these can hold references */
+        nf_vm_val_release(vm, &R[fi->counted[k]]);
+    if (fr->error) nf_vm_str_release(vm, fr->error);
     vm->nframes--;
 }
 
