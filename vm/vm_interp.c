@@ -732,8 +732,26 @@ resume:
                 vm->budget -= 1;
                 if (vm->budget < 0 || vm->cancel) goto limit;
                 fr->pc = pc;
-                uint32_t caller_base = fr->base, a = A;
-                CHECK(nf_vm_push_frame(vm, callee, (uint8_t)a));
+                uint32_t caller_base = fr->base, a = A, base = fr->base + f->nregs;
+                if (vm->nframes < vm->frames_cap && base + cf->nregs <= vm->stack_cap &&
+                    vm->nframes - vm->entry_depth < vm->cfg.limits.max_depth) {
+                    /* the common case of nf_vm_push_frame, inline: room for the frame */
+                    nf_vm_frame *nfr = &vm->frames[vm->nframes++];
+                    nfr->flow = cf;
+                    nfr->flow_index = callee;
+                    nfr->pc = 0;
+                    nfr->base = base;
+                    nfr->ret_reg = (uint8_t)a;
+                    nfr->has_error = 0;
+                    nfr->error_type = 0;
+                    nfr->error = NULL;
+                    const nf_val *init = vm->flowinfo[callee].init;
+                    nf_val *regs = vm->stack + base;
+                    for (uint32_t r = 0; r < cf->nregs; r++)
+                        regs[r] = init[r];
+                } else {
+                    CHECK(nf_vm_push_frame(vm, callee, (uint8_t)a));
+                }
                 nf_val *caller = vm->stack + caller_base,
                        *callee_r = vm->stack + vm->frames[vm->nframes - 1].base;
                 if (vm->flowinfo[callee].scalar_params) { /* no references to count */
@@ -814,7 +832,10 @@ resume:
                 }
                 vm->budget -= (int64_t)pc;
                 uint8_t ret_reg = fr->ret_reg;
-                nf_vm_pop_frame(vm);
+                if (vm->flowinfo[fr->flow_index].ncounted || fr->error)
+                    nf_vm_pop_frame(vm);
+                else
+                    vm->nframes--; /* nothing in the frame holds a reference */
                 if (vm->nframes == stop) {
                     *result = ret;
                     return vm->budget < 0 ? nf_vm_raise(vm, NF_VM_E_LIMIT,
