@@ -25,8 +25,10 @@
  *   - `const char *` results borrow memory owned by the object they come from and stay valid as
  *     long as it does, unless the function says otherwise.
  *   - Arguments are borrowed for the duration of the call; the library copies what it keeps.
- *   - A module must outlive every runtime created from it; a value must not outlive the runtime
- *     it belongs to.
+ *   - A module must outlive every runtime created from it. A value keeps the memory of its
+ *     runtime alive: values may be freed before or after nf_runtime_free (but are only usable
+ *     with the runtime's functions while the runtime handle is live).
+ *   - Never free a runtime, or abandon its call, from inside one of its own host callbacks.
  * Threads: a module is immutable and may be shared by runtimes on any threads. A runtime and its
  * values are used by one thread at a time; only nf_runtime_cancel may be called from another.
  * There is no global state: everything lives in modules and runtimes. */
@@ -251,7 +253,8 @@ void nf_config_init(nf_config *cfg);
 nf_status nf_runtime_new(const nf_module *m, const nf_config *cfg, nf_runtime **out, char **error);
 void nf_runtime_free(nf_runtime *rt);
 const nf_module *nf_runtime_module(const nf_runtime *rt);
-/* The canonical time zone the runtime uses (borrowed). */
+/* The time zone the runtime uses, as given in the config or taken from TZ ("UTC" when neither
+ * names one); borrowed. */
 const char *nf_runtime_timezone(const nf_runtime *rt);
 
 /* A named argument of a call. */
@@ -282,7 +285,7 @@ nf_status nf_resume(nf_runtime *rt, const nf_value *value, nf_value **result);
 /* The parked action failed with an error of `type`: the flow's handlers see it. */
 nf_status nf_resume_error(nf_runtime *rt, nf_error_type type, const char *message,
                           nf_value **result);
-/* Drops a parked call without finishing it. */
+/* Drops a parked call without finishing it (nothing happens when no call is parked). */
 void nf_abandon(nf_runtime *rt);
 /* Asks the running call to stop with a Cancelled error at the next loop iteration or call.
  * Safe to call from any thread. */

@@ -412,6 +412,12 @@ nf_status nf_runtime_new(const nf_module *m, const nf_config *cfg, nf_runtime **
         free(rt->timezone);
         free(rt->locale);
         free(rt);
+        if (cfg->max_memory) {
+            set_text(error, nf_api_format("the memory limit (%zu bytes) is too small for the "
+                                          "module's constants, or out of memory",
+                                          cfg->max_memory));
+            return NF_ERR_ARGUMENT;
+        }
         return NF_ERR_NOMEM;
     }
     *out = rt;
@@ -525,6 +531,11 @@ nf_status nf_call(nf_runtime *rt, const char *flow, const nf_arg *args, size_t n
             return api_error(rt, NF_ERR_ARGUMENT, "%s of %s is %s, not %s", args[k].name, flow,
                              nf_type_name(nf_api_type_of(f->regs[p].kind, false)),
                              nf_type_name(nf_api_type_of(v->kind, false)));
+        if (v->kind == NF_BT_INT && !nf_vm_is_empty(v) && !(f->regs[p].flags & NF_BC_TF_LONG) &&
+            (v->u.i < INT32_MIN || v->u.i > INT32_MAX))
+            return api_error(rt, NF_ERR_ARGUMENT,
+                             "%s of %s is an Integer: %lld is out of its range", args[k].name, flow,
+                             (long long)v->u.i);
         if (v->kind == NF_BT_ENUM && !nf_vm_is_empty(v) && v->ref != f->regs[p].ref)
             return api_error(rt, NF_ERR_ARGUMENT, "%s of %s is a value of another enumeration",
                              args[k].name, flow);
@@ -633,7 +644,7 @@ nf_status nf_resume_error(nf_runtime *rt, nf_error_type type, const char *messag
 }
 
 void nf_abandon(nf_runtime *rt) {
-    nf_vm_abandon(rt->vm);
+    if (rt->vm->suspended) nf_vm_abandon(rt->vm); /* a running call is not ours to drop */
 }
 
 /* ---- errors

@@ -335,7 +335,7 @@ nf_status nf_object_get(const nf_value *object, const char *member, nf_value **o
         if (at && strcmp(m->strings[at->name], member) == 0) {
             nf_val v = o->attrs[a];
             v.ref = at->type.ref;
-            *out = nf_api_wrap(object->rt, &v, false);
+            *out = nf_api_wrap(object->rt, &v, (at->type.flags & NF_BC_TF_LONG) != 0);
             return *out ? NF_OK : NF_ERR_NOMEM;
         }
     }

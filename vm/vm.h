@@ -317,7 +317,8 @@ void nf_vm_free(nf_vm *vm);
 
 /* Calls flow `flow` with nparams arguments (copied; the caller keeps its values). On NF_VM_OK
  * *result receives the return value (owned by the caller; empty of kind VOID for Nothing). On
- * NF_VM_ERROR the error is in vm->err_*; NF_VM_SUSPENDED is not produced yet by the core. */
+ * NF_VM_ERROR the error is in vm->err_*; NF_VM_SUSPENDED: a host callback parked the call (see
+ * nf_vm_resume). */
 nf_vm_status nf_vm_call(nf_vm *vm, uint32_t flow, const nf_val *args, uint32_t nargs,
                         nf_val *result);
 /* A host callback that returned NF_VM_SUSPENDED parked the call: every frame stays as it was and
@@ -347,6 +348,9 @@ nf_vm_status nf_vm_raise(nf_vm *vm, nf_vm_errtype type, const char *fmt, ...)
 void *nf_vm_alloc(nf_vm *vm, size_t n); /* counted against max_memory; NULL when over */
 void *nf_vm_realloc(nf_vm *vm, void *p, size_t old, size_t n);
 void nf_vm_dealloc(nf_vm *vm, void *p, size_t n);
+/* Raises LimitExceeded for a failed allocation of n bytes: naming the memory limit when that is
+ * what refused it, else the machine's memory. `what` says what was being allocated. */
+nf_vm_status nf_vm_no_memory(nf_vm *vm, size_t n, const char *what);
 /* A new string (NULL after raising on out-of-memory / the memory limit). */
 nf_vm_str *nf_vm_str_new(nf_vm *vm, const char *s, size_t len);
 void nf_vm_str_release(nf_vm *vm, nf_vm_str *s);

@@ -838,9 +838,15 @@ resume:
                     vm->nframes--; /* nothing in the frame holds a reference */
                 if (vm->nframes == stop) {
                     *result = ret;
-                    return vm->budget < 0 ? nf_vm_raise(vm, NF_VM_E_LIMIT,
-                                                        "the flow ran past its instruction budget")
-                                          : NF_VM_OK;
+                    if (vm->budget >= 0) return NF_VM_OK;
+                    /* the popped frame (f, fr) is still readable: report its place */
+                    nf_vm_raise(vm, NF_VM_E_LIMIT,
+                                "the flow ran past its instruction budget (%llu)",
+                                (unsigned long long)vm->cfg.limits.max_instructions);
+                    vm->err_flow = fr->flow_index;
+                    vm->err_line = nf_vm_line_of(f, pc - 1);
+                    vm->err_located = true;
+                    return NF_VM_ERROR;
                 }
                 LOAD_FRAME();
                 nf_val *dst = &R[ret_reg];

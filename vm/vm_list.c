@@ -7,7 +7,7 @@
 nf_vm_list *nf_vm_list_new(nf_vm *vm, uint32_t entity, uint32_t cap) {
     nf_vm_list *l = nf_vm_alloc(vm, sizeof *l);
     if (!l) {
-        nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory creating a list");
+        nf_vm_no_memory(vm, sizeof *l, "creating a list");
         return NULL;
     }
     l->refs = 1;
@@ -19,7 +19,7 @@ nf_vm_list *nf_vm_list_new(nf_vm *vm, uint32_t entity, uint32_t cap) {
         l->items = nf_vm_alloc(vm, cap * sizeof *l->items);
         if (!l->items) {
             nf_vm_dealloc(vm, l, sizeof *l);
-            nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory creating a list of %u objects", cap);
+            nf_vm_no_memory(vm, cap * sizeof *l->items, "creating a list");
             return NULL;
         }
         l->cap = cap;
@@ -42,8 +42,7 @@ nf_vm_status nf_vm_list_push(nf_vm *vm, nf_vm_list *l, nf_vm_obj *o) {
         nf_vm_obj **items =
             nf_vm_realloc(vm, l->items, l->cap * sizeof *items, (size_t)cap * sizeof *items);
         if (!items)
-            return nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory adding to a list of %u objects",
-                               l->n);
+            return nf_vm_no_memory(vm, (size_t)(cap - l->cap) * sizeof *items, "adding to a list");
         l->items = items;
         l->cap = cap;
     }

@@ -77,7 +77,7 @@ nf_vm_obj *nf_vm_obj_new(nf_vm *vm, uint32_t entity) {
     size_t size = sizeof(nf_vm_obj) + (lay->nattrs + lay->nowned) * sizeof(nf_val);
     nf_vm_obj *o = nf_vm_alloc(vm, size);
     if (!o) {
-        nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory creating an object");
+        nf_vm_no_memory(vm, size, "creating an object");
         return NULL;
     }
     memset(o, 0, sizeof *o);

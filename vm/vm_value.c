@@ -36,13 +36,16 @@ void nf_vm_dealloc(nf_vm *vm, void *p, size_t n) {
     vm->mem_used -= n ? n : 1;
 }
 
-/* Raises the error for a failed allocation: the memory limit, or the machine's memory. */
-static nf_vm_status no_memory(nf_vm *vm, size_t n) {
+nf_vm_status nf_vm_no_memory(nf_vm *vm, size_t n, const char *what) {
     if (vm->cfg.limits.max_memory && vm->mem_used + n > vm->cfg.limits.max_memory)
         return nf_vm_raise(vm, NF_VM_E_LIMIT,
-                           "the flow needs more than the memory limit (%zu bytes)",
+                           "%s: the flow needs more than the memory limit (%zu bytes)", what,
                            vm->cfg.limits.max_memory);
-    return nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory");
+    return nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory %s", what);
+}
+
+static nf_vm_status no_memory(nf_vm *vm, size_t n) {
+    return nf_vm_no_memory(vm, n, "for a value");
 }
 
 /* ---- strings ----------------------------------------------------------------------------------

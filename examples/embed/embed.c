@@ -1,7 +1,7 @@
 /* embed.c — a minimal host of libnanoflow: compiles the inspection demo app, runs a nanoflow
  * with typed arguments, reads the result, and shows what a flow error looks like.
  *
- *   build/examples/embed/embed_example examples/inspection
+ *   build/embed_example examples/inspection
  *
  * Everything it uses is in include/nanoflow.h; docs/embedding.md walks through it. */
 #include <stdio.h>

@@ -255,6 +255,18 @@ static void wrong_calls_run_nothing(void **state) {
     const char *texts[] = {"99999999999"}; /* beyond Integer's 32 bits */
     assert_int_equal(nf_call_text(rt, "Api.Add", names, texts, 1, &r), NF_ERR_ARGUMENT);
     assert_null(r);
+    /* an Integer parameter holds 32 bits; a Long parameter 64 */
+    nf_value *big = nf_value_integer(rt, 99999999999);
+    nf_arg too_big[] = {{"A", big}};
+    assert_int_equal(nf_call(rt, "Api.Add", too_big, 1, &r), NF_ERR_ARGUMENT);
+    assert_non_null(strstr(nf_runtime_error_message(rt), "out of its range"));
+    nf_value *one = nf_value_integer(rt, 1);
+    nf_arg long_ok[] = {{"A", one}, {"B", big}};
+    assert_int_equal(nf_call(rt, "Api.Add", long_ok, 2, &r), NF_OK);
+    assert_int_equal(nf_value_as_integer(r), 100000000000);
+    nf_value_free(r);
+    nf_value_free(one);
+    nf_value_free(big);
     /* a value of another runtime */
     nf_runtime *other = runtime(m, NULL);
     nf_value *foreign = nf_value_integer(other, 1);
