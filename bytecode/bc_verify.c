@@ -464,6 +464,12 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
     case NF_OPC_LOADK:
         CHECK(const_fits(m, bx, f->regs[a]), "LOADK of a constant of another type");
         return true;
+    case NF_OPC_ADDK_D:
+    case NF_OPC_SUBK_D:
+    case NF_OPC_MULK_D:
+        CHECK(c < m->nconsts && m->consts[c].kind == NF_BT_DEC,
+              "a constant operand of decimal arithmetic that is not a Decimal");
+        return true;
     case NF_OPC_LOADB: CHECK(b <= 1, "LOADB %u", b); return true;
     case NF_OPC_LOADE:
         CHECK(bx < m->enums[f->regs[a].ref].nvalues, "LOADE value %u", bx);

@@ -524,6 +524,17 @@ static nf_bc_type arith_type(const nf_cc_expr *e) {
     return (et.kind == NF_BT_DEC || e->op == NF_OP_DIV) ? T(NF_BT_DEC) : T(NF_BT_INT);
 }
 
+static bool is_literal(const nf_cc_expr *e) {
+    return e->kind == NF_EX_DECIMAL || e->kind == NF_EX_INT;
+}
+
+/* A number literal used as a Decimal operand: its constant, when the index fits operand C. */
+static bool decimal_literal(nf_cg *g, const nf_cc_expr *e, uint32_t *k) {
+    if (e->kind != NF_EX_DECIMAL && e->kind != NF_EX_INT) return false;
+    *k = nf_cg_const_dec(g, e->u.lit.text, e->u.lit.len);
+    return *k <= 255;
+}
+
 /* One node of a chain: dst := left op e->b (left holds e->a's value). */
 static void arith_step(nf_cg *g, nf_cc_expr *e, int dst, int left) {
     nf_bc_type at = reg_type(g, left);
@@ -552,6 +563,15 @@ static void arith_step(nf_cg *g, nf_cc_expr *e, int dst, int left) {
                                    (uint32_t)(k + 127)));
             return;
         }
+    }
+    uint32_t k;
+    if (dec && (op == NF_OP_ADD || op == NF_OP_SUB || op == NF_OP_MUL) &&
+        decimal_literal(g, e->u.bin.b, &k)) { /* ADDK_D, SUBK_D, MULK_D */
+        emit(g, NF_BC_MAKE_ABC(op == NF_OP_ADD   ? NF_OPC_ADDK_D
+                               : op == NF_OP_SUB ? NF_OPC_SUBK_D
+                                                 : NF_OPC_MULK_D,
+                               dst, left, k));
+        return;
     }
     int rb = nf_cg_expr_any(g, e->u.bin.b, at, &tb);
     nf_bc_opcode oc;
@@ -602,6 +622,25 @@ static void arith(nf_cg *g, nf_cc_expr *e, int to) {
         left_temp = true;
         emit(g, NF_BC_MAKE_ABC(NF_OPC_TOSTR, left, r, 0));
         release(g, r, tl);
+    } else if (t0.kind == NF_BT_DEC && n >= 1 &&
+               (spine[n - 1]->op == NF_OP_ADD || spine[n - 1]->op == NF_OP_MUL) &&
+               (leftmost->kind == NF_EX_DECIMAL || leftmost->kind == NF_EX_INT) &&
+               nf_cg_type(spine[n - 1]->u.bin.b->type).kind == NF_BT_DEC &&
+               !is_literal(spine[n - 1]->u.bin.b)) {
+        /* K + x and K * x commute: x + K uses the constant in place (ADDK_D, MULK_D) */
+        nf_cc_expr *first = spine[n - 1];
+        nf_cc_expr swapped = *first;
+        swapped.u.bin.a = first->u.bin.b;
+        swapped.u.bin.b = first->u.bin.a;
+        left = nf_cg_expr_any(g, swapped.u.bin.a, t0, &left_temp);
+        n--;
+        int dst = n == 0 && same_type(reg_type(g, to), t0) ? to
+                  : left_temp                              ? left
+                                                           : nf_cg_temp(g, t0);
+        arith_step(g, &swapped, dst, left);
+        if (dst != left) release(g, left, left_temp);
+        left = dst;
+        left_temp = dst != to;
     } else {
         left = nf_cg_expr_any(g, leftmost, t0, &left_temp);
     }

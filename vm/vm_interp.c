@@ -612,6 +612,23 @@ resume:
                     vmbreak;
                 goto decimal_general;
             }
+            vmcase(ADDK_D) vmcase(SUBK_D) vmcase(MULK_D) {
+                const nf_val *k = &vm->consts[C];
+                uint32_t op = NF_BC_OP(i);
+                if (small_dec(RB) && small_dec(k) && !(RA->flags & NF_VAL_BIGDEC) &&
+                    (op == NF_OPC_MULK_D ? mul_small(RB, k, RA)
+                                         : add_small(RB, k, op == NF_OPC_SUBK_D, RA)))
+                    vmbreak;
+                const char *name = op == NF_OPC_ADDK_D ? "+" : op == NF_OPC_SUBK_D ? "-" : "*";
+                if (RB->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, name));
+                nf_dec x = nf_vm_dec_of(RB), y = nf_vm_dec_of(k), r;
+                nf_dec_status st = op == NF_OPC_ADDK_D   ? nf_dec_add(&x, &y, &r)
+                                   : op == NF_OPC_SUBK_D ? nf_dec_sub(&x, &y, &r)
+                                                         : nf_dec_mul(&x, &y, &r);
+                if (st != NF_DEC_OK) CHECK(dec_status(vm, st, name));
+                set_dec(vm, RA, r);
+                vmbreak;
+            }
             vmcase(DIV_DN) vmcase(DIV_DM) vmcase(MOD_D) decimal_general : {
                 static const char *const names[] = {"+", "-", "*", ":", ":", "mod"};
                 uint32_t op = NF_BC_OP(i);

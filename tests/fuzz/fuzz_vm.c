@@ -12,7 +12,12 @@
  * The host is deterministic: a constant clock and random source, and action, microflow and page
  * callbacks that answer with an empty value, fail, or suspend the call, in a fixed rotation. A
  * suspended call is resumed with nothing, resumed with an error, or abandoned, also in rotation,
- * and always abandoned after a few rounds.
+ * and always abandoned after a few rounds. Where the rotation starts depends on the input's size.
+ *
+ * Seeds (in corpus/vm, each under 64 KB), compiled with `nanoflow compile`: the flow goldens in
+ * tests/flows (flows_NAME.nfb), examples/inspection (inspection.nfb) and the apps of
+ * tests/unit/test_vm_mutations.c (mini_NAME.nfb). Regenerate them after a change to the module format. Reproducers of past
+ * findings are kept there as crash-*.nfb.
  *
  * Replay the seed corpus:  fuzz_vm -runs=0 tests/fuzz/corpus/vm
  * Fuzz:                    fuzz_vm -max_len=65536 -timeout=10 WORKDIR tests/fuzz/corpus/vm */
@@ -141,8 +146,8 @@ static void run_flow(nf_runtime *rt, host_state *h, const char *name) {
     }
 }
 
-static void run_module(const nf_module *mod) {
-    host_state h = {0};
+static void run_module(const nf_module *mod, unsigned first_turn) {
+    host_state h = {first_turn};
     nf_config cfg;
     nf_config_init(&cfg);
     cfg.timezone = "UTC";
@@ -190,7 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     nf_module *mod = NULL;
     char *err = NULL;
     if (nf_module_load(p, size, &mod, &err) == NF_OK) {
-        run_module(mod);
+        run_module(mod, (unsigned)size); /* where the host's rotation starts */
         nf_module_free(mod);
     } else {
         nf_free(err);
