@@ -813,7 +813,8 @@ static bool flow(vctx *v, uint32_t fi) {
               "handler %u covers [%u, %u) and jumps to %u", h, hd->start, hd->end, hd->target);
         CHECK(hd->error_reg == 255 ||
                   (hd->error_reg < f->nregs && (f->regs[hd->error_reg].kind == NF_BT_STR ||
-                                                f->regs[hd->error_reg].kind == NF_BT_OBJ)),
+                                                (f->regs[hd->error_reg].kind == NF_BT_OBJ &&
+                                                 f->regs[hd->error_reg].ref != NF_BC_NONE16))),
               "handler %u error register", h);
         CHECK(hd->type_reg == 255 ||
                   (hd->type_reg < f->nregs && f->regs[hd->type_reg].kind == NF_BT_STR),

@@ -1039,7 +1039,8 @@ resume:
                 nf_val *l = RA, *idx = RA + 1, *el = RA + 2;
                 idx->u.i++;
                 idx->flags = 0;
-                if (!nf_vm_is_empty(l) && idx->u.i < (int64_t)l->u.l->n) {
+                /* unsigned: an index that the body made negative ends the loop */
+                if (!nf_vm_is_empty(l) && (uint64_t)idx->u.i < l->u.l->n) {
                     uint32_t target = (uint32_t)((int64_t)pc + NF_BC_SBX(i));
                     nf_vm_obj *o = l->u.l->items[idx->u.i];
                     o->refs++;

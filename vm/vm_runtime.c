@@ -194,7 +194,7 @@ nf_vm_status nf_vm_push_frame(nf_vm *vm, uint32_t flow_index, uint8_t ret_reg) {
         vm->frames = fr;
         vm->frames_cap = cap;
     }
-    if ((size_t)base + f->nregs > vm->stack_cap) {
+    if ((size_t)base + f->nregs > vm->stack_cap || !vm->stack) {
         size_t cap = vm->stack_cap ? vm->stack_cap : 256;
         while (cap < (size_t)base + f->nregs)
             cap *= 2;

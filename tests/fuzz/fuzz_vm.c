@@ -16,8 +16,13 @@
  *
  * Seeds (in corpus/vm, each under 64 KB), compiled with `nanoflow compile`: the flow goldens in
  * tests/flows (flows_NAME.nfb), examples/inspection (inspection.nfb) and the apps of
- * tests/unit/test_vm_mutations.c (mini_NAME.nfb). Regenerate them after a change to the module format. Reproducers of past
- * findings are kept there as crash-*.nfb.
+ * tests/unit/test_vm_mutations.c (mini_NAME.nfb). Regenerate them after a change to the module
+ * format. Reproducers of past findings are kept there as crash-*.nfb.
+ *
+ * A module is a tight structure: inserting or erasing a byte shifts every section behind it, and
+ * the loader rejects the result. So most mutations here keep the size and change a few bytes in
+ * place — a bit, plus or minus one, a byte or 32-bit word from elsewhere in the module, 0, 0xFF —
+ * which is what gets a mutant past the verifier to the interpreter; the rest are libFuzzer's own.
  *
  * Replay the seed corpus:  fuzz_vm -runs=0 tests/fuzz/corpus/vm
  * Fuzz:                    fuzz_vm -max_len=65536 -timeout=10 WORKDIR tests/fuzz/corpus/vm */
@@ -31,6 +36,8 @@
 #include "nf_bc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
 /* The limits every call runs under: small enough that a runaway flow ends in milliseconds. */
 enum {
@@ -181,6 +188,39 @@ static void run_module(const nf_module *mod, unsigned first_turn) {
 static void put32(uint8_t *p, size_t at, uint32_t v) {
     for (int i = 0; i < 4; i++)
         p[at + (size_t)i] = (uint8_t)(v >> (8 * i));
+}
+
+/* xorshift32: the mutator's choices follow from libFuzzer's seed, so runs are reproducible. */
+static uint32_t next_random(uint32_t *state) {
+    uint32_t x = *state ? *state : 0x9e3779b9u;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed) {
+    uint32_t r = seed;
+    if (size <= NF_BC_HEADER_SIZE || next_random(&r) % 4 == 0)
+        return LLVMFuzzerMutate(data, size, max_size);
+    unsigned changes = 1 + next_random(&r) % 3;
+    for (unsigned k = 0; k < changes; k++) {
+        size_t at = NF_BC_CHECKSUM_FROM + next_random(&r) % (size - NF_BC_CHECKSUM_FROM);
+        switch (next_random(&r) % 7) {
+        case 0: data[at] ^= (uint8_t)(1u << (next_random(&r) % 8)); break;
+        case 1: data[at]++; break;
+        case 2: data[at]--; break;
+        case 3: data[at] = 0; break;
+        case 4: data[at] = 0xff; break;
+        case 5: data[at] = data[next_random(&r) % size]; break;
+        default: { /* a 32-bit word (an index, a count, an instruction) from elsewhere */
+            at &= ~(size_t)3;
+            size_t from = (next_random(&r) % size) & ~(size_t)3;
+            if (at + 4 <= size && from + 4 <= size) memmove(data + at, data + from, 4);
+        }
+        }
+    }
+    return size;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
