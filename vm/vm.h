@@ -153,9 +153,10 @@ static inline void nf_vm_val_release(nf_vm *vm, nf_val *v) {
 }
 /* *dst := *src with reference counting (dst's old value released). */
 static inline void nf_vm_val_assign(nf_vm *vm, nf_val *dst, const nf_val *src) {
-    nf_vm_val_retain(src);
+    nf_val v = *src; /* src may be dst: release would mark it empty */
+    nf_vm_val_retain(&v);
     nf_vm_val_release(vm, dst);
-    *dst = *src;
+    *dst = v;
 }
 
 /* ---- objects and lists

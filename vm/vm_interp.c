@@ -1037,7 +1037,8 @@ resume:
             }
             vmcase(FORLIST) {
                 nf_val *l = RA, *idx = RA + 1, *el = RA + 2;
-                idx->u.i++;
+                idx->u.i =
+                    (int64_t)((uint64_t)idx->u.i + 1); /* no overflow: any value ends below */
                 idx->flags = 0;
                 /* unsigned: an index that the body made negative ends the loop */
                 if (!nf_vm_is_empty(l) && (uint64_t)idx->u.i < l->u.l->n) {
