@@ -212,7 +212,8 @@ static void print_insn(const nf_bc_module *m, const nf_bc_flow *f, uint32_t pc, 
         /* GETA/SETA name attributes of the object operand */
         uint32_t obj = op == NF_OPC_SETA ? a : b;
         operand(m, f, info->operand[0], a, pc, 0, obj, out);
-        operand(m, f, info->operand[1], b, pc, 0, obj, out);
+        operand(m, f, info->operand[1], b, pc, info->operand[1] == NF_OPND_IMM ? NF_BC_SB(in) : 0,
+                obj, out);
         /* a function without arguments has no argument block */
         if (op != NF_OPC_CALLFN || b >= NF_FN_COUNT_ || nf_bc_fninfo_table[b].args[0])
             operand(m, f, info->operand[2], c, pc,

@@ -35,6 +35,7 @@ typedef uint32_t nf_bc_insn;
 #define NF_BC_SBX(i) ((int32_t)NF_BC_BX(i) - 32767)
 #define NF_BC_SJ(i)  ((int32_t)((i) >> 8) - 8388607)
 #define NF_BC_SC(i)  ((int32_t)NF_BC_C(i) - 127)
+#define NF_BC_SB(i)  ((int32_t)NF_BC_B(i) - 127)
 
 #define NF_BC_MAKE_ABC(op, a, b, c)                                                                \
     ((nf_bc_insn)(op) | ((nf_bc_insn)(a) << 8) | ((nf_bc_insn)(b) << 16) | ((nf_bc_insn)(c) << 24))

@@ -225,6 +225,16 @@ static void empty_path_test(nf_cg *g, nf_cc_expr *x, bool eq, bool when, nf_cg_b
     nf_cg_patch_all(g, &decided_false, nf_cg_pc(g));
 }
 
+/* An Integer literal that fits an 8-bit immediate (-127 … 128). */
+static bool small_int(const nf_cc_expr *e, int64_t *k) {
+    if (e->kind != NF_EX_INT) return false;
+    char *end;
+    long long v = strtoll(e->u.lit.text, &end, 10);
+    if (v < -127 || v > 128) return false;
+    *k = v;
+    return true;
+}
+
 static void compare(nf_cg *g, nf_cc_expr *e, bool when, nf_cg_buf *out) {
     nf_cc_expr *a = e->u.bin.a, *b = e->u.bin.b;
     nf_cc_op op = (nf_cc_op)e->op;
@@ -248,6 +258,30 @@ static void compare(nf_cg *g, nf_cc_expr *e, bool when, nf_cg_buf *out) {
         flag = !when;
     }
     nf_bc_type ct = compare_type(a, b);
+    int64_t k;
+    if (ct.kind == NF_BT_INT && (small_int(b, &k) || small_int(a, &k)) &&
+        !(small_int(a, &k) && small_int(b, &k))) {
+        /* a register against a small constant: EQI_I, LTI_I, LEI_I, GTI_I, GEI_I */
+        bool konst_left = small_int(a, &k);
+        nf_cc_expr *x = konst_left ? b : a;
+        if (konst_left) /* k < x is x > k */
+            op = op == NF_OP_LT   ? NF_OP_GT
+                 : op == NF_OP_LE ? NF_OP_GE
+                 : op == NF_OP_GT ? NF_OP_LT
+                 : op == NF_OP_GE ? NF_OP_LE
+                                  : op;
+        bool tx;
+        int rx = nf_cg_expr_any(g, x, ct, &tx);
+        nf_bc_opcode oc = op == NF_OP_EQ   ? NF_OPC_EQI_I
+                          : op == NF_OP_LT ? NF_OPC_LTI_I
+                          : op == NF_OP_LE ? NF_OPC_LEI_I
+                          : op == NF_OP_GT ? NF_OPC_GTI_I
+                                           : NF_OPC_GEI_I;
+        emit(g, NF_BC_MAKE_ABC(oc, rx, (uint32_t)(k + 127), flag ? 1 : 0));
+        release(g, rx, tx);
+        add_jump(g, out, jump(g));
+        return;
+    }
     bool ta, tb;
     /* operands are evaluated left to right (calls may have effects); a > b is then b < a */
     int ra = nf_cg_expr_any(g, a, ct, &ta), rb = nf_cg_expr_any(g, b, ct, &tb);

@@ -709,6 +709,30 @@ resume:
                 SKIP_UNLESS(RA->u.i < RB->u.i);
                 vmbreak;
             }
+            vmcase(EQI_I) {
+                SKIP_UNLESS(!(RA->flags & NF_VAL_EMPTY) && RA->u.i == NF_BC_SB(i));
+                vmbreak;
+            }
+            vmcase(LTI_I) {
+                if (RA->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, "<"));
+                SKIP_UNLESS(RA->u.i < NF_BC_SB(i));
+                vmbreak;
+            }
+            vmcase(LEI_I) {
+                if (RA->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, "<="));
+                SKIP_UNLESS(RA->u.i <= NF_BC_SB(i));
+                vmbreak;
+            }
+            vmcase(GTI_I) {
+                if (RA->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, ">"));
+                SKIP_UNLESS(RA->u.i > NF_BC_SB(i));
+                vmbreak;
+            }
+            vmcase(GEI_I) {
+                if (RA->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, ">="));
+                SKIP_UNLESS(RA->u.i >= NF_BC_SB(i));
+                vmbreak;
+            }
             vmcase(LE_I) vmcase(LE_T) {
                 if ((RA->flags | RB->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "<="));
                 SKIP_UNLESS(RA->u.i <= RB->u.i);

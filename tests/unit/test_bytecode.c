@@ -127,6 +127,7 @@ static const char sample_app[] =
     "  declare $Col Enumeration(Ops.Color) = Ops.Color.Green;\n"
     "  declare $Empty String = empty;\n"
     "  if $C = $Big or $C < $Big or $C <= $Big then set $Flag = true; end if;\n"
+    "  if $C = 7 or $C < 8 or $C <= 9 or $C > 10 or $C >= 11 then set $Flag = true; end if;\n"
     "  if $D = $Dec or $D < $Dec or $D <= $Dec then set $Flag = true; end if;\n"
     "  if $Txt = $T or $Txt < $T or $Txt <= $T then set $Flag = true; end if;\n"
     "  if $When = $I/Due or $When < $I/Due or $When <= $I/Due then set $Flag = true; end if;\n"
