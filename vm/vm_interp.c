@@ -786,10 +786,20 @@ resume:
                     nfr->has_error = 0;
                     nfr->error_type = 0;
                     nfr->error = NULL;
-                    const nf_val *init = vm->flowinfo[callee].init;
-                    nf_val *regs = vm->stack + base;
-                    for (uint32_t r = 0; r < cf->nregs; r++)
-                        regs[r] = init[r];
+                    const nf_vm_flowinfo *fi = &vm->flowinfo[callee];
+                    nf_val *regs = vm->stack + base, *args = vm->stack + caller_base + a + 1;
+                    uint32_t r = 0;
+                    if (fi->scalar_params) /* arguments without references: copied whole */
+                        for (; r < cf->nparams; r++) {
+                            regs[r] = args[r];
+                            regs[r].ref = fi->init[r].ref;
+                        }
+                    for (; r < cf->nregs; r++)
+                        regs[r] = fi->init[r];
+                    if (fi->scalar_params) {
+                        LOAD_FRAME();
+                        vmbreak;
+                    }
                 } else {
                     CHECK(nf_vm_push_frame(vm, callee, (uint8_t)a));
                 }
