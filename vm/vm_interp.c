@@ -385,7 +385,7 @@ nf_vm_status nf_vm_execute(nf_vm *vm, nf_val *result) {
     const nf_bc_flow *f;
     const nf_bc_insn *code;
     nf_val *R;
-    uint32_t pc;
+    const nf_bc_insn *pc; /* the next instruction (a pointer: one load less per dispatch) */
     nf_bc_insn i;
 
 #define LOAD_FRAME()                                                                               \
@@ -394,14 +394,15 @@ nf_vm_status nf_vm_execute(nf_vm *vm, nf_val *result) {
         f = fr->flow;                                                                              \
         code = f->code;                                                                            \
         R = vm->stack + fr->base;                                                                  \
-        pc = fr->pc;                                                                               \
+        pc = code + fr->pc;                                                                        \
     } while (0)
-#define A  NF_BC_A(i)
-#define B  NF_BC_B(i)
-#define C  NF_BC_C(i)
-#define RA (&R[NF_BC_A(i)])
-#define RB (&R[NF_BC_B(i)])
-#define RC (&R[NF_BC_C(i)])
+#define PC_INDEX ((uint32_t)(pc - code)) /* pc as an instruction number */
+#define A        NF_BC_A(i)
+#define B        NF_BC_B(i)
+#define C        NF_BC_C(i)
+#define RA       (&R[NF_BC_A(i)])
+#define RB       (&R[NF_BC_B(i)])
+#define RC       (&R[NF_BC_C(i)])
 #define THROW()                                                                                    \
     do {                                                                                           \
         goto on_error;                                                                             \
@@ -445,7 +446,7 @@ nf_vm_status nf_vm_execute(nf_vm *vm, nf_val *result) {
 #define vmcase(name)  L_##name:
 #define vmbreak                                                                                    \
     do {                                                                                           \
-        i = code[pc++];                                                                            \
+        i = *pc++;                                                                                 \
         goto *disptab[NF_BC_OP(i)];                                                                \
     } while (0)
 #else
@@ -461,7 +462,7 @@ nf_vm_status nf_vm_execute(nf_vm *vm, nf_val *result) {
     }
 resume:
     for (;;) {
-        i = code[pc++];
+        i = *pc++;
         vmdispatch(NF_BC_OP(i)) {
             /* ---- moves and constants ---- */
             vmcase(NOP) vmbreak;
@@ -679,11 +680,11 @@ resume:
 
             /* ---- tests and jumps ---- */
             vmcase(JMP) {
-                pc = (uint32_t)((int64_t)pc + NF_BC_SJ(i));
+                pc += NF_BC_SJ(i);
                 vmbreak;
             }
             vmcase(LOOP) {
-                uint32_t target = (uint32_t)((int64_t)pc + NF_BC_SJ(i));
+                const nf_bc_insn *target = pc + NF_BC_SJ(i);
                 BACK(target);
                 pc = target;
                 vmbreak;
@@ -772,7 +773,7 @@ resume:
                 const nf_bc_flow *cf = &m->flows[callee];
                 vm->budget -= 1;
                 if (vm->budget < 0 || vm->cancel) goto limit;
-                fr->pc = pc;
+                fr->pc = PC_INDEX;
                 uint32_t caller_base = fr->base, a = A, base = fr->base + f->nregs;
                 if (vm->nframes < vm->frames_cap && base + cf->nregs <= vm->stack_cap &&
                     vm->nframes - vm->entry_depth < vm->cfg.limits.max_depth) {
@@ -829,7 +830,7 @@ resume:
                                       "cannot call microflow %s: no server is configured",
                                       m->strings[cf->name]));
                 nf_val out = nf_vm_empty(cf->ret.kind);
-                fr->pc = pc;
+                fr->pc = PC_INDEX;
                 nf_vm_status st =
                     vm->cfg.host.microflow(vm->cfg.host.ud, vm, NF_BC_BX(i), RA + 1, &out);
                 LOAD_FRAME();
@@ -849,7 +850,7 @@ resume:
                     CHECK(nf_vm_raise(vm, NF_VM_E_HOST, "no action named %s is registered",
                                       m->strings[act->name]));
                 nf_val out = nf_vm_empty(act->ret.kind);
-                fr->pc = pc;
+                fr->pc = PC_INDEX;
                 nf_vm_status st =
                     vm->cfg.host.action(vm->cfg.host.ud, vm, NF_BC_BX(i), RA + 1, &out);
                 LOAD_FRAME();
@@ -881,7 +882,7 @@ resume:
                     ret = *RA;
                     *RA = nf_vm_empty(RA->kind); /* moved out */
                 }
-                vm->budget -= (int64_t)pc;
+                vm->budget -= (int64_t)PC_INDEX;
                 uint8_t ret_reg = fr->ret_reg;
                 if (vm->flowinfo[fr->flow_index].ncounted || fr->error)
                     nf_vm_pop_frame(vm);
@@ -895,7 +896,7 @@ resume:
                                 "the flow ran past its instruction budget (%llu)",
                                 (unsigned long long)vm->cfg.limits.max_instructions);
                     vm->err_flow = fr->flow_index;
-                    vm->err_line = nf_vm_line_of(f, pc - 1);
+                    vm->err_line = nf_vm_line_of(f, PC_INDEX - 1);
                     vm->err_located = true;
                     return NF_VM_ERROR;
                 }
@@ -1076,7 +1077,7 @@ resume:
                 idx->flags = 0;
                 /* unsigned: an index that the body made negative ends the loop */
                 if (!nf_vm_is_empty(l) && (uint64_t)idx->u.i < l->u.l->n) {
-                    uint32_t target = (uint32_t)((int64_t)pc + NF_BC_SBX(i));
+                    const nf_bc_insn *target = pc + NF_BC_SBX(i);
                     nf_vm_obj *o = l->u.l->items[idx->u.i];
                     o->refs++;
                     nf_vm_val_release(vm, el);
@@ -1140,7 +1141,7 @@ resume:
             /* ---- client and synchronization ---- */
             vmcase(SHOWMSG) {
                 if (vm->cfg.host.show_message) {
-                    fr->pc = pc;
+                    fr->pc = PC_INDEX;
                     nf_vm_status st = vm->cfg.host.show_message(
                         vm->cfg.host.ud, vm, nf_vm_is_empty(RA) ? "" : RA->u.s->s, B, C != 0);
                     LOAD_FRAME();
@@ -1155,7 +1156,7 @@ resume:
                     for (uint32_t k = 0; k < d->w[2] && k < NF_BC_MAX_REGS; k++)
                         names[k] = d->w[3 + k] != NF_BC_NONE ? m->strings[d->w[3 + k]] : "";
                     const nf_val *title = d->w[1] != NF_BC_NONE ? &R[d->w[1]] : NULL;
-                    fr->pc = pc;
+                    fr->pc = PC_INDEX;
                     nf_vm_status st = vm->cfg.host.show_page(
                         vm->cfg.host.ud, vm, m->strings[d->w[0]],
                         title && !nf_vm_is_empty(title) ? title->u.s->s : NULL, names, RA, d->w[2]);
@@ -1166,7 +1167,7 @@ resume:
             }
             vmcase(CLOSEPAGE) {
                 if (vm->cfg.host.close_page) {
-                    fr->pc = pc;
+                    fr->pc = PC_INDEX;
                     nf_vm_status st = vm->cfg.host.close_page(vm->cfg.host.ud, vm);
                     LOAD_FRAME();
                     HOST_DONE(st, 255);
@@ -1180,7 +1181,7 @@ resume:
                 if (vm->cfg.host.feedback) {
                     const char *member =
                         B == 255 ? NULL : member_name(vm, RA->u.o->entity, f->members[B]);
-                    fr->pc = pc;
+                    fr->pc = PC_INDEX;
                     nf_vm_status st = vm->cfg.host.feedback(vm->cfg.host.ud, vm, RA->u.o, member,
                                                             nf_vm_is_empty(RC) ? "" : RC->u.s->s);
                     LOAD_FRAME();
@@ -1219,7 +1220,7 @@ limit:
      * only loop again), so every frame of this call unwinds. */
     if (!vm->err_located) {
         vm->err_flow = fr->flow_index;
-        vm->err_line = nf_vm_line_of(f, pc - 1);
+        vm->err_line = nf_vm_line_of(f, PC_INDEX - 1);
         vm->err_located = true;
     }
     while (vm->nframes > stop)
@@ -1230,14 +1231,14 @@ on_error : {
     /* pc - 1 is the failing instruction of the top frame */
     if (!vm->err_located) {
         vm->err_flow = fr->flow_index;
-        vm->err_line = nf_vm_line_of(f, pc - 1);
+        vm->err_line = nf_vm_line_of(f, PC_INDEX - 1);
         vm->err_located = true;
     }
     for (;;) {
-        const nf_bc_handler *h = find_handler(f, pc - 1);
+        const nf_bc_handler *h = find_handler(f, PC_INDEX - 1);
         uint32_t target = h ? enter_handler(vm, fr, h) : NF_BC_NONE;
         if (target != NF_BC_NONE) {
-            pc = target;
+            pc = code + target;
             goto resume;
         }
         nf_vm_pop_frame(vm);
