@@ -89,33 +89,14 @@ NF_STD_FN(CEIL) {
 /* round(x, places) for a small x (int64 mantissa, at most 18 digits dropped) without
  * vm_decimal.c: the common case of money amounts. False: take the general path. */
 static bool round_small(const nf_val *x, int32_t places, nf_dec_rounding mode, nf_val *out) {
-    static const int64_t p10[19] = {1,
-                                    10,
-                                    100,
-                                    1000,
-                                    10000,
-                                    100000,
-                                    1000000,
-                                    10000000,
-                                    100000000,
-                                    1000000000,
-                                    10000000000,
-                                    100000000000,
-                                    1000000000000,
-                                    10000000000000,
-                                    100000000000000,
-                                    1000000000000000,
-                                    10000000000000000,
-                                    100000000000000000,
-                                    1000000000000000000};
     if (x->flags & NF_VAL_BIGDEC) return false;
     int64_t m = x->u.i;
     int32_t s = x->dscale;
     if (s > places) {
         int32_t d = s - places;
         if (d > 18 || (mode != NF_DEC_HALF_AWAY && mode != NF_DEC_HALF_EVEN)) return false;
-        int64_t q = m / p10[d], rem = m % p10[d];
-        uint64_t twice = 2 * (uint64_t)(rem < 0 ? -rem : rem), unit = (uint64_t)p10[d];
+        int64_t q = m / nf_dec_pow10[d], rem = m % nf_dec_pow10[d];
+        uint64_t twice = 2 * (uint64_t)(rem < 0 ? -rem : rem), unit = (uint64_t)nf_dec_pow10[d];
         if (twice > unit || (twice == unit && (mode == NF_DEC_HALF_AWAY || (q & 1))))
             q += m < 0 ? -1 : 1;
         m = q;

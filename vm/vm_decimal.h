@@ -65,7 +65,11 @@ typedef enum nf_dec_div_rule {
     NF_DEC_DIV_MICROFLOW /* Java MathContext.DECIMAL128: 34 significant digits, half even */
 } nf_dec_div_rule;
 
-/* ---- construction, copies, conversion ---------------------------------------------------------- */
+/* 10^0 … 10^18: the powers of ten that fit int64 (for fast paths outside this library). */
+extern const int64_t nf_dec_pow10[19];
+
+/* ---- construction, copies, conversion ----------------------------------------------------------
+ */
 
 static inline nf_dec nf_dec_zero(void) {
     nf_dec d = {{0}, 0, 0};
@@ -88,7 +92,8 @@ size_t nf_dec_format(const nf_dec *a, char *buf, size_t n);
 /* The integer part after rounding by `mode`; NF_DEC_OVERFLOW when it does not fit int64. */
 nf_dec_status nf_dec_to_int64(const nf_dec *a, nf_dec_rounding mode, int64_t *out);
 
-/* ---- arithmetic ---------------------------------------------------------------------------------- */
+/* ---- arithmetic
+ * ---------------------------------------------------------------------------------- */
 
 nf_dec_status nf_dec_add(const nf_dec *a, const nf_dec *b, nf_dec *out);
 nf_dec_status nf_dec_sub(const nf_dec *a, const nf_dec *b, nf_dec *out);
@@ -109,7 +114,8 @@ nf_dec_status nf_dec_sqrt(const nf_dec *a, nf_dec *out);
  * digits is NF_DEC_OVERFLOW (DESIGN §4). */
 nf_dec_status nf_dec_for_storage(const nf_dec *a, nf_dec *out);
 
-/* ---- comparison ------------------------------------------------------------------------------------ */
+/* ---- comparison
+ * ------------------------------------------------------------------------------------ */
 
 int nf_dec_cmp(const nf_dec *a, const nf_dec *b); /* -1, 0, 1 */
 bool nf_dec_eq(const nf_dec *a, const nf_dec *b);

@@ -17,8 +17,6 @@ typedef struct nf_dec_dw {
     int64_t s;
 } nf_dec_dw;
 
-extern const int64_t nf_dec_pow10[19];
-
 void nf_dec_dw_init(nf_dec_dw *w, const nf_dec *a); /* w.m is initialised: clear it */
 nf_dec_status nf_dec_dw_finish(nf_dec_dw *w, nf_dec *out);
 void nf_dec_put(nf_dec *out, const nf_dec *a, const nf_dec *b, nf_dec_status st, nf_dec r);

@@ -93,26 +93,6 @@ static void set_dec(nf_vm *vm, nf_val *ra, nf_dec d) {
  * arithmetic, without calling vm_decimal.c; anything else (big mantissas, overflow, scales past
  * the limit) takes the general path. Results are canonical, as vm_decimal.h requires: no
  * trailing fraction zeros, zero has scale 0. */
-static const int64_t pow10_small[19] = {1,
-                                        10,
-                                        100,
-                                        1000,
-                                        10000,
-                                        100000,
-                                        1000000,
-                                        10000000,
-                                        100000000,
-                                        1000000000,
-                                        10000000000,
-                                        100000000000,
-                                        1000000000000,
-                                        10000000000000,
-                                        100000000000000,
-                                        1000000000000000,
-                                        10000000000000000,
-                                        100000000000000000,
-                                        1000000000000000000};
-
 static inline bool small_dec(const nf_val *v) {
     return !(v->flags & (NF_VAL_EMPTY | NF_VAL_BIGDEC));
 }
@@ -136,9 +116,9 @@ static inline bool add_small(const nf_val *x, const nf_val *y, bool sub, nf_val 
         int32_t d = sa > sb ? sa - sb : sb - sa;
         if (d > 18) return false;
         if (sa < sb) {
-            if (mul_ovf(a, pow10_small[d], &a)) return false;
+            if (mul_ovf(a, nf_dec_pow10[d], &a)) return false;
             sa = sb;
-        } else if (mul_ovf(b, pow10_small[d], &b)) {
+        } else if (mul_ovf(b, nf_dec_pow10[d], &b)) {
             return false;
         }
     }
