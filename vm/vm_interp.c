@@ -1,7 +1,9 @@
 /* vm_interp.c — the instruction loop. One case per line of bytecode/opcodes.def, whose one-line
  * semantics each case implements; the verifier has proved every operand, so cases read
- * registers without checking types. Dispatch is computed goto where the compiler supports it
- * and a switch otherwise (or with -DNF_VM_SWITCH); both are built and tested.
+ * registers without checking types. Dispatch is a switch, or computed goto with
+ * -DNF_VM_COMPUTED_GOTO where the compiler supports it (CMake: NF_VM_DISPATCH=goto); the build
+ * uses one and the tests build the other, so both are tested. docs/vm.md says which is the
+ * default and why (it is measured, not assumed).
  *
  * Errors: an instruction that fails raises (nf_vm_raise) and jumps to on_error, which finds the
  * innermost handler covering the instruction in the current frame, or pops the frame and looks
@@ -11,7 +13,7 @@
 
 #include "vm_internal.h"
 
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(NF_VM_SWITCH)
+#if (defined(__GNUC__) || defined(__clang__)) && defined(NF_VM_COMPUTED_GOTO)
 #define NF_VM_GOTO 1
 #endif
 

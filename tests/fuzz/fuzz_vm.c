@@ -9,10 +9,11 @@
  * Whatever the verifier lets through must run safely: no crash, no hang, no leak, no sanitizer
  * report.
  *
- * The host is deterministic: a constant clock and random source, and action, microflow and page
- * callbacks that answer with an empty value, fail, or suspend the call, in a fixed rotation. A
- * suspended call is resumed with nothing, resumed with an error, or abandoned, also in rotation,
- * and always abandoned after a few rounds. Where the rotation starts depends on the input's size.
+ * The host is deterministic (../vm_host.h, shared with tests/unit/test_vm_mutations.c): a
+ * constant clock and random source, and action, microflow and page callbacks that answer with an
+ * empty value, fail, or suspend the call, in a fixed rotation. A suspended call is resumed with
+ * nothing, resumed with an error, or abandoned, also in rotation, and always abandoned after a
+ * few rounds. Where the rotation starts depends on the input's size.
  *
  * Seeds (in corpus/vm, each under 64 KB), compiled with `nanoflow compile`: the flow goldens in
  * tests/flows (flows_NAME.nfb), examples/inspection (inspection.nfb) and the apps of
@@ -35,89 +36,13 @@
 #include "nanoflow.h"
 #include "nf_bc.h"
 
+#include "../vm_host.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
-/* The limits every call runs under: small enough that a runaway flow ends in milliseconds. */
-enum {
-    BUDGET_INSTRUCTIONS = 20000,
-    BUDGET_DEPTH = 50,
-    BUDGET_MEMORY = 8 << 20,
-    MAX_RESUMES = 4, /* then the suspended call is abandoned */
-    MAX_FLOWS = 256  /* flows run per module; the rest are skipped */
-};
-
-typedef struct host_state {
-    unsigned turn; /* rotates the callbacks' answers */
-} host_state;
-
-static nf_status answer(host_state *h, nf_runtime *rt, nf_value **result) {
-    switch (h->turn++ % 4) {
-    case 0: return NF_OK; /* no result: the action's result is empty */
-    case 1: *result = nf_value_empty(rt, NF_TYPE_NOTHING); return NF_OK;
-    case 2: return NF_SUSPENDED;
-    default: return NF_ERR_ARGUMENT; /* a failing host action (HostError) */
-    }
-}
-
-/* Renders borrowed values as a host would (to text and to JSON), then drops the text. */
-static void look_at(const nf_value *const *args, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        nf_free(nf_value_to_text(args[i]));
-        nf_free(nf_value_to_json(args[i]));
-    }
-}
-
-static nf_status on_call(void *ud, nf_runtime *rt, const char *name, const nf_value *const *args,
-                         size_t n, nf_value **result) {
-    (void)name;
-    look_at(args, n);
-    return answer(ud, rt, result);
-}
-
-static nf_status on_message(void *ud, nf_runtime *rt, nf_message_type type, const char *text,
-                            bool blocking) {
-    (void)rt, (void)type, (void)text;
-    host_state *h = ud;
-    return blocking && h->turn++ % 2 ? NF_SUSPENDED : NF_OK;
-}
-
-static nf_status on_page(void *ud, nf_runtime *rt, const char *page, const char *title,
-                         const char *const *names, const nf_value *const *args, size_t n) {
-    (void)rt, (void)page, (void)title, (void)names;
-    look_at(args, n);
-    host_state *h = ud;
-    return h->turn++ % 3 == 0 ? NF_SUSPENDED : NF_OK;
-}
-
-static nf_status on_close(void *ud, nf_runtime *rt) {
-    (void)rt;
-    host_state *h = ud;
-    return h->turn++ % 2 ? NF_SUSPENDED : NF_OK;
-}
-
-static nf_status on_feedback(void *ud, nf_runtime *rt, const nf_value *object, const char *member,
-                             const char *text) {
-    (void)ud, (void)rt, (void)member, (void)text;
-    look_at(&object, 1);
-    return NF_OK;
-}
-
-static void on_log(void *ud, nf_runtime *rt, nf_log_level level, const char *node,
-                   const char *text) {
-    (void)ud, (void)rt, (void)level, (void)node, (void)text;
-}
-
-static int64_t fixed_now(void *ud) {
-    (void)ud;
-    return INT64_C(1700000000000); /* 2023-11-14T22:13:20Z */
-}
-
-static uint64_t fixed_random(void *ud) {
-    (void)ud;
-    return UINT64_C(0x9e3779b97f4a7c15);
-}
+enum { MAX_FLOWS = 256 }; /* flows run per module; the rest are skipped */
 
 /* Renders a flow's result, then frees it. */
 static void take(nf_value *result) {
@@ -130,18 +55,8 @@ static void take(nf_value *result) {
 /* Runs one flow with every parameter empty; drives suspensions to an end. */
 static void run_flow(nf_runtime *rt, host_state *h, const char *name) {
     nf_value *result = NULL;
-    nf_status st = nf_call(rt, name, NULL, 0, &result);
-    for (int round = 0; st == NF_SUSPENDED; round++) {
-        if (round >= MAX_RESUMES) {
-            nf_abandon(rt);
-            return;
-        }
-        switch (h->turn++ % 3) {
-        case 0: st = nf_resume(rt, NULL, &result); break;
-        case 1: st = nf_resume_error(rt, NF_ERROR_CONNECTION, "offline", &result); break;
-        default: nf_abandon(rt); return;
-        }
-    }
+    nf_status st = host_call(rt, h, name, &result, NULL, NULL);
+    if (st == NF_SUSPENDED) return; /* abandoned */
     if (st == NF_OK) {
         take(result);
     } else {
@@ -155,25 +70,9 @@ static void run_flow(nf_runtime *rt, host_state *h, const char *name) {
 
 static void run_module(const nf_module *mod, unsigned first_turn) {
     host_state h = {first_turn};
-    nf_config cfg;
-    nf_config_init(&cfg);
-    cfg.timezone = "UTC";
-    cfg.max_instructions = BUDGET_INSTRUCTIONS;
-    cfg.max_depth = BUDGET_DEPTH;
-    cfg.max_memory = BUDGET_MEMORY;
-    cfg.host.ud = &h;
-    cfg.host.show_message = on_message;
-    cfg.host.show_page = on_page;
-    cfg.host.close_page = on_close;
-    cfg.host.feedback = on_feedback;
-    cfg.host.log = on_log;
-    cfg.host.action = on_call;
-    cfg.host.microflow = on_call;
-    cfg.host.now = fixed_now;
-    cfg.host.random = fixed_random;
-    nf_runtime *rt = NULL;
     char *err = NULL;
-    if (nf_runtime_new(mod, &cfg, &rt, &err) != NF_OK) {
+    nf_runtime *rt = host_runtime(mod, &h, NULL, NULL, &err);
+    if (!rt) {
         nf_free(err);
         return;
     }

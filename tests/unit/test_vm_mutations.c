@@ -23,9 +23,9 @@
  * checksum to the section readers and the verifier; many then load, and run.
  *
  * The runs are deterministic: a constant clock and random source, and host callbacks that
- * answer, fail or suspend in a fixed rotation. Every app is mutated in a child process (fork)
- * with a watchdog, so a crash or hang fails its own test and names the app, the mutation and
- * the byte offset that caused it. */
+ * answer, fail or suspend in a fixed rotation (../vm_host.h, shared with tests/fuzz/fuzz_vm.c).
+ * Every app is mutated in a child process (fork) with a watchdog, so a crash or hang fails its
+ * own test and names the app, the mutation and the byte offset that caused it. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -50,6 +50,8 @@
 #include "nanoflow.h"
 #include "nf_bc.h"
 #include "nf_compiler.h"
+
+#include "../vm_host.h"
 
 /* ---- the apps ------------------------------------------------------------------------------- */
 
@@ -357,14 +359,7 @@ static void note_problem(const char *fmt, ...) {
     va_end(ap);
 }
 
-/* ---- the host: deterministic, and it answers, fails or suspends in rotation ------------------ */
-
-enum {
-    BUDGET_INSTRUCTIONS = 20000,
-    BUDGET_DEPTH = 50,
-    BUDGET_MEMORY = 8 << 20,
-    MAX_RESUMES = 4 /* then a suspended call is abandoned */
-};
+/* ---- the host's allocator (the host itself: ../vm_host.h) ------------------------------------ */
 
 /* A counting allocator in the shape of nf_alloc_fn: each block carries its size in a header, so
  * a free with another size than the block has, and any block left over, are seen. */
@@ -405,74 +400,6 @@ static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return nb + 1;
 }
 
-typedef struct host_state {
-    unsigned turn; /* rotates the callbacks' answers */
-    heap heap;
-} host_state;
-
-static void look_at(const nf_value *const *args, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        nf_free(nf_value_to_text(args[i]));
-        nf_free(nf_value_to_json(args[i]));
-    }
-}
-
-static nf_status on_call(void *ud, nf_runtime *rt, const char *name, const nf_value *const *args,
-                         size_t n, nf_value **result) {
-    (void)name;
-    host_state *h = ud;
-    look_at(args, n);
-    switch (h->turn++ % 4) {
-    case 0: return NF_OK; /* no result: the action's result is empty */
-    case 1: *result = nf_value_empty(rt, NF_TYPE_NOTHING); return NF_OK;
-    case 2: return NF_SUSPENDED;
-    default: return NF_ERR_ARGUMENT; /* a failing host action (HostError) */
-    }
-}
-
-static nf_status on_message(void *ud, nf_runtime *rt, nf_message_type type, const char *text,
-                            bool blocking) {
-    (void)rt, (void)type, (void)text;
-    host_state *h = ud;
-    return blocking && h->turn++ % 2 ? NF_SUSPENDED : NF_OK;
-}
-
-static nf_status on_page(void *ud, nf_runtime *rt, const char *page, const char *title,
-                         const char *const *names, const nf_value *const *args, size_t n) {
-    (void)rt, (void)page, (void)title, (void)names;
-    host_state *h = ud;
-    look_at(args, n);
-    return h->turn++ % 3 == 0 ? NF_SUSPENDED : NF_OK;
-}
-
-static nf_status on_close(void *ud, nf_runtime *rt) {
-    (void)rt;
-    host_state *h = ud;
-    return h->turn++ % 2 ? NF_SUSPENDED : NF_OK;
-}
-
-static nf_status on_feedback(void *ud, nf_runtime *rt, const nf_value *object, const char *member,
-                             const char *text) {
-    (void)ud, (void)rt, (void)member, (void)text;
-    look_at(&object, 1);
-    return NF_OK;
-}
-
-static void on_log(void *ud, nf_runtime *rt, nf_log_level level, const char *node,
-                   const char *text) {
-    (void)ud, (void)rt, (void)level, (void)node, (void)text;
-}
-
-static int64_t fixed_now(void *ud) {
-    (void)ud;
-    return INT64_C(1700000000000); /* 2023-11-14T22:13:20Z */
-}
-
-static uint64_t fixed_random(void *ud) {
-    (void)ud;
-    return UINT64_C(0x9e3779b97f4a7c15);
-}
-
 /* ---- running a module -------------------------------------------------------------------------
  */
 
@@ -481,20 +408,10 @@ typedef void (*outcome_fn)(const char *flow, const char *outcome, void *ud);
 
 static void run_flow(nf_runtime *rt, host_state *h, const char *name, outcome_fn see, void *ud) {
     nf_value *result = NULL;
-    nf_status st = nf_call(rt, name, NULL, 0, &result);
-    shared->calls++;
-    for (int round = 0; st == NF_SUSPENDED; round++) {
-        shared->suspended++;
-        unsigned choice = round >= MAX_RESUMES ? 2 : h->turn++ % 3;
-        if (choice == 0) {
-            st = nf_resume(rt, NULL, &result);
-        } else if (choice == 1) {
-            st = nf_resume_error(rt, NF_ERROR_CONNECTION, "offline", &result);
-        } else {
-            nf_abandon(rt);
-            if (see) see(name, "suspended", ud);
-            return;
-        }
+    nf_status st = host_call(rt, h, name, &result, &shared->calls, &shared->suspended);
+    if (st == NF_SUSPENDED) { /* abandoned */
+        if (see) see(name, "suspended", ud);
+        return;
     }
     if (st == NF_OK) {
         shared->finished++;
@@ -524,28 +441,11 @@ static void run_flow(nf_runtime *rt, host_state *h, const char *name, outcome_fn
 /* Runs every flow of a loaded module on a fresh runtime, then checks the runtime's heap. The
  * host's rotation starts at first_turn. */
 static void run_module(const nf_module *mod, unsigned first_turn, outcome_fn see, void *ud) {
-    host_state h = {first_turn, {0, 0, false, 0, 0}};
-    nf_config cfg;
-    nf_config_init(&cfg);
-    cfg.alloc = counting_alloc;
-    cfg.alloc_ud = &h.heap;
-    cfg.timezone = "UTC";
-    cfg.max_instructions = BUDGET_INSTRUCTIONS;
-    cfg.max_depth = BUDGET_DEPTH;
-    cfg.max_memory = BUDGET_MEMORY;
-    cfg.host.ud = &h;
-    cfg.host.show_message = on_message;
-    cfg.host.show_page = on_page;
-    cfg.host.close_page = on_close;
-    cfg.host.feedback = on_feedback;
-    cfg.host.log = on_log;
-    cfg.host.action = on_call;
-    cfg.host.microflow = on_call;
-    cfg.host.now = fixed_now;
-    cfg.host.random = fixed_random;
-    nf_runtime *rt = NULL;
+    host_state h = {first_turn};
+    heap hp = {0, 0, false, 0, 0};
     char *err = NULL;
-    if (nf_runtime_new(mod, &cfg, &rt, &err) != NF_OK) {
+    nf_runtime *rt = host_runtime(mod, &h, counting_alloc, &hp, &err);
+    if (!rt) {
         if (!err || !err[0]) note_problem("nf_runtime_new failed without a message");
         nf_free(err);
         return;
@@ -559,12 +459,11 @@ static void run_module(const nf_module *mod, unsigned first_turn, outcome_fn see
         run_flow(rt, &h, name, see, ud);
     }
     nf_runtime_free(rt);
-    if (h.heap.wrong_size)
-        note_problem("the runtime freed a block of %zu bytes as %zu bytes", h.heap.actual,
-                     h.heap.claimed);
-    if (h.heap.blocks || h.heap.bytes)
+    if (hp.wrong_size)
+        note_problem("the runtime freed a block of %zu bytes as %zu bytes", hp.actual, hp.claimed);
+    if (hp.blocks || hp.bytes)
         note_problem("a freed runtime kept %zu blocks (%zu bytes) of its allocator's memory",
-                     h.heap.blocks, h.heap.bytes);
+                     hp.blocks, hp.bytes);
 }
 
 static double seconds_since(const struct timespec *t0) {
