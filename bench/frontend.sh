@@ -12,6 +12,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh" # usage, check_runs, print_setup, timed, median, ratio, cg, ir
 build="$root/build"
 runs=7
 lines=100000
@@ -19,8 +20,6 @@ seed=20240601
 callgrind=0
 strict=0
 keep=0
-
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,7 +34,7 @@ while [ $# -gt 0 ]; do
     *) build=$1; shift ;;
   esac
 done
-case "$runs" in ''|*[!0-9]*|0) echo "frontend.sh: --runs takes a positive number" >&2; exit 2 ;; esac
+check_runs "$runs"
 
 nanoflow="$build/nanoflow"
 gen="$build/bench/gen_frontend"
@@ -57,15 +56,7 @@ mdl="$work/app.mdl"
 lua="$work/app.lua"
 
 # ---- machine and build -------------------------------------------------------------------
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
-btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
-bsan=$(sed -n 's/^NF_SANITIZE:BOOL=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
-echo "front-end benchmark: nanoflow check vs luac5.4 -p"
-echo "machine : ${cpu:-unknown cpu}, nproc $(nproc)"
-echo "build   : $build (${btype:-unknown build type}${bsan:+, NF_SANITIZE=$bsan})"
-echo "peer    : $luac ($("$luac" -v 2>&1 | head -1))"
-case "$btype" in Release|RelWithDebInfo) ;; *) echo "warning : not an optimized build; figures are not comparable" ;; esac
-if [ "$bsan" = "ON" ]; then echo "warning : sanitizer build; figures are not comparable"; fi
+print_setup "front-end benchmark: nanoflow check vs luac5.4 -p" "$build" "$luac"
 
 # ---- inputs --------------------------------------------------------------------------------
 "$gen" --lines "$lines" --seed "$seed" "$mdl" "$lua" | sed 's/^/input   : /'
@@ -89,11 +80,7 @@ fi
 # bash's `time` keyword: wall (%R), user (%U) and system (%S) seconds, millisecond precision.
 # The two tools run alternately so that frequency scaling and background load hit both alike.
 # One untimed run of each warms the page cache.
-TIMEFORMAT='%3R %3U %3S'
-timed() { # timed OUTFILE CMD... — appends "wall user sys" to OUTFILE
-  local f=$1; shift
-  { time "$@" >/dev/null 2>&1; } 2>>"$f"
-}
+TIMEFORMAT='%3R %3U %3S' # timed (lib.sh) appends "wall user sys"
 "$nanoflow" check "$mdl" >/dev/null 2>&1
 "$luac" -p "$lua" >/dev/null 2>&1
 : >"$work/nf.times"
@@ -103,10 +90,6 @@ for ((i = 0; i < runs; i++)); do
   timed "$work/lua.times" "$luac" -p "$lua"
 done
 
-median() { # median COLUMN FILE
-  sort -n -k"$1","$1" "$2" | awk -v c="$1" '{ v[NR] = $c } END {
-    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 minimum() { sort -n -k"$1","$1" "$2" | head -1 | awk -v c="$1" '{ print $c }'; }
 
 nf_wall=$(median 1 "$work/nf.times");  lua_wall=$(median 1 "$work/lua.times")
@@ -114,7 +97,6 @@ nf_user=$(median 2 "$work/nf.times");  lua_user=$(median 2 "$work/lua.times")
 nf_sys=$(median 3 "$work/nf.times");   lua_sys=$(median 3 "$work/lua.times")
 nf_min=$(minimum 1 "$work/nf.times");  lua_min=$(minimum 1 "$work/lua.times")
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mdl_lines=$(wc -l <"$mdl"); mdl_bytes=$(wc -c <"$mdl")
 lua_lines=$(wc -l <"$lua"); lua_bytes=$(wc -c <"$lua")
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", n / t / 1000; else print "n/a" }'; }
@@ -140,11 +122,8 @@ if [ "$callgrind" -eq 1 ]; then
   if ! command -v valgrind >/dev/null; then
     echo "callgrind: valgrind not installed; skipped"
   else
-    ir() { # total instructions of a callgrind output file
-      sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$1" | head -1
-    }
-    valgrind --tool=callgrind --callgrind-out-file="$work/nf.cg" "$nanoflow" check "$mdl" >/dev/null 2>&1
-    valgrind --tool=callgrind --callgrind-out-file="$work/lua.cg" "$luac" -p "$lua" >/dev/null 2>&1
+    cg "$work/nf.cg" "$nanoflow" check "$mdl"
+    cg "$work/lua.cg" "$luac" -p "$lua"
     nf_ir=$(ir "$work/nf.cg"); lua_ir=$(ir "$work/lua.cg")
     echo "callgrind instructions: nanoflow check $nf_ir, luac5.4 -p $lua_ir"
     echo "ratio nanoflow/luac = $(ratio "$nf_ir" "$lua_ir")   (instructions)"

@@ -17,13 +17,12 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh" # usage, check_runs, print_setup, timed, median, ratio, cg, ir
 build="$root/build"
 runs=5
 callgrind=0
 strict=0
 quick=0
-
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,7 +37,7 @@ while [ $# -gt 0 ]; do
     *) build=$1; shift ;;
   esac
 done
-case "$runs" in ''|*[!0-9]*|0) echo "vm.sh: --runs takes a positive number" >&2; exit 2 ;; esac
+check_runs "$runs"
 
 src="$root/bench/vm"
 lua=$(command -v lua5.4 || true)
@@ -75,15 +74,7 @@ for ((w = 0; w < ${#names[@]}; w++)); do
 done
 
 # ---- machine and build -------------------------------------------------------------------------
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
-btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
-bsan=$(sed -n 's/^NF_SANITIZE:BOOL=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
-echo "VM benchmark: nanoflow run vs lua5.4 (whole process runs)"
-echo "machine : ${cpu:-unknown cpu}, nproc $(nproc)"
-echo "build   : $build (${btype:-unknown build type}${bsan:+, NF_SANITIZE=$bsan})"
-echo "peer    : $lua ($("$lua" -v 2>&1 | head -1))"
-case "$btype" in Release|RelWithDebInfo) ;; *) echo "warning : not an optimized build; figures are not comparable" ;; esac
-if [ "$bsan" = "ON" ]; then echo "warning : sanitizer build; figures are not comparable"; fi
+print_setup "VM benchmark: nanoflow run vs lua5.4 (whole process runs)" "$build" "$lua"
 if [ "$quick" -eq 1 ]; then echo "warning : --quick: 1/10 sizes, a smoke test; ratios are not the measurement"; fi
 
 # ---- compile once (not timed) ------------------------------------------------------------------
@@ -118,24 +109,18 @@ for ((w = 0; w < ${#names[@]}; w++)); do check "$w" "${sizes[w]}" "checksum"; do
 # run alternately so that frequency scaling and background load hit both alike; the checksum
 # run above warmed the page cache.
 TIMEFORMAT='%3R %3U'
-timed() { # timed OUTFILE CMD... — appends "wall user" to OUTFILE
-  local f=$1; shift
-  if ! { time "$@" >/dev/null 2>&1; } 2>>"$f"; then
-    echo "vm.sh: a timed run failed: $*" >&2
+timed_run() { # timed_run OUTFILE CMD... — appends "wall user" to OUTFILE; a failed run ends all
+  if ! timed "$@"; then
+    echo "vm.sh: a timed run failed: ${*:2}" >&2
     exit 1
   fi
 }
-median() { # median COLUMN FILE
-  sort -n -k"$1","$1" "$2" | awk -v c="$1" '{ v[NR] = $c } END {
-    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 # process start-up alone (size 0 of the loop): informational, included in every figure below
 : >"$work/nf-startup.times"; : >"$work/lua-startup.times"
 for ((i = 0; i < runs; i++)); do
-  timed "$work/nf-startup.times" nf_cmd 0 0
-  timed "$work/lua-startup.times" lua_cmd 0 0
+  timed_run "$work/nf-startup.times" nf_cmd 0 0
+  timed_run "$work/lua-startup.times" lua_cmd 0 0
 done
 
 declare -a nf_wall lua_wall nf_user lua_user res
@@ -143,8 +128,8 @@ for ((w = 0; w < ${#names[@]}; w++)); do
   [ "${sums[w]}" = MISMATCH ] && continue
   : >"$work/nf$w.times"; : >"$work/lua$w.times"
   for ((i = 0; i < runs; i++)); do
-    timed "$work/nf$w.times" nf_cmd "$w" "${sizes[w]}"
-    timed "$work/lua$w.times" lua_cmd "$w" "${sizes[w]}"
+    timed_run "$work/nf$w.times" nf_cmd "$w" "${sizes[w]}"
+    timed_run "$work/lua$w.times" lua_cmd "$w" "${sizes[w]}"
   done
   nf_wall[w]=$(median 1 "$work/nf$w.times"); lua_wall[w]=$(median 1 "$work/lua$w.times")
   nf_user[w]=$(median 2 "$work/nf$w.times"); lua_user[w]=$(median 2 "$work/lua$w.times")
@@ -190,13 +175,6 @@ if [ "$callgrind" -eq 1 ]; then
   if ! command -v valgrind >/dev/null; then
     echo "callgrind: valgrind not installed; skipped"
   else
-    ir() { # total instructions of a callgrind output file
-      sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$1" | head -1
-    }
-    cg() { # cg OUTFILE CMD...
-      local f=$1; shift
-      valgrind --tool=callgrind --callgrind-out-file="$f" "$@" >/dev/null 2>&1
-    }
     k=$((quick + 1))
     cg "$work/nf-startup.cg" "$nanoflow" run "$nfb" Bench.Loop --arg N=0
     cg "$work/lua-startup.cg" "$lua" "$src/loop.lua" 0

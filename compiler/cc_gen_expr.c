@@ -86,6 +86,16 @@ static void release(nf_cg *g, int r, bool temp) {
     if (temp) nf_cg_free_temp(g, r);
 }
 
+/* An Integer literal that fits an 8-bit immediate (-127 … 128). */
+static bool small_int(const nf_cc_expr *e, int64_t *k) {
+    if (e->kind != NF_EX_INT) return false;
+    char *end;
+    long long v = strtoll(e->u.lit.text, &end, 10);
+    if (v < -127 || v > 128) return false;
+    *k = v;
+    return true;
+}
+
 /* ---- constant folding ------------------------------------------------------------------------ */
 
 /* Integer constant expressions: literals and + - * mod of them, unless they overflow (then the
@@ -223,16 +233,6 @@ static void empty_path_test(nf_cg *g, nf_cc_expr *x, bool eq, bool when, nf_cg_b
     release(g, cur, temp);
     add_jump(g, out, jump(g));
     nf_cg_patch_all(g, &decided_false, nf_cg_pc(g));
-}
-
-/* An Integer literal that fits an 8-bit immediate (-127 … 128). */
-static bool small_int(const nf_cc_expr *e, int64_t *k) {
-    if (e->kind != NF_EX_INT) return false;
-    char *end;
-    long long v = strtoll(e->u.lit.text, &end, 10);
-    if (v < -127 || v > 128) return false;
-    *k = v;
-    return true;
 }
 
 static void compare(nf_cg *g, nf_cc_expr *e, bool when, nf_cg_buf *out) {
@@ -520,6 +520,18 @@ static void call_builtin(nf_cg *g, nf_cc_expr *e, int to) {
         if (n == 1) emit(g, NF_BC_MAKE_ABC(nf_cg_move_op(g, to), to, blk, 0));
         nf_cg_free_block(g, blk, types, 2);
         return;
+    }
+    case NF_CFN_ROUND: { /* round(x, places) with literal places: ROUND_D */
+        int64_t places;
+        if (n == 2 && small_int(args[1], &places) && places >= 0 &&
+            reg_type(g, to).kind == NF_BT_DEC) {
+            bool temp;
+            int r = nf_cg_expr_any(g, args[0], T(NF_BT_DEC), &temp);
+            emit(g, NF_BC_MAKE_ABC(NF_OPC_ROUND_D, to, r, (uint32_t)places));
+            release(g, r, temp);
+            return;
+        }
+        break;
     }
     default: break;
     }

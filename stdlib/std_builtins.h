@@ -3,7 +3,8 @@
  * The VM calls a built-in through the table nf_std_builtins (indexed by NF_FN_*), with its
  * per-runtime state in vm->cfg.builtin_ctx: an nf_std_ctx (time zone and calendars, number
  * formats, compiled regular expressions). The functions live in one file per family
- * (std_fn_math.c, std_fn_number.c, std_fn_text.c, std_fn_time.c); the table is in std_builtins.c. */
+ * (std_fn_math.c, std_fn_number.c, std_fn_text.c, std_fn_time.c); the table is in std_builtins.c.
+ */
 #ifndef NF_STD_BUILTINS_H
 #define NF_STD_BUILTINS_H
 

@@ -86,33 +86,6 @@ NF_STD_FN(CEIL) {
     return to_int(vm, out, args, NF_DEC_CEILING, "ceil");
 }
 
-/* round(x, places) for a small x (int64 mantissa, at most 18 digits dropped) without
- * vm_decimal.c: the common case of money amounts. False: take the general path. */
-static bool round_small(const nf_val *x, int32_t places, nf_dec_rounding mode, nf_val *out) {
-    if (x->flags & NF_VAL_BIGDEC) return false;
-    int64_t m = x->u.i;
-    int32_t s = x->dscale;
-    if (s > places) {
-        int32_t d = s - places;
-        if (d > 18 || (mode != NF_DEC_HALF_AWAY && mode != NF_DEC_HALF_EVEN)) return false;
-        int64_t q = m / nf_dec_pow10[d], rem = m % nf_dec_pow10[d];
-        uint64_t twice = 2 * (uint64_t)(rem < 0 ? -rem : rem), unit = (uint64_t)nf_dec_pow10[d];
-        if (twice > unit || (twice == unit && (mode == NF_DEC_HALF_AWAY || (q & 1))))
-            q += m < 0 ? -1 : 1;
-        m = q;
-        s = places;
-        while (s > 0 && m % 10 == 0) { /* canonical: no trailing fraction zeros */
-            m /= 10;
-            s--;
-        }
-        if (m == 0) s = 0;
-    }
-    out->u.i = m;
-    out->dscale = s;
-    out->flags = 0;
-    return true;
-}
-
 NF_STD_FN(ROUND2) {
     if (nf_std_need(vm, args, 0, "round") || nf_std_need(vm, args, 1, "round")) return NF_VM_ERROR;
     int64_t places = args[1].u.i;
@@ -120,7 +93,9 @@ NF_STD_FN(ROUND2) {
         return nf_vm_raise(vm, NF_VM_E_RUNTIME,
                            "round: the precision must be between 0 and %d, not %lld",
                            NF_DEC_MAX_SCALE, (long long)places);
-    if (round_small(&args[0], (int32_t)places, round_mode(vm), out)) return NF_VM_OK;
+    if ((round_mode(vm) == NF_DEC_HALF_AWAY || round_mode(vm) == NF_DEC_HALF_EVEN) &&
+        nf_vm_round_small(&args[0], (int32_t)places, round_mode(vm), out))
+        return NF_VM_OK;
     nf_dec a = nf_vm_dec_of(&args[0]), r;
     nf_dec_status s = nf_dec_round(&a, (int32_t)places, round_mode(vm), &r);
     if (s != NF_DEC_OK) return nf_std_dec_error(vm, s, "round");

@@ -349,6 +349,10 @@ nf_vm_status nf_vm_raise(nf_vm *vm, nf_vm_errtype type, const char *fmt, ...)
 void *nf_vm_alloc(nf_vm *vm, size_t n); /* counted against max_memory; NULL when over */
 void *nf_vm_realloc(nf_vm *vm, void *p, size_t old, size_t n);
 void nf_vm_dealloc(nf_vm *vm, void *p, size_t n);
+/* round(x, places) for a Decimal x with an int64 mantissa when at most 18 digits are dropped,
+ * half away from zero or half even, into *ra (which holds no big mantissa): the fast path of
+ * round(). False: use nf_dec_round. */
+bool nf_vm_round_small(const nf_val *x, int32_t places, nf_dec_rounding mode, nf_val *ra);
 /* Raises LimitExceeded for a failed allocation of n bytes: naming the memory limit when that is
  * what refused it, else the machine's memory. `what` says what was being allocated. */
 nf_vm_status nf_vm_no_memory(nf_vm *vm, size_t n, const char *what);

@@ -137,6 +137,26 @@ static inline bool mul_small(const nf_val *x, const nf_val *y, nf_val *ra) {
     return true;
 }
 
+bool nf_vm_round_small(const nf_val *x, int32_t places, nf_dec_rounding mode, nf_val *ra) {
+    if (x->flags & NF_VAL_BIGDEC) return false;
+    int64_t m = x->u.i;
+    int32_t s = x->dscale;
+    if (s > places) {
+        int32_t d = s - places;
+        if (d > 18) return false;
+        int64_t q = m / nf_dec_pow10[d], rem = m % nf_dec_pow10[d];
+        uint64_t twice = 2 * (uint64_t)(rem < 0 ? -rem : rem), unit = (uint64_t)nf_dec_pow10[d];
+        if (twice > unit || (twice == unit && (mode == NF_DEC_HALF_AWAY || (q & 1))))
+            q += m < 0 ? -1 : 1;
+        put_small(ra, q, places);
+        return true;
+    }
+    ra->u.i = m;
+    ra->dscale = s;
+    ra->flags = 0;
+    return true;
+}
+
 static nf_vm_status empty_operand(nf_vm *vm, const char *op) {
     return nf_vm_raise(vm, NF_VM_E_RUNTIME, "%s with an empty operand", op);
 }
@@ -594,6 +614,18 @@ resume:
                     mul_small(RB, RC, RA))
                     vmbreak;
                 goto decimal_general;
+            }
+            vmcase(ROUND_D) {
+                if (RB->flags & NF_VAL_EMPTY) CHECK(empty_operand(vm, "round"));
+                nf_dec_rounding mode =
+                    vm->cfg.rounding == NF_DEC_HALF_EVEN ? NF_DEC_HALF_EVEN : NF_DEC_HALF_AWAY;
+                if (!(RA->flags & NF_VAL_BIGDEC) && nf_vm_round_small(RB, (int32_t)C, mode, RA))
+                    vmbreak;
+                nf_dec x = nf_vm_dec_of(RB), r;
+                nf_dec_status st = nf_dec_round(&x, (int32_t)C, mode, &r);
+                if (st != NF_DEC_OK) CHECK(dec_status(vm, st, "round"));
+                set_dec(vm, RA, r);
+                vmbreak;
             }
             vmcase(ADDK_D) vmcase(SUBK_D) vmcase(MULK_D) {
                 const nf_val *k = &vm->consts[C];

@@ -118,6 +118,7 @@ static const char sample_app[] =
     "  set $D = $D + 1.5;\n"
     "  set $D = $D - 0.25;\n"
     "  set $D = $D * 2;\n"
+    "  set $D = round($D, 2);\n"
     "  set $D = $D - $Dec;\n"
     "  set $D = $D * $Dec;\n"
     "  set $D = $D div $Dec;\n"
