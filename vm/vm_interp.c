@@ -894,7 +894,8 @@ resume:
                 nf_val ret = nf_vm_empty(NF_BT_VOID);
                 if (NF_BC_OP(i) == NF_OPC_RET) {
                     ret = *RA;
-                    *RA = nf_vm_empty(RA->kind); /* moved out */
+                    if (vm->flowinfo[fr->flow_index].ncounted)
+                        *RA = nf_vm_empty(RA->kind); /* moved out: the pop must not release it */
                 }
                 vm->budget -= (int64_t)PC_INDEX;
                 uint8_t ret_reg = fr->ret_reg;
