@@ -676,6 +676,13 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
         if (!desc(v, c, NF_DESC_FINDBY, &d) || !list_entity(v, b, &e)) return false;
         CHECK(d->n == 3 && d->w[1] < f->nregs && d->w[2] <= 1, "find descriptor");
         if (!member(v, e, d->w[0], "a find member")) return false;
+        if (d->w[0] & NF_BC_ASSOC_MEMBER) {
+            CHECK(f->regs[d->w[1]].kind == NF_BT_OBJ, "find by an association needs an object");
+        } else {
+            const nf_bc_attr *at = nf_bc_entity_attr(m, e, d->w[0]);
+            CHECK(at && f->regs[d->w[1]].kind == at->type.kind,
+                  "find value register has another type than the attribute");
+        }
         nf_bc_type want = {(uint8_t)(d->w[2] ? NF_BT_OBJ : NF_BT_LIST), 0, (uint16_t)e};
         CHECK(assignable(m, f->regs[a], want), "find result register has the wrong type");
         return true;

@@ -169,6 +169,7 @@ nf_vm_status nf_vm_to_string(nf_vm *vm, const nf_val *v, nf_val *out) {
 bool nf_vm_val_equal(const nf_val *a, const nf_val *b) {
     bool ea = nf_vm_is_empty(a), eb = nf_vm_is_empty(b);
     if (ea || eb) return ea && eb;
+    if (a->kind != b->kind) return false; /* the verifier makes this unreachable; stay safe */
     switch (a->kind) {
     case NF_BT_BOOL: return a->u.b == b->u.b;
     case NF_BT_INT:
