@@ -467,6 +467,7 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
     case NF_OPC_ADDK_D:
     case NF_OPC_SUBK_D:
     case NF_OPC_MULK_D:
+    case NF_OPC_MULKI_D:
         CHECK(c < m->nconsts && m->consts[c].kind == NF_BT_DEC,
               "a constant operand of decimal arithmetic that is not a Decimal");
         return true;

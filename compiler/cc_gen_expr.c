@@ -610,6 +610,13 @@ static void arith_step(nf_cg *g, nf_cc_expr *e, int dst, int left) {
             return;
         }
     }
+    if (dec && op == NF_OP_MUL && nf_cg_type(e->u.bin.b->type).kind == NF_BT_INT &&
+        !is_literal(e->u.bin.b)) { /* Decimal × Integer: MULI_D, no I2D */
+        int rb = nf_cg_expr_any(g, e->u.bin.b, T(NF_BT_INT), &tb);
+        emit(g, NF_BC_MAKE_ABC(NF_OPC_MULI_D, dst, left, rb));
+        release(g, rb, tb);
+        return;
+    }
     uint32_t k;
     if (dec && (op == NF_OP_ADD || op == NF_OP_SUB || op == NF_OP_MUL) &&
         decimal_literal(g, e->u.bin.b, &k)) { /* ADDK_D, SUBK_D, MULK_D */
@@ -687,12 +694,27 @@ static void arith(nf_cg *g, nf_cc_expr *e, int to) {
         if (dst != left) release(g, left, left_temp);
         left = dst;
         left_temp = dst != to;
+    } else if (t0.kind == NF_BT_DEC && nf_cg_type(leftmost->type).kind == NF_BT_INT) {
+        /* an Integer first operand stays Integer: the loop converts it, or multiplies it by a
+         * constant directly (MULKI_D) */
+        left = nf_cg_expr_any(g, leftmost, T(NF_BT_INT), &left_temp);
     } else {
         left = nf_cg_expr_any(g, leftmost, t0, &left_temp);
     }
     while (n > 0) {
         nf_cc_expr *node = spine[--n];
         nf_bc_type nt = arith_type(node);
+        uint32_t kk;
+        if (reg_type(g, left).kind == NF_BT_INT && nt.kind == NF_BT_DEC && node->op == NF_OP_MUL &&
+            node->u.bin.b->kind == NF_EX_DECIMAL && decimal_literal(g, node->u.bin.b, &kk)) {
+            /* Integer × Decimal constant: MULKI_D, no I2D */
+            int dst = n == 0 && same_type(reg_type(g, to), nt) ? to : nf_cg_temp(g, nt);
+            emit(g, NF_BC_MAKE_ABC(NF_OPC_MULKI_D, dst, left, kk));
+            release(g, left, left_temp);
+            left = dst;
+            left_temp = dst != to;
+            continue;
+        }
         if (!same_type(reg_type(g, left), nt)) { /* Integer becomes Decimal, a number a String */
             int next = nf_cg_temp(g, nt);
             emit(g,

@@ -627,6 +627,22 @@ resume:
                 set_dec(vm, RA, r);
                 vmbreak;
             }
+            vmcase(MULI_D) vmcase(MULKI_D) {
+                /* Decimal × Integer: the Integer counts as a Decimal of scale 0 */
+                bool k_form = NF_BC_OP(i) == NF_OPC_MULKI_D;
+                const nf_val *dv = k_form ? &vm->consts[C] : RB, *iv = k_form ? RB : RC;
+                if ((dv->flags | iv->flags) & NF_VAL_EMPTY) CHECK(empty_operand(vm, "*"));
+                nf_val asdec = {{.i = iv->u.i}, 0, NF_BT_DEC, 0, 0};
+                if (!(dv->flags & NF_VAL_BIGDEC) && !(RA->flags & NF_VAL_BIGDEC) &&
+                    mul_small(dv, &asdec, RA))
+                    vmbreak;
+                nf_dec x = nf_vm_dec_of(dv), y, r;
+                nf_dec_from_int64(iv->u.i, &y);
+                nf_dec_status st = nf_dec_mul(&x, &y, &r);
+                if (st != NF_DEC_OK) CHECK(dec_status(vm, st, "*"));
+                set_dec(vm, RA, r);
+                vmbreak;
+            }
             vmcase(ADDK_D) vmcase(SUBK_D) vmcase(MULK_D) {
                 const nf_val *k = &vm->consts[C];
                 uint32_t op = NF_BC_OP(i);
