@@ -30,14 +30,6 @@ struct nf_std_regex_cache {
     pcre2_match_context *mctx;
 };
 
-static void set_err(char *err, size_t errn, const char *fmt, ...) {
-    if (!err || errn == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errn, fmt, ap);
-    va_end(ap);
-}
-
 static pcre2_match_context *new_mctx(void) {
     pcre2_match_context *m = pcre2_match_context_create(NULL);
     if (!m) return NULL;
@@ -96,7 +88,7 @@ static nf_std_text_status compile(const char *re, size_t relen, pcre2_code **out
     if (!nf_std_utf8_valid(re, relen)) {
         if (nf_std_utf8_sanitize(re, relen, &clean) != NF_STD_TEXT_OK) {
             nf_std_buf_free(&clean);
-            set_err(err, errn, "out of memory");
+            nf_std_set_err(err, errn, "out of memory");
             return NF_STD_TEXT_NOMEM;
         }
         re = clean.p;
@@ -113,12 +105,12 @@ static nf_std_text_status compile(const char *re, size_t relen, pcre2_code **out
         if (pcre2_get_error_message(code, msg, sizeof msg) < 0)
             snprintf((char *)msg, sizeof msg, "error %d", code);
         if (code == PCRE2_ERROR_HEAP_FAILED) {
-            set_err(err, errn, "out of memory");
+            nf_std_set_err(err, errn, "out of memory");
             st = NF_STD_TEXT_NOMEM;
         } else {
             /* Offsets are bytes of UTF-8; users count characters (UTF-16 units). */
-            set_err(err, errn, "invalid regular expression: %s at position %d", (char *)msg,
-                    (int)nf_std_utf16_len(re ? re : "", off <= relen ? off : relen));
+            nf_std_set_err(err, errn, "invalid regular expression: %s at position %d", (char *)msg,
+                           (int)nf_std_utf16_len(re ? re : "", off <= relen ? off : relen));
             st = NF_STD_TEXT_REGEX;
         }
     }
@@ -178,18 +170,18 @@ static nf_std_text_status match_error(int rc, char *err, size_t errn) {
     case PCRE2_ERROR_MATCHLIMIT:
     case PCRE2_ERROR_DEPTHLIMIT:
     case PCRE2_ERROR_HEAPLIMIT:
-        set_err(err, errn,
-                "regular expression too complex: it backtracks too much on this text (%s)",
-                rc == PCRE2_ERROR_MATCHLIMIT   ? "match limit exceeded"
-                : rc == PCRE2_ERROR_DEPTHLIMIT ? "depth limit exceeded"
-                                               : "memory limit exceeded");
+        nf_std_set_err(err, errn,
+                       "regular expression too complex: it backtracks too much on this text (%s)",
+                       rc == PCRE2_ERROR_MATCHLIMIT   ? "match limit exceeded"
+                       : rc == PCRE2_ERROR_DEPTHLIMIT ? "depth limit exceeded"
+                                                      : "memory limit exceeded");
         return NF_STD_TEXT_LIMIT;
-    case PCRE2_ERROR_NOMEMORY: set_err(err, errn, "out of memory"); return NF_STD_TEXT_NOMEM;
+    case PCRE2_ERROR_NOMEMORY: nf_std_set_err(err, errn, "out of memory"); return NF_STD_TEXT_NOMEM;
     default: {
         PCRE2_UCHAR msg[256];
         if (pcre2_get_error_message(rc, msg, sizeof msg) < 0)
             snprintf((char *)msg, sizeof msg, "error %d", rc);
-        set_err(err, errn, "regular expression failed: %s", (char *)msg);
+        nf_std_set_err(err, errn, "regular expression failed: %s", (char *)msg);
         return NF_STD_TEXT_REGEX;
     }
     }
@@ -232,7 +224,7 @@ static nf_std_text_status call_open(call *k, nf_std_regex_cache *c, const char *
     }
     return NF_STD_TEXT_OK;
 oom:
-    set_err(err, errn, "out of memory");
+    nf_std_set_err(err, errn, "out of memory");
     return NF_STD_TEXT_NOMEM;
 }
 
@@ -252,7 +244,7 @@ nf_std_text_status nf_std_regex_is_match(nf_std_regex_cache *c, const char *s, s
     if (st == NF_STD_TEXT_OK) {
         pcre2_match_data *md = pcre2_match_data_create_from_pattern(k.code, NULL);
         if (!md) {
-            set_err(err, errn, "out of memory");
+            nf_std_set_err(err, errn, "out of memory");
             st = NF_STD_TEXT_NOMEM;
         } else {
             /* Mendix anchors isMatch at both ends; match-time options keep the pattern text
@@ -285,7 +277,7 @@ static nf_std_text_status replace(nf_std_regex_cache *c, const char *s, size_t l
         if (want > out->cap) {
             char *p = realloc(out->p, want);
             if (!p) {
-                set_err(err, errn, "out of memory");
+                nf_std_set_err(err, errn, "out of memory");
                 st = NF_STD_TEXT_NOMEM;
                 break;
             }

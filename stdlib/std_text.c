@@ -93,7 +93,7 @@ static void buf_fail(nf_std_buf *b) {
     if (b->p) b->p[0] = '\0';
 }
 
-static void set_err(char *err, size_t errn, const char *fmt, ...) {
+void nf_std_set_err(char *err, size_t errn, const char *fmt, ...) {
     if (!err || errn == 0) return;
     va_list ap;
     va_start(ap, fmt);
@@ -103,7 +103,7 @@ static void set_err(char *err, size_t errn, const char *fmt, ...) {
 
 static nf_std_text_status nomem(nf_std_buf *out, char *err, size_t errn) {
     if (out) buf_fail(out);
-    set_err(err, errn, "out of memory");
+    nf_std_set_err(err, errn, "out of memory");
     return NF_STD_TEXT_NOMEM;
 }
 
@@ -244,26 +244,28 @@ nf_std_text_status nf_std_substring(const char *s, size_t len, int64_t start, bo
                                     int64_t count, nf_std_buf *out, char *err, size_t errn) {
     if (!buf_clear(out)) return nomem(out, err, errn);
     if (len > INT32_MAX) {
-        set_err(err, errn, "substring: the string is too long");
+        nf_std_set_err(err, errn, "substring: the string is too long");
         return NF_STD_TEXT_BADARG;
     }
     int64_t n = nf_std_utf16_len(s, len);
     if (start < 0 || start > n) {
-        set_err(err, errn,
-                "substring: start position %lld is outside the string (length %lld); it must be "
-                "between 0 and %lld",
-                (long long)start, (long long)n, (long long)n);
+        nf_std_set_err(
+            err, errn,
+            "substring: start position %lld is outside the string (length %lld); it must be "
+            "between 0 and %lld",
+            (long long)start, (long long)n, (long long)n);
         return NF_STD_TEXT_RANGE;
     }
     if (has_count && count < 0) {
-        set_err(err, errn, "substring: the length %lld is negative", (long long)count);
+        nf_std_set_err(err, errn, "substring: the length %lld is negative", (long long)count);
         return NF_STD_TEXT_RANGE;
     }
     if (has_count && count > n - start) {
-        set_err(err, errn,
-                "substring: the length %lld from start position %lld goes past the end of the "
-                "string (length %lld); at most %lld characters are left",
-                (long long)count, (long long)start, (long long)n, (long long)(n - start));
+        nf_std_set_err(
+            err, errn,
+            "substring: the length %lld from start position %lld goes past the end of the "
+            "string (length %lld); at most %lld characters are left",
+            (long long)count, (long long)start, (long long)n, (long long)(n - start));
         return NF_STD_TEXT_RANGE;
     }
     int64_t end = has_count ? start + count : n;
@@ -390,7 +392,8 @@ static nf_std_text_status map_case(const char *s, size_t len, bool upper, nf_std
         return NF_STD_TEXT_OK;
     }
     if (len > INT32_MAX / 2) {
-        set_err(err, errn, "%s: the string is too long", upper ? "toUpperCase" : "toLowerCase");
+        nf_std_set_err(err, errn, "%s: the string is too long",
+                       upper ? "toUpperCase" : "toLowerCase");
         return NF_STD_TEXT_BADARG;
     }
     int32_t n16 = nf_std_utf16_len(s, len);
@@ -562,15 +565,16 @@ nf_std_text_status nf_std_url_decode(const char *s, size_t len, nf_std_buf *out,
                 if (l < 0) {
                     buf_fail(out);
                     if (i + 2 >= len)
-                        set_err(err, errn,
-                                "urlDecode: incomplete escape at position %d: '%%' must be "
-                                "followed by two hexadecimal digits",
-                                (int)nf_std_utf16_len(s, i));
+                        nf_std_set_err(err, errn,
+                                       "urlDecode: incomplete escape at position %d: '%%' must be "
+                                       "followed by two hexadecimal digits",
+                                       (int)nf_std_utf16_len(s, i));
                     else
-                        set_err(err, errn,
-                                "urlDecode: invalid escape at position %d: '%%' must be followed "
-                                "by two hexadecimal digits",
-                                (int)nf_std_utf16_len(s, i));
+                        nf_std_set_err(
+                            err, errn,
+                            "urlDecode: invalid escape at position %d: '%%' must be followed "
+                            "by two hexadecimal digits",
+                            (int)nf_std_utf16_len(s, i));
                     return NF_STD_TEXT_BADARG;
                 }
                 if (!buf_addc(out, (char)(h * 16 + l))) return nomem(out, err, errn);
@@ -578,9 +582,9 @@ nf_std_text_status nf_std_url_decode(const char *s, size_t len, nf_std_buf *out,
             }
             if (!nf_std_utf8_valid(out->p + run_start, out->len - run_start)) {
                 buf_fail(out);
-                set_err(err, errn,
-                        "urlDecode: the escapes at position %d do not form valid UTF-8 text",
-                        (int)nf_std_utf16_len(s, at));
+                nf_std_set_err(err, errn,
+                               "urlDecode: the escapes at position %d do not form valid UTF-8 text",
+                               (int)nf_std_utf16_len(s, at));
                 return NF_STD_TEXT_BADARG;
             }
         } else {

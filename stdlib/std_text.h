@@ -158,4 +158,12 @@ nf_std_text_status nf_std_regex_replace_first(nf_std_regex_cache *c, const char 
                                               size_t repllen, nf_std_buf *out, char *err,
                                               size_t errn);
 
+/* Writes a message into err (errn bytes; nothing when err is NULL): shared by std_text.c and
+ * std_regex.c. */
+void nf_std_set_err(char *err, size_t errn, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 #endif
