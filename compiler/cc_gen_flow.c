@@ -761,7 +761,23 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
         ret = nf_cg_type(a->ret);
     }
     types[0] = ret.kind != NF_BT_VOID ? ret : T(NF_BT_BOOL);
-    int blk = nf_cg_temp_block(g, types, n + 1);
+    /* `$X = call …` that declares $X: the call block starts at $X's new register, so the call
+     * writes its result straight into the variable (no MOVE); the argument registers after it
+     * become a reusable block */
+    nf_cc_var *dv = st->u.call.var ? var_named(g, st->u.call.var) : NULL;
+    nf_cg_flow *cf = g->f;
+    bool fused = dv && cf->var_reg[dv->index] < 0 && ret.kind != NF_BT_VOID &&
+                 same_type(nf_cg_type(dv->type), ret) && !cf->too_many_regs &&
+                 cf->nblocks < NF_BC_MAX_REGS;
+    int blk;
+    if (fused) {
+        blk = nf_cg_var_reg(g, dv);
+        for (uint32_t i = 1; i <= n; i++)
+            new_reg(g, types[i], NF_BC_NONE);
+        fused = !cf->too_many_regs && blk + 1 + (int)n == (int)cf->nregs;
+    } else {
+        blk = nf_cg_temp_block(g, types, n + 1);
+    }
     for (uint32_t i = 1; i <= n; i++) {
         nf_cc_expr *value = NULL;
         for (uint32_t k = 0; k < st->u.call.nargs; k++)
@@ -773,6 +789,16 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
     }
     nf_cg_emit(g, NF_BC_MAKE_ABX(oc, blk, idx));
     int result_reg = -1;
+    if (fused) {
+        result_reg = blk;
+        if (n) { /* the argument registers, free for later calls with the same types */
+            cf->blocks[cf->nblocks].first = (uint32_t)blk + 1;
+            cf->blocks[cf->nblocks].n = n;
+            cf->blocks[cf->nblocks++].free = true;
+        }
+        on_error(g, &st->on_error, start, result_reg);
+        return;
+    }
     if (st->u.call.var) {
         nf_cc_var *v = var_named(g, st->u.call.var);
         if (v) {
