@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bc_format.h"
 #include "nf_bc.h"
 
 #define _      NF_OPND__
@@ -67,6 +68,18 @@ uint64_t nf_bc_hash(uint64_t h, const void *data, size_t n) {
         h *= 0x100000001b3ull;
     }
     return h;
+}
+
+static void put32(uint8_t *p, size_t at, uint32_t v) {
+    for (int i = 0; i < 4; i++)
+        p[at + (size_t)i] = (uint8_t)(v >> (8 * i));
+}
+
+void nf_bc_reseal(uint8_t *p, size_t n) {
+    put32(p, 8, (uint32_t)n); /* total length (bc_write.c's header layout) */
+    uint64_t h = nf_bc_hash(NF_BC_HASH_INIT, p + NF_BC_CHECKSUM_FROM, n - NF_BC_CHECKSUM_FROM);
+    put32(p, 16, (uint32_t)h);
+    put32(p, 20, (uint32_t)(h >> 32));
 }
 
 /* Generalization chains are verified acyclic and at most NF_BC_MAX_GENERALIZATION deep at load;

@@ -441,6 +441,10 @@ bool nf_bc_entity_is_a(const nf_bc_module *m, uint32_t sub, uint32_t sup);
 
 /* 64-bit FNV-1a, the checksum and model-hash function. */
 uint64_t nf_bc_hash(uint64_t h, const void *data, size_t n);
+/* Rewrites the header's total length and checksum to match n bytes of (edited) module, so that
+ * tools and tests can patch a module and still get past the checksum; n must be at least
+ * NF_BC_HEADER_SIZE and at most UINT32_MAX. The verifier still checks everything else. */
+void nf_bc_reseal(uint8_t *p, size_t n);
 #define NF_BC_HASH_INIT 0xcbf29ce484222325ull
 
 #endif

@@ -203,6 +203,18 @@ static nf_bc_type compare_type(nf_cc_expr *a, nf_cc_expr *b) {
     return ta.kind != NF_BT_VOID ? ta : tb;
 }
 
+/* dst := one step of a path from the object in cur: an attribute, or an association (a list
+ * for the many side). */
+static void path_step(nf_cg *g, nf_cc_step *st, nf_bc_type t, int dst, int cur) {
+    if (st->attr)
+        emit(g, NF_BC_MAKE_ABC(NF_OPC_GETA, dst, cur,
+                               nf_cg_member(g, nf_cg_attr_index(st->attr), st->name.span)));
+    else
+        emit(g,
+             NF_BC_MAKE_ABC(t.kind == NF_BT_LIST ? NF_OPC_GETRL : NF_OPC_GETR, dst, cur,
+                            nf_cg_member(g, NF_BC_ASSOC_MEMBER | st->assoc->index, st->name.span)));
+}
+
 /* `$o/Assoc/Attr = empty` is also true when an object on the way is empty (Mendix's special
  * checks): each object is tested before the step out of it, and an empty one decides the
  * comparison as an empty result would. */
@@ -218,13 +230,7 @@ static void empty_path_test(nf_cg *g, nf_cc_expr *x, bool eq, bool when, nf_cg_b
         nf_bc_type t =
             st->attr ? nf_cg_type(st->attr->type) : nf_cg_type(nf_cc_assoc_step_type(st));
         int dst = nf_cg_temp(g, t);
-        if (st->attr)
-            emit(g, NF_BC_MAKE_ABC(NF_OPC_GETA, dst, cur,
-                                   nf_cg_member(g, nf_cg_attr_index(st->attr), st->name.span)));
-        else
-            emit(g, NF_BC_MAKE_ABC(
-                        t.kind == NF_BT_LIST ? NF_OPC_GETRL : NF_OPC_GETR, dst, cur,
-                        nf_cg_member(g, NF_BC_ASSOC_MEMBER | st->assoc->index, st->name.span)));
+        path_step(g, st, t, dst, cur);
         release(g, cur, temp);
         cur = dst;
         temp = true;
@@ -752,13 +758,7 @@ static void path(nf_cg *g, nf_cc_expr *e, int to) {
         nf_bc_type t =
             st->attr ? nf_cg_type(st->attr->type) : nf_cg_type(nf_cc_assoc_step_type(st));
         int dst = last && same_type(reg_type(g, to), t) ? to : nf_cg_temp(g, t);
-        if (st->attr)
-            emit(g, NF_BC_MAKE_ABC(NF_OPC_GETA, dst, cur,
-                                   nf_cg_member(g, nf_cg_attr_index(st->attr), st->name.span)));
-        else
-            emit(g, NF_BC_MAKE_ABC(
-                        t.kind == NF_BT_LIST ? NF_OPC_GETRL : NF_OPC_GETR, dst, cur,
-                        nf_cg_member(g, NF_BC_ASSOC_MEMBER | st->assoc->index, st->name.span)));
+        path_step(g, st, t, dst, cur);
         release(g, cur, temp);
         cur = dst;
         temp = dst != to;

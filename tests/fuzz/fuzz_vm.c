@@ -84,11 +84,6 @@ static void run_module(const nf_module *mod, unsigned first_turn) {
     nf_runtime_free(rt);
 }
 
-static void put32(uint8_t *p, size_t at, uint32_t v) {
-    for (int i = 0; i < 4; i++)
-        p[at + (size_t)i] = (uint8_t)(v >> (8 * i));
-}
-
 /* xorshift32: the mutator's choices follow from libFuzzer's seed, so runs are reproducible. */
 static uint32_t next_random(uint32_t *state) {
     uint32_t x = *state ? *state : 0x9e3779b9u;
@@ -127,10 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t *p = malloc(size);
     if (!p) return 0;
     memcpy(p, data, size);
-    put32(p, 8, (uint32_t)size); /* total length */
-    uint64_t sum = nf_bc_hash(NF_BC_HASH_INIT, p + NF_BC_CHECKSUM_FROM, size - NF_BC_CHECKSUM_FROM);
-    put32(p, 16, (uint32_t)sum);
-    put32(p, 20, (uint32_t)(sum >> 32));
+    nf_bc_reseal(p, size); /* total length and checksum */
     nf_module *mod = NULL;
     char *err = NULL;
     if (nf_module_load(p, size, &mod, &err) == NF_OK) {

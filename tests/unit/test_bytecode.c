@@ -228,14 +228,6 @@ static uint32_t sec_len(const uint8_t *p, uint32_t id) {
     return rd32(p, sec_entry(id) + 8);
 }
 
-/* Makes the header agree with the bytes again: total length and checksum. */
-static void reseal(uint8_t *p, size_t n) {
-    wr32(p, AT_TOTAL, (uint32_t)n);
-    uint64_t h = nf_bc_hash(NF_BC_HASH_INIT, p + NF_BC_CHECKSUM_FROM, n - NF_BC_CHECKSUM_FROM);
-    wr32(p, AT_CHECKSUM, (uint32_t)h);
-    wr32(p, AT_CHECKSUM + 4, (uint32_t)(h >> 32));
-}
-
 /* ---- compiling ------------------------------------------------------------------------------- */
 
 static bytes build(nf_cc_compilation *c, const char *what) {
@@ -662,7 +654,7 @@ static void a_file_without_the_magic_is_rejected(void **state) {
     (void)state;
     bytes b = copy_of(sample);
     memcpy(b.p, "NFBX", 4);
-    reseal(b.p, b.n);
+    nf_bc_reseal(b.p, b.n);
     expect_load_fails(b.p, b.n, "NFBC");
     expect_load_fails((const uint8_t *)"hello, world", 12, "NFBC");
     expect_load_fails(NULL, 0, "NFBC");
@@ -672,7 +664,7 @@ static void a_future_format_version_is_rejected(void **state) {
     (void)state;
     bytes b = copy_of(sample);
     b.p[AT_VERSION] = NF_BC_FORMAT_VERSION + 1;
-    reseal(b.p, b.n);
+    nf_bc_reseal(b.p, b.n);
     expect_load_fails(b.p, b.n, "version");
 }
 
@@ -702,10 +694,10 @@ static void a_wrong_section_count_is_rejected(void **state) {
     (void)state;
     bytes b = copy_of(sample);
     wr32(b.p, AT_NSEC, NF_BC_SEC_COUNT_ - 2);
-    reseal(b.p, b.n);
+    nf_bc_reseal(b.p, b.n);
     expect_load_fails(b.p, b.n, "sections");
     wr32(b.p, AT_NSEC, 0x10000000u); /* a table far larger than the file */
-    reseal(b.p, b.n);
+    nf_bc_reseal(b.p, b.n);
     expect_load_fails(b.p, b.n, "sections");
 }
 
@@ -713,7 +705,7 @@ static void sections_out_of_order_are_rejected(void **state) {
     (void)state;
     bytes b = copy_of(sample);
     wr32(b.p, sec_entry(2), 3); /* the second entry claims id 3 */
-    reseal(b.p, b.n);
+    nf_bc_reseal(b.p, b.n);
     expect_load_fails(b.p, b.n, "order");
 }
 
@@ -722,17 +714,17 @@ static void a_section_that_runs_past_the_end_of_the_file_is_rejected(void **stat
     bytes b = copy_of(sample);
     uint32_t last = NF_BC_SEC_COUNT_ - 1;
     wr32(b.p, sec_entry(last) + 8, sec_len(b.p, last) + 4);
-    reseal(b.p, b.n);
+    nf_bc_reseal(b.p, b.n);
     expect_load_fails(b.p, b.n, "outside");
     /* a length so large that offset + length wraps around 32 bits */
     wr32(b.p, sec_entry(last) + 8, 0xFFFFFFF0u);
-    reseal(b.p, b.n);
+    nf_bc_reseal(b.p, b.n);
     expect_load_fails(b.p, b.n, "outside");
     /* the file cut short, with a header that agrees with the cut: the sections do not */
     size_t cut = sec_off(sample.p, last) + sec_len(sample.p, last) / 2;
     bytes t = {hold(malloc(cut)), cut};
     memcpy(t.p, sample.p, cut);
-    reseal(t.p, t.n);
+    nf_bc_reseal(t.p, t.n);
     expect_load_fails(t.p, t.n, "outside");
 }
 
@@ -740,7 +732,7 @@ static void overlapping_sections_are_rejected(void **state) {
     (void)state;
     bytes b = copy_of(sample);
     wr32(b.p, sec_entry(NF_BC_SEC_CONSTS) + 4, sec_off(b.p, NF_BC_SEC_STRINGS)); /* both at once */
-    reseal(b.p, b.n);
+    nf_bc_reseal(b.p, b.n);
     expect_load_fails(b.p, b.n, "overlap");
 }
 
@@ -752,7 +744,7 @@ static void a_misaligned_section_is_rejected(void **state) {
     uint32_t id = NF_BC_SEC_FLOWS;
     wr32(b.p, sec_entry(id) + 4, sec_off(b.p, id) + 1);
     wr32(b.p, sec_entry(id) + 8, sec_len(b.p, id) - 1);
-    reseal(b.p, b.n);
+    nf_bc_reseal(b.p, b.n);
     expect_load_fails(b.p, b.n, "align");
 }
 
@@ -769,7 +761,7 @@ static void a_string_with_a_nul_byte_is_rejected(void **state) {
             break;
         }
     }
-    reseal(b.p, b.n);
+    nf_bc_reseal(b.p, b.n);
     expect_load_fails(b.p, b.n, "NUL");
 }
 
@@ -809,7 +801,7 @@ static void a_descriptor_kind_is_not_read_modulo_256(void **state) {
     hold(b.p);
     assert_int_equal(rd32(b.p, at), NF_DESC_RETRIEVE);
     wr32(b.p, at, 256 + NF_DESC_RETRIEVE);
-    reseal(b.p, b.n);
+    nf_bc_reseal(b.p, b.n);
     expect_load_fails(b.p, b.n, "descriptor");
     release(&m);
 }
@@ -1273,7 +1265,7 @@ static void flip_scenario(const void *arg) {
         disassemble = thorough || i < text_from || i >= text_to;
         p[i] ^= (uint8_t)(1u << bit);
         if (i >= NF_BC_CHECKSUM_FROM && !thorough) {
-            /* reseal(p, b.n), but hashing only from the flipped byte on */
+            /* nf_bc_reseal(p, b.n), but hashing only from the flipped byte on */
             uint64_t h = nf_bc_hash(prefix[i], p + i, b.n - i);
             wr32(p, AT_CHECKSUM, (uint32_t)h);
             wr32(p, AT_CHECKSUM + 4, (uint32_t)(h >> 32));
@@ -1291,7 +1283,7 @@ static void flip_scenario(const void *arg) {
                              i, err);
             }
             shared->what = "flipped and resealed";
-            reseal(p, b.n);
+            nf_bc_reseal(p, b.n);
         } else {
             shared->what = "flipped in the header";
         }
@@ -1332,7 +1324,7 @@ static void truncate_scenario(const void *arg) {
         memcpy(p, b.p, cut);
         if (thorough) { /* (always stopped by the section table: not worth it for large files) */
             shared->what = "truncated and resealed";
-            reseal(p, cut);
+            nf_bc_reseal(p, cut);
             try_load(p, cut);
         }
         size_t table_end = NF_BC_HEADER_SIZE + 12u * (NF_BC_SEC_COUNT_ - 1);
@@ -1350,7 +1342,7 @@ static void truncate_scenario(const void *arg) {
             }
         }
         shared->what = "truncated inside a section";
-        reseal(p, n);
+        nf_bc_reseal(p, n);
         try_load(p, n);
     }
     free(p);

@@ -325,14 +325,6 @@ static size_t sec_entry(uint32_t id) {
     return NF_BC_HEADER_SIZE + 12u * (id - 1);
 }
 
-/* Makes the header agree with the bytes again: total length and checksum. */
-static void reseal(uint8_t *p, size_t n) {
-    wr32(p, AT_TOTAL, (uint32_t)n);
-    uint64_t h = nf_bc_hash(NF_BC_HASH_INIT, p + NF_BC_CHECKSUM_FROM, n - NF_BC_CHECKSUM_FROM);
-    wr32(p, AT_CHECKSUM, (uint32_t)h);
-    wr32(p, AT_CHECKSUM + 4, (uint32_t)(h >> 32));
-}
-
 /* ---- what the child saw, shared with the parent ---------------------------------------------- */
 
 enum { WATCHDOG_SECONDS = 300, SLOW_MODULE_SECONDS = 5 };
@@ -619,7 +611,7 @@ static void each_byte(const bytes *b, size_t from, const change *c) {
         if (resealed_field(at)) continue;
         shared->at = at;
         p[at] = c->apply(b->p[at], at);
-        reseal(p, b->n);
+        nf_bc_reseal(p, b->n);
         try_module(p, b->n);
         p[at] = b->p[at];
     }
@@ -664,7 +656,7 @@ static void truncate_sections(const bytes *b, size_t from) {
                 wr32(p, sec_entry(id) + 8, (uint32_t)(cut - off));
             }
         }
-        reseal(p, n);
+        nf_bc_reseal(p, n);
         try_module(p, n);
     }
     free(p);
