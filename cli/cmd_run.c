@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "nanoflow.h"
@@ -133,15 +134,26 @@ static void run_usage(FILE *out) {
             "with the local store and synchronization.\n");
 }
 
-static nf_module *load_app(char **paths, int n) {
+/* Loads or compiles APP. A missing or unreadable path is a usage error (exit 2, DESIGN §9),
+ * sources with errors or a damaged module a user error (exit 1). */
+static nf_module *load_app(char **paths, int n, int *status) {
     nf_module *mod = NULL;
     char *msg = NULL;
     nf_status st;
+    for (int i = 0; i < n; i++)
+        if (access(paths[i], R_OK) != 0) {
+            fprintf(stderr, "nanoflow run: cannot read %s: %s\n", paths[i], strerror(errno));
+            *status = NF_EXIT_USAGE;
+            return NULL;
+        }
+    *status = NF_EXIT_USER;
     if (n == 1 && ends_with(paths[0], ".nfb"))
         st = nf_module_load_file(paths[0], &mod, &msg);
     else
         st = nf_module_compile_files((const char *const *)paths, (size_t)n, &mod, &msg);
-    if (msg && *msg) fprintf(stderr, "%s%s", msg, msg[strlen(msg) - 1] == '\n' ? "" : "\n");
+    if (msg && *msg)
+        fprintf(stderr, "%s%s%s", st == NF_ERR_COMPILE ? "" : "nanoflow run: ", msg,
+                msg[strlen(msg) - 1] == '\n' ? "" : "\n");
     nf_free(msg);
     if (st != NF_OK && !msg) fprintf(stderr, "nanoflow run: %s\n", nf_status_text(st));
     return st == NF_OK ? mod : NULL;
@@ -196,8 +208,7 @@ int nf_cmd_run(int argc, char **argv) {
                 "nanoflow run: usage: nanoflow run APP MODULE.FLOW [--arg NAME=VALUE]...\n");
         goto done;
     }
-    status = NF_EXIT_USER;
-    nf_module *mod = load_app(pos, npos - 1);
+    nf_module *mod = load_app(pos, npos - 1, &status);
     if (!mod) goto done;
     const char *flow = pos[npos - 1];
     nf_config cfg;

@@ -523,6 +523,9 @@ nf_status nf_call(nf_runtime *rt, const char *flow, const nf_arg *args, size_t n
         if (p == f->nparams)
             return api_error(rt, NF_ERR_NOT_FOUND, "%s has no parameter named %s", flow,
                              args[k].name);
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(args[j].name, args[k].name) == 0)
+                return api_error(rt, NF_ERR_ARGUMENT, "%s is given twice", args[k].name);
         const nf_val *v = &args[k].value->v;
         if (args[k].value->rt->vm != rt->vm)
             return api_error(rt, NF_ERR_ARGUMENT, "the value for %s belongs to another runtime",

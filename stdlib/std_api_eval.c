@@ -18,9 +18,16 @@ static char *expr_diagnostics(nf_cc_compilation *c, const char *expr, size_t pre
     if (!out) return NULL;
     const nf_cc_diags *d = nf_cc_diagnostics(c);
     size_t elen = strlen(expr);
+    /* errors inside the expression explain the ones the wrapper gets after it: show only those */
+    bool inside = false;
+    for (unsigned i = 0; i < d->n; i++)
+        if (d->items[i].sev == NF_SEV_ERROR && d->items[i].span.off >= prefix &&
+            d->items[i].span.off < prefix + elen)
+            inside = true;
     for (unsigned i = 0; i < d->n; i++) {
         const nf_cc_diag *g = &d->items[i];
         if (g->sev == NF_SEV_NOTE) continue;
+        if (inside && (g->span.off < prefix || g->span.off >= prefix + elen)) continue;
         fprintf(out, "%s: %s", g->sev == NF_SEV_ERROR ? "error" : "warning", g->msg);
         if (g->code) fprintf(out, " [NF%04u]", g->code);
         fputc('\n', out);
@@ -102,6 +109,13 @@ nf_status nf_eval(const char *expression, bool microflow, const nf_config *cfg, 
             diags = err ? nf_api_format("%s\n", err) : NULL;
         }
         free(err);
+    }
+    if (st == NF_OK && nf_module_flow_count(mod) != 1) { /* `1); end; create …` */
+        nf_runtime_free(rt);
+        free(diags);
+        diags = nf_api_strdup("error: an expression cannot close the flow it is evaluated in\n");
+        nf_module_free(mod);
+        st = NF_ERR_COMPILE;
     }
     if (st == NF_OK) {
         rt->owned_mod = mod;

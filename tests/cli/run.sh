@@ -115,6 +115,14 @@ expect "a malformed --arg is a usage error" 2 "" "$nf" run "$tmp/app.mdl" M.Tota
 expect "a bad --max-instructions is a usage error" 2 "" \
     "$nf" run "$tmp/app.mdl" M.Loop --max-instructions lots
 expect "no flow is a usage error" 2 "" "$nf" run "$tmp/app.mdl"
+expect "a missing APP is a usage error" 2 "" "$nf" run "$tmp/missing.nfb" M.Total
+expect_err "that names it" "cannot read $tmp/missing.nfb"
+head -c 64 /dev/urandom >"$tmp/junk.nfb"
+expect "a damaged module exits 1" 1 "" "$nf" run "$tmp/junk.nfb" M.Total
+expect_err "with the loader's message" "not a nanoflow module"
+expect "a parameter given twice is a usage error" 2 "" \
+    "$nf" run "$tmp/app.mdl" M.Total --arg Count=1 --arg Count=2
+expect_err "that says so" "Count is given twice"
 
 expect "eval: nanoflow division" 0 "0.42857142857142857143" "$nf" eval '3 : 7'
 expect "eval: microflow division" 0 "0.4285714285714285714285714285714286" \
@@ -129,6 +137,9 @@ expect "eval: a compile error exits 1" 1 "" "$nf" eval "1 + 'a' * 2"
 expect_err "with a caret under the expression" "^^^^^^^"
 expect "eval: a runtime error exits 1" 1 "" "$nf" eval "parseInteger('x')"
 expect_err "with its type" "RuntimeError"
+expect "eval: an expression cannot close its flow" 1 "" \
+    "$nf" eval '1); end; create nanoflow Eval.Other () begin return (2'
+expect_err "it is refused" "cannot close the flow"
 expect "eval: no expression is a usage error" 2 "" "$nf" eval
 
 echo "$fails failed"
