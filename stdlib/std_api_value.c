@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "std_api.h"
+#include "std_text.h"
 #include "std_time.h"
 
 /* ---- types
@@ -163,7 +164,10 @@ nf_value *nf_value_parse(nf_runtime *rt, nf_type type, const char *enumeration, 
         nf_value *v = nf_value_decimal(rt, text);
         return v ? v : parse_fail(error, nf_api_format("'%s' is not a Decimal", text));
     }
-    case NF_TYPE_STRING: return nf_value_string(rt, text, strlen(text));
+    case NF_TYPE_STRING:
+        if (!nf_std_utf8_valid(text, strlen(text)))
+            return parse_fail(error, nf_api_strdup("the text is not valid UTF-8"));
+        return nf_value_string(rt, text, strlen(text));
     case NF_TYPE_DATETIME: {
         int64_t ms;
         if (nf_std_time_parse_iso(rt->ctx.time, text, &ms) != NF_STD_TIME_OK)
@@ -286,7 +290,17 @@ static json_t *json_of(nf_runtime *rt, const nf_val *v, int depth) {
         free(buf);
         return j;
     }
-    case NF_BT_STR: return json_stringn(v->u.s->s, v->u.s->len);
+    case NF_BT_STR: {
+        json_t *j = json_stringn(v->u.s->s, v->u.s->len);
+        if (j) return j;
+        /* text a host passed in that is not UTF-8: each bad byte becomes U+FFFD, never null */
+        nf_std_buf b;
+        nf_std_buf_init(&b);
+        if (nf_std_utf8_sanitize(v->u.s->s, v->u.s->len, &b) == NF_STD_TEXT_OK)
+            j = json_stringn(b.p ? b.p : "", b.len);
+        nf_std_buf_free(&b);
+        return j;
+    }
     case NF_BT_DT: {
         char buf[64];
         nf_std_time_format_iso(v->u.i, buf, sizeof buf);

@@ -123,6 +123,9 @@ expect_err "with the loader's message" "not a nanoflow module"
 expect "a parameter given twice is a usage error" 2 "" \
     "$nf" run "$tmp/app.mdl" M.Total --arg Count=1 --arg Count=2
 expect_err "that says so" "Count is given twice"
+expect "a String argument that is not UTF-8 is a usage error" 2 "" \
+    "$nf" run "$tmp/app.mdl" M.Echo --arg Text=$'a\xffb'
+expect_err "that says so" "not valid UTF-8"
 
 expect "eval: nanoflow division" 0 "0.42857142857142857143" "$nf" eval '3 : 7'
 expect "eval: microflow division" 0 "0.4285714285714285714285714285714286" \
