@@ -13,6 +13,7 @@
 /* Options of run and eval. */
 typedef struct run_opts {
     const char *timezone;
+    const char *db; /* run only */
     bool json;
     bool microflow;
     uint64_t max_instructions;
@@ -38,6 +39,14 @@ static int run_option(const char *cmd, int argc, char **argv, int *i, run_opts *
             return -1;
         }
         o->timezone = v;
+        return 1;
+    }
+    if (strcmp(cmd, "run") == 0 && (v = nf_cli_value_of("--db", argc, argv, i, &missing))) {
+        if (missing || !*v) {
+            fprintf(stderr, "nanoflow run: --db needs the path of the local database file\n");
+            return -1;
+        }
+        o->db = v;
         return 1;
     }
     if ((v = nf_cli_value_of("--max-instructions", argc, argv, i, &missing))) {
@@ -79,6 +88,7 @@ static void configure(nf_config *cfg, const run_opts *o) {
     nf_config_init(cfg);
     cfg->timezone = o->timezone;
     cfg->max_instructions = o->max_instructions;
+    cfg->database = o->db;
     cfg->host.show_message = cli_show_message;
     cfg->host.log = cli_log;
 }
@@ -122,16 +132,19 @@ static int print_flow_error(const char *cmd, nf_runtime *rt, bool json) {
  */
 
 static void run_usage(FILE *out) {
-    fprintf(out,
-            "usage: nanoflow run APP MODULE.FLOW [--arg NAME=VALUE]... [--timezone TZ] [--json]\n"
-            "                    [--max-instructions N]\n\n"
-            "Runs a flow and prints its result (toString() form; `empty` when empty; nothing for\n"
-            "flows without a result). APP is a compiled .nfb module or one or more .mdl files or\n"
-            "directories. --arg values are parsed by the parameter's type: numbers in plain\n"
-            "notation, true/false, ISO-8601 DateTimes, enumeration keys, `empty`.\n"
-            "--json prints {\"type\": T, \"value\": V}. An uncaught flow error prints its type,\n"
-            "message, flow and line and exits 1. --db, --server, --user and --password arrive\n"
-            "with the local store and synchronization.\n");
+    fprintf(
+        out,
+        "usage: nanoflow run APP MODULE.FLOW [--arg NAME=VALUE]... [--db PATH] [--timezone TZ]\n"
+        "                    [--json] [--max-instructions N]\n\n"
+        "Runs a flow and prints its result (toString() form; `empty` when empty; nothing for\n"
+        "flows without a result). APP is a compiled .nfb module or one or more .mdl files or\n"
+        "directories. --arg values are parsed by the parameter's type: numbers in plain\n"
+        "notation, true/false, ISO-8601 DateTimes, enumeration keys, `empty`.\n"
+        "--json prints {\"type\": T, \"value\": V}. An uncaught flow error prints its type,\n"
+        "message, flow and line and exits 1.\n"
+        "--db PATH keeps the local database in PATH (a SQLite file, created when missing),\n"
+        "so committed objects stay across runs; without it the database lives in memory for\n"
+        "the run. --server, --user and --password arrive with synchronization.\n");
 }
 
 /* Loads or compiles APP. A missing or unreadable path is a usage error (exit 2, DESIGN §9),
@@ -189,11 +202,10 @@ int nf_cmd_run(int argc, char **argv) {
             values[nargs++] = eq + 1;
             continue;
         }
-        if (strncmp(argv[i], "--db", 4) == 0 || strncmp(argv[i], "--server", 8) == 0 ||
-            strncmp(argv[i], "--user", 6) == 0 || strncmp(argv[i], "--password", 10) == 0) {
+        if (strncmp(argv[i], "--server", 8) == 0 || strncmp(argv[i], "--user", 6) == 0 ||
+            strncmp(argv[i], "--password", 10) == 0) {
             fprintf(stderr,
-                    "nanoflow run: %s is not available yet: it arrives with the local store "
-                    "and synchronization\n",
+                    "nanoflow run: %s is not available yet: it arrives with synchronization\n",
                     argv[i]);
             goto done;
         }
@@ -217,9 +229,11 @@ int nf_cmd_run(int argc, char **argv) {
     char *err = NULL;
     if (nf_runtime_new(mod, &cfg, &rt, &err) != NF_OK) {
         fprintf(stderr, "nanoflow run: %s\n", err ? err : "cannot create the runtime");
+        /* a bad time zone is a usage error; a database that cannot be used is the user's */
+        status = err && strncmp(err, "cannot open the local database", 30) != 0 ? NF_EXIT_USAGE
+                                                                                : NF_EXIT_USER;
         nf_free(err);
         nf_module_free(mod);
-        status = err ? NF_EXIT_USAGE : NF_EXIT_USER;
         goto done;
     }
     nf_value *result = NULL;

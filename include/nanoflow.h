@@ -239,6 +239,12 @@ typedef struct nf_config {
     uint64_t max_instructions; /* per call; 0 = unlimited (default 0) */
     uint32_t max_depth;        /* call depth (default 200) */
     size_t max_memory;         /* bytes of values and objects; 0 = unlimited (default 0) */
+    /* The local database (SQLite file, created when missing; borrowed for nf_runtime_new only).
+     * NULL: a database in memory that lives as long as the runtime. Opening fails with a
+     * message for a file that is not a database, corrupt, locked by another process, read-only
+     * or another app's. Model changes the file cannot take in place keep their data and are
+     * reported through host.log (level NF_LOG_WARNING, node "LocalDatabase"). */
+    const char *database;
     nf_host host;
 } nf_config;
 

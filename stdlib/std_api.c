@@ -7,6 +7,7 @@
 
 #include "nf_compiler.h"
 #include "std_api.h"
+#include "std_store.h"
 #include "std_time.h"
 
 /* ---- small helpers ------------------------------------------------------------------------------
@@ -353,6 +354,19 @@ static uint64_t h_random(void *ud) {
 /* ---- runtimes
  * ------------------------------------------------------------------------------------ */
 
+static bool has_persistable(const nf_bc_module *m) {
+    for (uint32_t e = 0; e < m->nentities; e++)
+        if (m->entities[e].persist == 0 && !(m->entities[e].flags & NF_BE_SYSTEM)) return true;
+    return false;
+}
+
+/* Model changes the database could not take in place: a warning through the host's log. */
+static void store_report(void *ud, const char *message) {
+    nf_runtime *rt = ud;
+    if (rt->cfg.host.log)
+        rt->cfg.host.log(rt->cfg.host.ud, rt, NF_LOG_WARNING, "LocalDatabase", message);
+}
+
 void nf_config_init(nf_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->rounding = NF_ROUND_HALF_AWAY_FROM_ZERO;
@@ -406,8 +420,21 @@ nf_status nf_runtime_new(const nf_module *m, const nf_config *cfg, nf_runtime **
     vc.host.microflow = h->microflow ? h_microflow : NULL;
     vc.host.now = h->now ? h_now : NULL;
     vc.host.random = h->random ? h_random : NULL;
+    if (cfg->database || has_persistable(&m->bc)) {
+        rt->store = nf_std_store_open(&m->bc, cfg->database, store_report, rt, err, sizeof err);
+        if (!rt->store) {
+            set_text(error, nf_api_strdup(err));
+            nf_std_ctx_close(&rt->ctx);
+            free(rt->timezone);
+            free(rt->locale);
+            free(rt);
+            return NF_ERR_ARGUMENT;
+        }
+        vc.store = nf_std_store_iface(rt->store);
+    }
     rt->vm = nf_vm_new(&m->bc, &vc);
     if (!rt->vm) {
+        nf_std_store_close(rt->store);
         nf_std_ctx_close(&rt->ctx);
         free(rt->timezone);
         free(rt->locale);
@@ -427,6 +454,7 @@ nf_status nf_runtime_new(const nf_module *m, const nf_config *cfg, nf_runtime **
 void nf_api_runtime_release(nf_runtime *rt) {
     if (--rt->refs > 0) return;
     nf_vm_free(rt->vm);
+    nf_std_store_close(rt->store);
     nf_std_ctx_close(&rt->ctx);
     nf_module_free(rt->owned_mod);
     free(rt->timezone);

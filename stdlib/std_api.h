@@ -16,6 +16,8 @@ struct nf_runtime {
     const nf_module *mod;
     nf_module *owned_mod; /* nf_eval: the runtime owns its module */
     nf_vm *vm;
+    struct nf_std_store *store; /* the local database (NULL when the module has no
+                                   persistable entity and no file was named) */
     nf_std_ctx ctx;
     nf_config cfg;
     char *timezone, *locale; /* copies */

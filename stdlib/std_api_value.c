@@ -343,7 +343,7 @@ nf_status nf_object_get(const nf_value *object, const char *member, nf_value **o
     *out = NULL;
     if (object->v.kind != NF_BT_OBJ || nf_vm_is_empty(&object->v)) return NF_ERR_ARGUMENT;
     const nf_bc_module *m = &object->rt->mod->bc;
-    const nf_vm_obj *o = object->v.u.o;
+    nf_vm_obj *o = object->v.u.o;
     for (uint32_t a = 0; a < o->nattrs; a++) {
         const nf_bc_attr *at = nf_bc_entity_attr(m, o->entity, a);
         if (at && strcmp(m->strings[at->name], member) == 0) {
@@ -356,7 +356,8 @@ nf_status nf_object_get(const nf_value *object, const char *member, nf_value **o
     for (uint32_t s = 0; s < m->nassocs; s++) {
         if (strcmp(m->strings[m->assocs[s].name], member) != 0) continue;
         nf_val v;
-        nf_vm_member(object->rt->vm, o, NF_BC_ASSOC_MEMBER | s, &v);
+        if (nf_vm_member(object->rt->vm, o, NF_BC_ASSOC_MEMBER | s, &v) != NF_VM_OK)
+            return NF_ERR_FLOW;
         *out = nf_api_wrap(object->rt, &v, false);
         return *out ? NF_OK : NF_ERR_NOMEM;
     }

@@ -171,19 +171,36 @@ enum nf_vm_obj_state {
 /* An object in memory. Attributes are flattened (inherited first); associations owned by the
  * object's side hold their target (Reference: an object or empty) or targets (ReferenceSet: a
  * list). Objects are reference counted by registers, lists and other objects' associations; the
- * runtime also links every live object so that cycles are freed when it is destroyed. */
+ * runtime also links every live object so that cycles are freed when it is destroyed.
+ *
+ * With a store (vm_store.c): an object with a row is `stored` and found by id in the runtime's
+ * identity map, so one row is one instance. A Reference read from a row whose target is not in
+ * memory yet is `pending` (the target's id) until the association is read. Persistable objects
+ * that are new, or changed since their row was written, are on the runtime's unsaved list (the
+ * changed ones also hold a reference: changes live in the client until committed or rolled
+ * back, as in Mendix); retrieves evaluate those in memory so they see uncommitted changes. */
 struct nf_vm_obj {
     uint32_t refs;
     uint32_t entity;
-    uint8_t state;          /* nf_vm_obj_state */
-    uint8_t changed;        /* changed since the last commit */
-    uint8_t id[16];         /* UUIDv7 */
-    nf_vm_obj *prev, *next; /* the runtime's list of live objects */
+    uint8_t state;            /* nf_vm_obj_state */
+    uint8_t changed;          /* changed since the last commit (or since it was read) */
+    uint8_t stored;           /* has a row in the store */
+    uint8_t unsaved;          /* on vm->unsaved (and holds a reference when state is COMMITTED) */
+    uint8_t sync;             /* the row's nf_vm_sync_state */
+    uint8_t id[16];           /* UUIDv7 */
+    nf_vm_obj *prev, *next;   /* the runtime's list of live objects */
+    nf_vm_obj *uprev, *unext; /* the runtime's unsaved list */
     uint32_t nattrs;
     nf_val *attrs;  /* nattrs values */
-    nf_val *saved;  /* attribute values at the last commit (for rollback), or NULL */
+    nf_val *saved;  /* attributes, then owned associations, as at the last commit or read: taken
+                       at the first change (for rollback and the changed-member set), or NULL */
     nf_val *assocs; /* per module association: the owned value (object/list/empty), or NULL */
+    uint8_t (*pending)[16]; /* per owned slot: the id of a target not loaded yet (zero: none), or
+                               NULL when no slot is pending */
 };
+
+/* A stored row's synchronization state (the store's `_state` column). */
+enum nf_vm_sync_state { NF_SYNC_SYNCED = 0, NF_SYNC_NEW, NF_SYNC_CHANGED, NF_SYNC_DELETED };
 
 /* A list of objects of one entity. Lists are mutable and shared by MOVE (a list variable is a
  * reference, as in microflows); nanoflow calls pass copies. */
@@ -238,6 +255,51 @@ typedef struct nf_vm_host {
     uint64_t (*random)(void *ud);
 } nf_vm_host;
 
+/* The object store (stdlib/std_store*.c, on SQLite). A query: the objects of `entity` (and its
+ * specializations) matching XPath node `xpath` (NF_BC_NONE: all; value nodes read `regs`), or,
+ * with assoc != NF_BC_NONE, the objects whose owned association `assoc` refers to the object
+ * with id `target`; rows marked deleted never match. Ordered by the sort keys (pairs of attribute
+ * index and 1 = descending; empty first; Strings without case), then by id; then the range
+ * (offset, limit; limit < 0: all). Rows become objects through nf_vm_obj_row: the instance in
+ * memory when there is one, so a result may hold unsaved objects (the VM re-checks those). */
+typedef struct nf_vm_query {
+    uint32_t entity;
+    uint32_t xpath;
+    const nf_val *regs;
+    uint32_t assoc;
+    const uint8_t *target;
+    uint32_t nsort;
+    const uint32_t *sort;
+    int64_t offset, limit;
+} nf_vm_query;
+
+typedef struct nf_vm_store {
+    void *ud;
+    /* Writes objs (a commit action: one transaction; all or nothing). Checks validation rules
+     * and attribute limits first: a failure raises ValidationError and writes nothing. The VM
+     * then marks the objects committed. */
+    nf_vm_status (*commit)(void *ud, nf_vm *vm, nf_vm_obj *const *objs, uint32_t n);
+    /* Deletes the rows of objs (one transaction) with the offline rules: a row never
+     * synchronized goes, a synchronized one stays marked deleted for the next sync; references
+     * to the objects in other rows are cleared. Objects without a row only clear references. */
+    nf_vm_status (*remove)(void *ud, nf_vm *vm, nf_vm_obj *const *objs, uint32_t n);
+    /* Appends the objects of query q to out. */
+    nf_vm_status (*query)(void *ud, nf_vm *vm, const nf_vm_query *q, nf_vm_list *out);
+    /* The object with `id` of entity (or a specialization), with a reference; *out NULL when
+     * there is no such row. */
+    nf_vm_status (*load)(void *ud, nf_vm *vm, uint32_t entity, const uint8_t id[16],
+                         nf_vm_obj **out);
+    /* Removes every row of entity (and its specializations) from the device. */
+    nf_vm_status (*clear)(void *ud, nf_vm *vm, uint32_t entity);
+    /* XPath services for evaluating constraints in memory, with the query's semantics: a
+     * token's value ('[%CurrentDateTime%]', …) into *out, and Strings compared without case
+     * (cmp: <0, 0, >0) and searched (how: 0 contains, 1 starts with, 2 ends with). */
+    nf_vm_status (*token)(void *ud, nf_vm *vm, const char *name, nf_val *out);
+    int (*text_cmp)(void *ud, const char *a, size_t alen, const char *b, size_t blen);
+    bool (*text_find)(void *ud, const char *hay, size_t hlen, const char *needle, size_t nlen,
+                      int how);
+} nf_vm_store;
+
 /* ---- the runtime
  * ----------------------------------------------------------------------------------- */
 
@@ -260,6 +322,7 @@ typedef struct nf_vm_config {
     /* toString() of a DateTime ('Mon Jan 01 00:00:00 CET 2007', in the user's time zone) */
     nf_vm_status (*datetime_text)(nf_vm *vm, int64_t ms, nf_val *out);
     nf_vm_host host;
+    const nf_vm_store *store; /* NULL: objects live in memory only (retrieves fail) */
 } nf_vm_config;
 
 /* Per entity: the flattened attribute count and the associations its objects own (the `from`
@@ -306,7 +369,10 @@ struct nf_vm {
     bool err_located;
     /* objects */
     nf_vm_obj *objects; /* every live object */
-    uint64_t rng;       /* default random source */
+    nf_vm_obj *unsaved; /* persistable objects new or changed since their row was written */
+    nf_vm_obj **idmap;  /* stored objects by id: open addressing, NULL free, tomb deleted */
+    uint32_t idmap_cap, idmap_used; /* slots, and slots not free (live + tombstones) */
+    uint64_t rng;                   /* default random source */
     /* the constant pool as values (strings and decimals prepared once) */
     nf_val *consts;
     nf_val empty_string; /* '' (what an empty String attribute reads as in nanoflows) */
@@ -370,6 +436,9 @@ bool nf_vm_val_equal(const nf_val *a, const nf_val *b);
  * -------------------------------------------------- */
 
 nf_vm_obj *nf_vm_obj_new(nf_vm *vm, uint32_t entity); /* defaults applied; one reference */
+/* An object with no id and every attribute empty (for rows read from a store). */
+nf_vm_obj *nf_vm_obj_blank(nf_vm *vm, uint32_t entity);
+void nf_vm_idmap_free(nf_vm *vm);
 void nf_vm_obj_release(nf_vm *vm, nf_vm_obj *o);
 nf_vm_list *nf_vm_list_new(nf_vm *vm, uint32_t entity, uint32_t cap);
 void nf_vm_list_release(nf_vm *vm, nf_vm_list *l);
@@ -379,12 +448,52 @@ bool nf_vm_list_contains(const nf_vm_list *l, const nf_vm_obj *o);
 /* The UUID of o as text (36 characters + NUL). */
 void nf_vm_obj_id_text(const nf_vm_obj *o, char out[37]);
 void nf_vm_obj_destroy(nf_vm *vm, nf_vm_obj *o); /* ignores the reference count */
-nf_vm_status nf_vm_obj_commit(nf_vm *vm, nf_vm_obj *o);
-void nf_vm_obj_rollback(nf_vm *vm, nf_vm_obj *o);
-void nf_vm_obj_delete(nf_vm *vm, nf_vm_obj *o);
+void nf_vm_obj_drop_saved(nf_vm *vm, nf_vm_obj *o);
+/* Puts the snapshot back (rollback of a committed object) and clears `changed`. */
+void nf_vm_obj_restore(nf_vm *vm, nf_vm_obj *o);
+/* Commit, rollback and delete of one object or every object of a list value (empty: nothing),
+ * through the store when there is one (vm_store.c). */
+nf_vm_status nf_vm_commit(nf_vm *vm, const nf_val *v);
+nf_vm_status nf_vm_rollback(nf_vm *vm, const nf_val *v);
+nf_vm_status nf_vm_delete(nf_vm *vm, const nf_val *v, bool nanoflow);
+/* Marks o changed before a write: the first change since the last commit takes the snapshot
+ * rollback restores and, for a stored object, puts it on the unsaved list. */
+nf_vm_status nf_vm_obj_touch(nf_vm *vm, nf_vm_obj *o);
+/* The owned association slot of `assoc` in o with a pending target loaded, or NULL when o is on
+ * the `to` side. */
+nf_vm_status nf_vm_assoc_slot(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, nf_val **slot);
+/* A retrieve from the database (descriptor words d, the flow's registers R) into *out. */
+nf_vm_status nf_vm_retrieve(nf_vm *vm, const uint32_t *d, const nf_val *R, nf_val *out);
+/* The objects associated with o over assoc from the `to` side (owners of slots holding o), into
+ * a new list. */
+nf_vm_status nf_vm_assoc_reverse(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, nf_vm_list **out);
+nf_vm_status nf_vm_clear_device(nf_vm *vm, uint32_t entity);
+/* For stores: the object of a row with `id` of `entity`. *fresh tells whether it was created
+ * (the store then fills attrs, pending references and sync, and it is COMMITTED and stored); an
+ * instance already in memory is returned as it is. Returns a new reference, or NULL after
+ * raising. */
+nf_vm_obj *nf_vm_obj_row(nf_vm *vm, uint32_t entity, const uint8_t id[16], bool *fresh);
+/* Sets the pending target id of owned slot `slot` of a fresh row object. */
+nf_vm_status nf_vm_obj_set_pending(nf_vm *vm, nf_vm_obj *o, uint32_t slot, const uint8_t id[16]);
+/* The member values a commit writes: attribute or owned slot i has changed since the snapshot
+ * (always true for a new object). Owned slots are numbered after the attributes. */
+bool nf_vm_obj_member_changed(const nf_vm_obj *o, uint32_t i);
+/* The id of the object an owned slot refers to (held or pending); false when empty. */
+bool nf_vm_obj_slot_id(const nf_vm_obj *o, uint32_t slot, uint8_t id[16]);
+/* Does o match XPath node x (evaluated in memory, with the store's semantics)? */
+nf_vm_status nf_vm_xpath_match(nf_vm *vm, nf_vm_obj *o, uint32_t x, const nf_val *regs,
+                               bool *match);
+nf_vm_obj *nf_vm_idmap_get(nf_vm *vm, const uint8_t id[16]);
+bool nf_vm_idmap_put(nf_vm *vm, nf_vm_obj *o);
+void nf_vm_idmap_remove(nf_vm *vm, nf_vm_obj *o);
+/* Links/unlinks o on the unsaved list (unlinking drops the hold). */
+void nf_vm_unsaved_link(nf_vm *vm, nf_vm_obj *o);
+void nf_vm_unsaved_unlink(nf_vm *vm, nf_vm_obj *o);
+/* Is entity e persistable (a store may hold its objects)? */
+bool nf_vm_persistable(const nf_vm *vm, uint32_t e);
 /* The value of member `member` (attribute index or NF_BC_ASSOC_MEMBER|association) of o,
- * borrowed (no reference added). */
-void nf_vm_member(nf_vm *vm, const nf_vm_obj *o, uint32_t member, nf_val *out);
+ * borrowed (no reference added); a pending association target is loaded first. */
+nf_vm_status nf_vm_member(nf_vm *vm, nf_vm_obj *o, uint32_t member, nf_val *out);
 /* Removes the first occurrence of o from l (none: nothing happens, as in Mendix). */
 void nf_vm_list_remove(nf_vm *vm, nf_vm_list *l, const nf_vm_obj *o);
 

@@ -192,15 +192,10 @@ static void get_attr(nf_vm *vm, const nf_bc_flow *f, nf_val *ra, const nf_vm_obj
     ra->ref = ref;
 }
 
-/* The owned association slot of member `assoc` in o, or NULL when o is on the `to` side. */
-static nf_val *assoc_slot(nf_vm *vm, nf_vm_obj *o, uint32_t assoc) {
-    int16_t s = vm->layout[o->entity].slot[assoc];
-    return s >= 0 ? &o->assocs[s] : NULL;
-}
-
-/* GETR/GETRL: forward over the owned slot, or reverse by scanning the live objects of `from`. */
+/* GETR/GETRL: forward over the owned slot (loading a pending target), or from the `to` side. */
 static nf_vm_status get_assoc(nf_vm *vm, nf_val *ra, nf_vm_obj *o, uint32_t assoc) {
-    nf_val *slot = assoc_slot(vm, o, assoc);
+    nf_val *slot;
+    if (nf_vm_assoc_slot(vm, o, assoc, &slot) != NF_VM_OK) return NF_VM_ERROR;
     uint16_t ref = ra->ref;
     if (slot) {
         if (slot->kind == NF_BT_LIST) { /* a reference set: a copy of the targets */
@@ -216,19 +211,8 @@ static nf_vm_status get_assoc(nf_vm *vm, nf_val *ra, nf_vm_obj *o, uint32_t asso
         ra->ref = ref;
         return NF_VM_OK;
     }
-    const nf_bc_assoc *as = &vm->m->assocs[assoc];
-    nf_vm_list *l = nf_vm_list_new(vm, as->from, 0);
-    if (!l) return NF_VM_ERROR;
-    for (nf_vm_obj *x = vm->objects; x; x = x->next) {
-        if (x->state == NF_OBJ_DELETED) continue;
-        nf_val *s = assoc_slot(vm, x, assoc);
-        if (!s || nf_vm_is_empty(s)) continue;
-        bool hit = s->kind == NF_BT_LIST ? nf_vm_list_contains(s->u.l, o) : s->u.o == o;
-        if (hit && nf_vm_list_push(vm, l, x) != NF_VM_OK) {
-            nf_vm_list_release(vm, l);
-            return NF_VM_ERROR;
-        }
-    }
+    nf_vm_list *l;
+    if (nf_vm_assoc_reverse(vm, o, assoc, &l) != NF_VM_OK) return NF_VM_ERROR;
     if (ra->kind == NF_BT_OBJ) { /* a one-to-one reverse read */
         nf_vm_val_release(vm, ra);
         if (l->n) {
@@ -249,8 +233,10 @@ static nf_vm_status get_assoc(nf_vm *vm, nf_val *ra, nf_vm_obj *o, uint32_t asso
 /* SETR: the owner's slot gets the value (a copy of a list); from the other side (owner both),
  * each given object's slot gets o. */
 static nf_vm_status set_assoc(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, const nf_val *v) {
-    nf_val *slot = assoc_slot(vm, o, assoc);
+    nf_val *slot;
+    if (nf_vm_assoc_slot(vm, o, assoc, &slot) != NF_VM_OK) return NF_VM_ERROR;
     if (slot) {
+        if (nf_vm_obj_touch(vm, o) != NF_VM_OK) return NF_VM_ERROR;
         if (slot->kind == NF_BT_LIST && !nf_vm_is_empty(v)) {
             nf_vm_list *c = nf_vm_list_copy(vm, v->u.l);
             if (!c) return NF_VM_ERROR;
@@ -260,7 +246,6 @@ static nf_vm_status set_assoc(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, const nf_
         } else {
             nf_vm_val_assign(vm, slot, v);
         }
-        o->changed = 1;
         return NF_VM_OK;
     }
     if (nf_vm_is_empty(v)) return NF_VM_OK;
@@ -268,8 +253,10 @@ static nf_vm_status set_assoc(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, const nf_
     uint32_t n = one ? 1 : v->u.l->n;
     for (uint32_t i = 0; i < n; i++) {
         nf_vm_obj *x = one ? one : v->u.l->items[i];
-        nf_val *s = assoc_slot(vm, x, assoc);
+        nf_val *s;
+        if (nf_vm_assoc_slot(vm, x, assoc, &s) != NF_VM_OK) return NF_VM_ERROR;
         if (!s) continue;
+        if (nf_vm_obj_touch(vm, x) != NF_VM_OK) return NF_VM_ERROR;
         if (s->kind == NF_BT_LIST) {
             if (nf_vm_is_empty(s)) {
                 nf_vm_list *l = nf_vm_list_new(vm, vm->m->assocs[assoc].to, 1);
@@ -282,25 +269,6 @@ static nf_vm_status set_assoc(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, const nf_
         } else {
             nf_val ov = {{.o = o}, 0, NF_BT_OBJ, 0, 0};
             nf_vm_val_assign(vm, s, &ov);
-        }
-        x->changed = 1;
-    }
-    return NF_VM_OK;
-}
-
-/* COMMIT/DELETE/ROLLBACK of an object or every object of a list. */
-static nf_vm_status store_action(nf_vm *vm, int what, const nf_val *v) {
-    if (nf_vm_is_empty(v)) return NF_VM_OK;
-    nf_vm_obj *one = v->kind == NF_BT_OBJ ? v->u.o : NULL;
-    uint32_t n = one ? 1 : v->u.l->n;
-    for (uint32_t i = 0; i < n; i++) {
-        nf_vm_obj *o = one ? one : v->u.l->items[i];
-        if (what == 0) {
-            if (nf_vm_obj_commit(vm, o) != NF_VM_OK) return NF_VM_ERROR;
-        } else if (what == 1) {
-            nf_vm_obj_delete(vm, o);
-        } else {
-            nf_vm_obj_rollback(vm, o);
         }
     }
     return NF_VM_OK;
@@ -977,11 +945,11 @@ resume:
                     CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "cannot change %s of an empty %s",
                                       member_name(vm, RA->ref, f->members[B]),
                                       entity_name(vm, RA->ref)));
+                if (!RA->u.o->changed) CHECK(nf_vm_obj_touch(vm, RA->u.o));
                 nf_val *dst = &RA->u.o->attrs[f->members[B]];
                 uint16_t ref = dst->ref;
                 nf_vm_val_assign(vm, dst, RC);
                 dst->ref = ref;
-                RA->u.o->changed = 1;
                 vmbreak;
             }
             vmcase(GETR) vmcase(GETRL) {
@@ -1010,21 +978,19 @@ resume:
                 vmbreak;
             }
             vmcase(COMMIT) {
-                CHECK(store_action(vm, 0, RA));
+                CHECK(nf_vm_commit(vm, RA));
                 vmbreak;
             }
             vmcase(DELETE) {
-                CHECK(store_action(vm, 1, RA));
+                CHECK(nf_vm_delete(vm, RA, f->kind == NF_BF_NANOFLOW));
                 vmbreak;
             }
             vmcase(ROLLBACK) {
-                CHECK(store_action(vm, 2, RA));
+                CHECK(nf_vm_rollback(vm, RA));
                 vmbreak;
             }
             vmcase(RETRIEVE) {
-                CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME,
-                                  "retrieving %s from the database needs a local store",
-                                  entity_name(vm, f->descs[NF_BC_BX(i)].w[0])));
+                CHECK(nf_vm_retrieve(vm, f->descs[NF_BC_BX(i)].w, R, RA));
                 vmbreak;
             }
 
@@ -1232,9 +1198,7 @@ resume:
                 vmbreak;
             }
             vmcase(CLEARDEV) {
-                CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME,
-                                  "clearing %s from the device needs a local store",
-                                  entity_name(vm, NF_BC_BX(i))));
+                CHECK(nf_vm_clear_device(vm, NF_BC_BX(i)));
                 vmbreak;
             }
             vmcase(CANCELSYNC) vmbreak;

@@ -54,13 +54,16 @@ int nf_vm_str_cmp(const nf_vm_str *a, const nf_vm_str *b) {
 /* ---- members
  * -------------------------------------------------------------------------------------- */
 
-void nf_vm_member(nf_vm *vm, const nf_vm_obj *o, uint32_t member, nf_val *out) {
+nf_vm_status nf_vm_member(nf_vm *vm, nf_vm_obj *o, uint32_t member, nf_val *out) {
     if (!(member & NF_BC_ASSOC_MEMBER)) {
         *out = o->attrs[member];
-        return;
+        return NF_VM_OK;
     }
-    int16_t s = vm->layout[o->entity].slot[member & ~NF_BC_ASSOC_MEMBER];
-    *out = s >= 0 ? o->assocs[s] : nf_vm_empty(NF_BT_OBJ);
+    nf_val *slot;
+    if (nf_vm_assoc_slot(vm, o, member & ~NF_BC_ASSOC_MEMBER, &slot) != NF_VM_OK)
+        return NF_VM_ERROR;
+    *out = slot ? *slot : nf_vm_empty(NF_BT_OBJ);
+    return NF_VM_OK;
 }
 
 /* Order of two member values for sorting: empty first, then by type. */
@@ -392,7 +395,10 @@ nf_vm_status nf_vm_find_by(nf_vm *vm, const nf_val *list, const nf_bc_desc *d, c
     if (!one && !r) return NF_VM_ERROR;
     for (uint32_t i = 0; i < n; i++) {
         nf_val v;
-        nf_vm_member(vm, l->items[i], member, &v);
+        if (nf_vm_member(vm, l->items[i], member, &v) != NF_VM_OK) {
+            if (r) nf_vm_list_release(vm, r);
+            return NF_VM_ERROR;
+        }
         bool hit = v.kind == NF_BT_LIST && !nf_vm_is_empty(&v)
                        ? (!nf_vm_is_empty(value) && nf_vm_list_contains(v.u.l, value->u.o))
                        : nf_vm_val_equal(&v, value);

@@ -72,7 +72,8 @@ static void default_value(nf_vm *vm, const nf_bc_attr *a, nf_val *out) {
     }
 }
 
-nf_vm_obj *nf_vm_obj_new(nf_vm *vm, uint32_t entity) {
+/* An object of entity with its attributes empty of their types, linked into the live list. */
+nf_vm_obj *nf_vm_obj_blank(nf_vm *vm, uint32_t entity) {
     const nf_vm_layout *lay = &vm->layout[entity];
     size_t size = sizeof(nf_vm_obj) + (lay->nattrs + lay->nowned) * sizeof(nf_val);
     nf_vm_obj *o = nf_vm_alloc(vm, size);
@@ -87,14 +88,17 @@ nf_vm_obj *nf_vm_obj_new(nf_vm *vm, uint32_t entity) {
     o->nattrs = lay->nattrs;
     o->attrs = (nf_val *)(o + 1);
     o->assocs = o->attrs + lay->nattrs;
-    new_id(vm, o->id);
-    for (uint32_t i = 0; i < lay->nattrs; i++)
-        default_value(vm, nf_bc_entity_attr(vm->m, entity, i), &o->attrs[i]);
+    for (uint32_t i = 0; i < lay->nattrs; i++) {
+        const nf_bc_attr *a = nf_bc_entity_attr(vm->m, entity, i);
+        o->attrs[i] = nf_vm_empty(a->type.kind);
+        o->attrs[i].ref = a->type.ref;
+    }
     for (uint32_t i = 0; i < lay->nowned; i++)
         o->assocs[i] = nf_vm_empty(NF_BT_OBJ);
-    for (uint32_t a = 0; a < vm->m->nassocs; a++)
-        if (lay->slot[a] >= 0 && vm->m->assocs[a].reference_set)
-            o->assocs[lay->slot[a]] = nf_vm_empty(NF_BT_LIST);
+    if (lay->nowned)
+        for (uint32_t a = 0; a < vm->m->nassocs; a++)
+            if (lay->slot[a] >= 0 && vm->m->assocs[a].reference_set)
+                o->assocs[lay->slot[a]] = nf_vm_empty(NF_BT_LIST);
     /* link into the runtime's live objects */
     o->next = vm->objects;
     if (vm->objects) vm->objects->prev = o;
@@ -102,12 +106,27 @@ nf_vm_obj *nf_vm_obj_new(nf_vm *vm, uint32_t entity) {
     return o;
 }
 
+nf_vm_obj *nf_vm_obj_new(nf_vm *vm, uint32_t entity) {
+    nf_vm_obj *o = nf_vm_obj_blank(vm, entity);
+    if (!o) return NULL;
+    new_id(vm, o->id);
+    for (uint32_t i = 0; i < o->nattrs; i++)
+        default_value(vm, nf_bc_entity_attr(vm->m, entity, i), &o->attrs[i]);
+    if (vm->cfg.store && nf_vm_persistable(vm, entity)) nf_vm_unsaved_link(vm, o);
+    return o;
+}
+
 static void free_saved(nf_vm *vm, nf_vm_obj *o) {
     if (!o->saved) return;
-    for (uint32_t i = 0; i < o->nattrs; i++)
+    uint32_t n = o->nattrs + vm->layout[o->entity].nowned;
+    for (uint32_t i = 0; i < n; i++)
         nf_vm_val_release(vm, &o->saved[i]);
-    nf_vm_dealloc(vm, o->saved, o->nattrs * sizeof(nf_val));
+    nf_vm_dealloc(vm, o->saved, n * sizeof(nf_val));
     o->saved = NULL;
+}
+
+void nf_vm_obj_drop_saved(nf_vm *vm, nf_vm_obj *o) {
+    free_saved(vm, o);
 }
 
 /* Frees o's storage without looking at its reference count (also used by nf_vm_free). */
@@ -118,6 +137,16 @@ void nf_vm_obj_destroy(nf_vm *vm, nf_vm_obj *o) {
         vm->objects = o->next;
     if (o->next) o->next->prev = o->prev;
     o->prev = o->next = NULL;
+    if (o->unsaved) {
+        o->unsaved = 0; /* a hold is never dropped here: refs are 0 or being ignored */
+        if (o->uprev)
+            o->uprev->unext = o->unext;
+        else if (vm->unsaved == o)
+            vm->unsaved = o->unext;
+        if (o->unext) o->unext->uprev = o->uprev;
+        o->uprev = o->unext = NULL;
+    }
+    if (o->stored) nf_vm_idmap_remove(vm, o);
     o->refs = 1; /* releasing the members below may reach o again through a cycle */
     const nf_vm_layout *lay = &vm->layout[o->entity];
     for (uint32_t i = 0; i < o->nattrs; i++)
@@ -125,6 +154,7 @@ void nf_vm_obj_destroy(nf_vm *vm, nf_vm_obj *o) {
     for (uint32_t i = 0; i < lay->nowned; i++)
         nf_vm_val_release(vm, &o->assocs[i]);
     free_saved(vm, o);
+    if (o->pending) nf_vm_dealloc(vm, o->pending, lay->nowned * 16);
     nf_vm_dealloc(vm, o, sizeof(nf_vm_obj) + (lay->nattrs + lay->nowned) * sizeof(nf_val));
 }
 
@@ -132,39 +162,75 @@ void nf_vm_obj_release(nf_vm *vm, nf_vm_obj *o) {
     if (o && --o->refs == 0) nf_vm_obj_destroy(vm, o);
 }
 
-/* ---- commit, rollback, delete (in memory; the store adds persistence) -------------------------
- */
+/* ---- the snapshot taken at the first change
+ * ------------------------------------------------------ */
 
-nf_vm_status nf_vm_obj_commit(nf_vm *vm, nf_vm_obj *o) {
-    if (o->state == NF_OBJ_DELETED)
-        return nf_vm_raise(vm, NF_VM_E_RUNTIME, "cannot commit a deleted %s object",
-                           vm->m->strings[vm->m->entities[o->entity].name]);
-    if (!o->saved) {
-        o->saved = nf_vm_alloc(vm, o->nattrs * sizeof(nf_val) + 1);
-        if (!o->saved) return nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory committing an object");
-        for (uint32_t i = 0; i < o->nattrs; i++)
-            o->saved[i] = nf_vm_empty(o->attrs[i].kind);
+nf_vm_status nf_vm_obj_touch(nf_vm *vm, nf_vm_obj *o) {
+    if (o->changed) return NF_VM_OK;
+    if (o->state == NF_OBJ_COMMITTED) {
+        uint32_t nowned = vm->layout[o->entity].nowned, n = o->nattrs + nowned;
+        o->saved = nf_vm_alloc(vm, n * sizeof(nf_val));
+        if (!o->saved) return nf_vm_no_memory(vm, n * sizeof(nf_val), "changing an object");
+        for (uint32_t i = 0; i < o->nattrs; i++) {
+            o->saved[i] = o->attrs[i];
+            nf_vm_val_retain(&o->saved[i]);
+        }
+        for (uint32_t i = 0; i < nowned; i++) {
+            o->saved[o->nattrs + i] = o->assocs[i];
+            nf_vm_val_retain(&o->assocs[i]);
+        }
+        if (o->stored && !o->unsaved) nf_vm_unsaved_link(vm, o);
     }
-    for (uint32_t i = 0; i < o->nattrs; i++)
-        nf_vm_val_assign(vm, &o->saved[i], &o->attrs[i]);
-    o->state = NF_OBJ_COMMITTED;
-    o->changed = 0;
+    o->changed = 1;
     return NF_VM_OK;
 }
 
-/* Undoes the changes since the last commit; an object never committed is removed (deleted). */
-void nf_vm_obj_rollback(nf_vm *vm, nf_vm_obj *o) {
-    if (o->state == NF_OBJ_NEW) {
-        o->state = NF_OBJ_DELETED;
-        return;
-    }
-    if (o->state == NF_OBJ_COMMITTED && o->saved)
-        for (uint32_t i = 0; i < o->nattrs; i++)
-            nf_vm_val_assign(vm, &o->attrs[i], &o->saved[i]);
-    o->changed = 0;
+bool nf_vm_obj_member_changed(const nf_vm_obj *o, uint32_t i) {
+    if (o->state == NF_OBJ_NEW || !o->saved) return o->state == NF_OBJ_NEW;
+    const nf_val *a = i < o->nattrs ? &o->attrs[i] : &o->assocs[i - o->nattrs], *b = &o->saved[i];
+    if (a->kind == NF_BT_LIST || b->kind == NF_BT_LIST) return true;
+    if (i >= o->nattrs && nf_vm_is_empty(a) && nf_vm_is_empty(b)) return false;
+    return !nf_vm_val_equal(a, b);
 }
 
-void nf_vm_obj_delete(nf_vm *vm, nf_vm_obj *o) {
-    (void)vm;
-    o->state = NF_OBJ_DELETED;
+bool nf_vm_obj_slot_id(const nf_vm_obj *o, uint32_t slot, uint8_t id[16]) {
+    const nf_val *v = &o->assocs[slot];
+    if (!nf_vm_is_empty(v) && v->kind == NF_BT_OBJ) {
+        memcpy(id, v->u.o->id, 16);
+        return true;
+    }
+    if (!o->pending) return false;
+    static const uint8_t zero[16];
+    if (memcmp(o->pending[slot], zero, 16) == 0) return false;
+    memcpy(id, o->pending[slot], 16);
+    return true;
+}
+
+nf_vm_status nf_vm_obj_set_pending(nf_vm *vm, nf_vm_obj *o, uint32_t slot, const uint8_t id[16]) {
+    uint32_t nowned = vm->layout[o->entity].nowned;
+    if (!o->pending) {
+        o->pending = nf_vm_alloc(vm, nowned * 16);
+        if (!o->pending) return nf_vm_no_memory(vm, nowned * 16, "reading an object");
+        memset(o->pending, 0, nowned * 16);
+    }
+    memcpy(o->pending[slot], id, 16);
+    return NF_VM_OK;
+}
+
+/* Undoes the changes since the last commit: the snapshot comes back. */
+void nf_vm_obj_restore(nf_vm *vm, nf_vm_obj *o) {
+    if (o->saved) {
+        uint32_t nowned = vm->layout[o->entity].nowned;
+        for (uint32_t i = 0; i < o->nattrs; i++) {
+            nf_vm_val_release(vm, &o->attrs[i]);
+            o->attrs[i] = o->saved[i];
+        }
+        for (uint32_t i = 0; i < nowned; i++) {
+            nf_vm_val_release(vm, &o->assocs[i]);
+            o->assocs[i] = o->saved[o->nattrs + i];
+        }
+        nf_vm_dealloc(vm, o->saved, (o->nattrs + nowned) * sizeof(nf_val));
+        o->saved = NULL;
+    }
+    o->changed = 0;
 }

@@ -150,6 +150,7 @@ void nf_vm_free(nf_vm *vm) {
     for (size_t i = 0; i < k; i++)
         nf_vm_obj_destroy(vm, all[i]);
     free(all);
+    nf_vm_idmap_free(vm);
     free(vm->consts);
     for (uint32_t q = 0; vm->flowinfo && q < vm->m->nflows; q++) {
         free(vm->flowinfo[q].init);

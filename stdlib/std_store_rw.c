@@ -1,0 +1,589 @@
+/* std_store_rw.c — the store's operations for the VM: commit (validation, then one upsert per
+ * object, one transaction), delete with the offline rules, queries and loads that turn rows into
+ * objects (one instance per row through the VM's identity map), and clear from device. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "std_builtins.h"
+#include "std_store.h"
+#include "std_text.h"
+
+static const char *entity_name(const nf_std_store *s, uint32_t e) {
+    return s->m->strings[s->m->entities[e].name];
+}
+
+static bool exec(nf_std_store *s, const char *sql) {
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static nf_vm_status begin(nf_std_store *s, nf_vm *vm, const char *what) {
+    if (exec(s, "BEGIN IMMEDIATE")) return NF_VM_OK;
+    return nf_std_store_fail(s, vm, what);
+}
+
+static void rollback(nf_std_store *s) {
+    if (!sqlite3_get_autocommit(s->db)) exec(s, "ROLLBACK");
+}
+
+/* Saves the commit counter and commits the transaction. */
+static nf_vm_status finish(nf_std_store *s, nf_vm *vm, int64_t seq, const char *what) {
+    sqlite3_stmt *st = nf_std_store_stmt(s, vm, "UPDATE _nf_meta SET value = ?1 WHERE key = 'seq'");
+    if (!st) {
+        rollback(s);
+        return NF_VM_ERROR;
+    }
+    sqlite3_bind_int64(st, 1, seq);
+    if (sqlite3_step(st) != SQLITE_DONE || !exec(s, "COMMIT")) {
+        nf_std_store_fail(s, vm, what);
+        rollback(s);
+        return NF_VM_ERROR;
+    }
+    s->seq = seq;
+    return NF_VM_OK;
+}
+
+/* ---- rows to objects ------------------------------------------------------------------------- */
+
+static nf_vm_status read_value(nf_std_store *s, nf_vm *vm, sqlite3_stmt *st, int c,
+                               const nf_bc_attr *a, nf_val *out) {
+    int type = sqlite3_column_type(st, c);
+    if (type == SQLITE_NULL) {
+        if (a->type.kind == NF_BT_BOOL) *out = nf_vm_bool(false);
+        return NF_VM_OK;
+    }
+    uint16_t ref = out->ref;
+    switch (a->type.kind) {
+    case NF_BT_BOOL: *out = nf_vm_bool(sqlite3_column_int64(st, c) != 0); break;
+    case NF_BT_INT: *out = nf_vm_int(sqlite3_column_int64(st, c)); break;
+    case NF_BT_DT: *out = nf_vm_datetime(sqlite3_column_int64(st, c)); break;
+    case NF_BT_DEC: {
+        const char *t = (const char *)sqlite3_column_text(st, c);
+        nf_dec d;
+        if (t && nf_dec_parse(t, (size_t)sqlite3_column_bytes(st, c), &d) == NF_DEC_OK)
+            *out = nf_vm_dec_val(d); /* text that is no number (edited by hand) reads empty */
+        break;
+    }
+    case NF_BT_STR: {
+        const char *t = (const char *)sqlite3_column_text(st, c);
+        size_t n = (size_t)sqlite3_column_bytes(st, c);
+        if (!t) break;
+        if (nf_std_utf8_valid(t, n)) {
+            if (nf_vm_string(vm, t, n, out) != NF_VM_OK) return NF_VM_ERROR;
+        } else { /* bad bytes become U+FFFD: Strings are always UTF-8 */
+            nf_std_buf b;
+            nf_std_buf_init(&b);
+            nf_vm_status rc = nf_std_utf8_sanitize(t, n, &b) == NF_STD_TEXT_OK
+                                  ? nf_vm_string(vm, b.p, b.len, out)
+                                  : nf_vm_no_memory(vm, n, "reading a String");
+            nf_std_buf_free(&b);
+            if (rc != NF_VM_OK) return rc;
+        }
+        break;
+    }
+    case NF_BT_ENUM: {
+        const char *t = (const char *)sqlite3_column_text(st, c);
+        const nf_bc_enum *en = &s->m->enums[a->type.ref];
+        for (uint32_t k = 0; t && k < en->nvalues; k++)
+            if (strcmp(s->m->strings[en->value_names[k]], t) == 0) {
+                out->u.e = k;
+                out->flags = 0;
+            }
+        break; /* a key the model no longer has reads empty */
+    }
+    default: break;
+    }
+    out->ref = ref;
+    return NF_VM_OK;
+}
+
+/* Turns the row at column `c0` (_id, _state, the columns of table t) into an object of t's
+ * entity (a new reference in *out; NULL for a row whose id is unreadable). */
+static nf_vm_status read_row(nf_std_store *s, nf_vm *vm, sqlite3_stmt *st, int c0,
+                             const nf_std_table *t, nf_vm_obj **out) {
+    *out = NULL;
+    uint8_t id[16];
+    const char *idt = (const char *)sqlite3_column_text(st, c0);
+    if (!nf_std_uuid_parse(idt, idt ? (size_t)sqlite3_column_bytes(st, c0) : 0, id))
+        return NF_VM_OK;
+    bool fresh;
+    nf_vm_obj *o = nf_vm_obj_row(vm, t->entity, id, &fresh);
+    if (!o) return NF_VM_ERROR;
+    if (fresh) {
+        o->sync = (uint8_t)sqlite3_column_int(st, c0 + 1);
+        for (uint32_t a = 0; a < t->nattrs; a++)
+            if (read_value(s, vm, st, c0 + 2 + (int)a, nf_bc_entity_attr(s->m, t->entity, a),
+                           &o->attrs[a]) != NF_VM_OK) {
+                nf_vm_obj_release(vm, o);
+                return NF_VM_ERROR;
+            }
+        for (uint32_t r = 0; r < t->nrefs; r++) {
+            int c = c0 + 2 + (int)(t->nattrs + r);
+            const char *rt = (const char *)sqlite3_column_text(st, c);
+            uint8_t rid[16];
+            if (rt && nf_std_uuid_parse(rt, (size_t)sqlite3_column_bytes(st, c), rid) &&
+                nf_vm_obj_set_pending(vm, o, t->ref_slot[r], rid) != NF_VM_OK) {
+                nf_vm_obj_release(vm, o);
+                return NF_VM_ERROR;
+            }
+        }
+    }
+    *out = o;
+    return NF_VM_OK;
+}
+
+nf_vm_status nf_std_store_load(void *ud, nf_vm *vm, uint32_t entity, const uint8_t id[16],
+                               nf_vm_obj **out) {
+    nf_std_store *s = ud;
+    *out = nf_vm_idmap_get(vm, id);
+    if (*out) {
+        (*out)->refs++;
+        return NF_VM_OK;
+    }
+    nf_std_table *tabs[64];
+    uint32_t nt = nf_std_store_tables_of(s, entity, tabs, 64);
+    char idt[37];
+    nf_std_uuid_text(id, idt);
+    for (uint32_t i = 0; i < nt; i++) {
+        nf_std_table *t = tabs[i];
+        sqlite3_stmt *st = t->by_id;
+        if (!st) {
+            char sql[64 + 4096];
+            int n = snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE _id = ?1 AND _state != 3",
+                             t->select_cols, t->name);
+            if (n < 0 || (size_t)n >= sizeof sql) {
+                char *big = malloc((size_t)n + 1);
+                if (!big) return nf_vm_no_memory(vm, (size_t)n, "reading an object");
+                snprintf(big, (size_t)n + 1, "SELECT %s FROM %s WHERE _id = ?1 AND _state != 3",
+                         t->select_cols, t->name);
+                int rc = sqlite3_prepare_v3(s->db, big, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+                free(big);
+                if (rc != SQLITE_OK) return nf_std_store_fail(s, vm, "reading an object");
+            } else if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+                       SQLITE_OK) {
+                return nf_std_store_fail(s, vm, "reading an object");
+            }
+            t->by_id = st;
+        }
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, idt, 36, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            nf_vm_status r = read_row(s, vm, st, 0, t, out);
+            sqlite3_reset(st);
+            return r;
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) return nf_std_store_fail(s, vm, "reading an object");
+    }
+    return NF_VM_OK;
+}
+
+nf_vm_status nf_std_store_query(void *ud, nf_vm *vm, const nf_vm_query *q, nf_vm_list *out) {
+    nf_std_store *s = ud;
+    nf_std_sqlq sq;
+    if (nf_std_store_build_query(s, vm, q, &sq) != NF_VM_OK) {
+        nf_std_sqlq_free(vm, &sq);
+        return NF_VM_ERROR;
+    }
+    sqlite3_stmt *st = nf_std_store_stmt(s, vm, sq.sql);
+    if (!st || !nf_std_store_bind_all(vm, st, &sq)) {
+        if (st) nf_std_store_fail(s, vm, "binding a query");
+        nf_std_sqlq_free(vm, &sq);
+        return NF_VM_ERROR;
+    }
+    const nf_std_table *t = &s->tables[q->entity];
+    bool tagged = strncmp(sq.sql, "SELECT * FROM (", 15) == 0;
+    nf_std_sqlq_free(vm, &sq);
+    nf_vm_status rc = NF_VM_OK;
+    int step;
+    while (rc == NF_VM_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        nf_vm_obj *o = NULL;
+        uint32_t e = tagged ? (uint32_t)sqlite3_column_int64(st, 0) : q->entity;
+        if (e == q->entity) {
+            rc = read_row(s, vm, st, tagged ? 1 : 0, t, &o);
+        } else if (e < s->m->nentities) { /* a specialization: its own table has every column */
+            uint8_t id[16];
+            const char *idt = (const char *)sqlite3_column_text(st, 1);
+            if (nf_std_uuid_parse(idt, idt ? (size_t)sqlite3_column_bytes(st, 1) : 0, id))
+                rc = nf_std_store_load(s, vm, e, id, &o);
+        }
+        if (rc == NF_VM_OK && o) {
+            rc = nf_vm_list_push(vm, out, o);
+            nf_vm_obj_release(vm, o);
+        }
+    }
+    if (rc == NF_VM_OK && step != SQLITE_DONE) rc = nf_std_store_fail(s, vm, "a retrieve");
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- validation ------------------------------------------------------------------------------ */
+
+static bool is_blank(const nf_val *v) {
+    return nf_vm_is_empty(v) || (v->kind == NF_BT_STR && v->u.s->len == 0);
+}
+
+static nf_vm_status invalid(nf_std_store *s, nf_vm *vm, uint32_t message, const char *fmt,
+                            const char *a, const char *b) {
+    if (message != NF_BC_NONE)
+        return nf_vm_raise(vm, NF_VM_E_VALIDATION, "%s", s->m->strings[message]);
+    return nf_vm_raise(vm, NF_VM_E_VALIDATION, fmt, a, b);
+}
+
+static int cmp_num(const nf_val *a, const nf_val *b) {
+    if (a->kind == NF_BT_DEC || b->kind == NF_BT_DEC) {
+        nf_dec x, y;
+        if (a->kind == NF_BT_DEC)
+            x = nf_vm_dec_of(a);
+        else
+            nf_dec_from_int64(a->u.i, &x);
+        if (b->kind == NF_BT_DEC)
+            y = nf_vm_dec_of(b);
+        else
+            nf_dec_from_int64(b->u.i, &y);
+        return nf_dec_cmp(&x, &y);
+    }
+    return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
+}
+
+/* Everything but uniqueness (which needs the rows written). Decimals are rounded as stored. */
+static nf_vm_status validate(nf_std_store *s, nf_vm *vm, nf_vm_obj *o) {
+    const nf_bc_module *m = s->m;
+    const char *en = entity_name(s, o->entity);
+    for (uint32_t i = 0; i < o->nattrs; i++) {
+        const nf_bc_attr *a = nf_bc_entity_attr(m, o->entity, i);
+        nf_val *v = &o->attrs[i];
+        const char *an = m->strings[a->name];
+        if ((a->flags & (NF_BA_REQUIRED | NF_BA_NOT_NULL)) && is_blank(v))
+            return invalid(s, vm, a->message, "%s.%s is required", en, an);
+        if (a->type.kind == NF_BT_STR && a->length && !is_blank(v) &&
+            nf_std_utf16_len(v->u.s->s, v->u.s->len) > (int32_t)a->length) {
+            char lim[32];
+            snprintf(lim, sizeof lim, "%u", a->length);
+            return nf_vm_raise(vm, NF_VM_E_VALIDATION,
+                               "%s.%s is longer than its maximum length of %s characters", en, an,
+                               lim);
+        }
+        if (a->type.kind == NF_BT_DEC && !nf_vm_is_empty(v)) {
+            nf_dec d = nf_vm_dec_of(v), r;
+            nf_dec_status ds = nf_dec_for_storage(&d, &r);
+            if (ds == NF_DEC_OVERFLOW)
+                return nf_vm_raise(vm, NF_VM_E_VALIDATION,
+                                   "%s.%s is too large for a Decimal attribute (more than 20 "
+                                   "digits before the point)",
+                                   en, an);
+            if (ds != NF_DEC_OK) return nf_vm_no_memory(vm, 0, "committing a Decimal");
+            uint16_t ref = v->ref;
+            nf_vm_val_release(vm, v);
+            *v = nf_vm_dec_val(r);
+            v->ref = ref;
+        }
+    }
+    for (uint32_t e = o->entity; e != NF_BC_NONE; e = m->entities[e].generalization) {
+        const nf_bc_entity *ent = &m->entities[e];
+        uint32_t base = nf_bc_entity_attr_count(m, e) - ent->nattrs;
+        (void)base;
+        for (uint32_t k = 0; k < ent->nrules; k++) {
+            const nf_bc_rule *r = &ent->rules[k];
+            for (uint32_t j = 0; j < r->nattrs; j++) {
+                if (r->attrs[j] >= o->nattrs) continue;
+                const nf_val *v = &o->attrs[r->attrs[j]];
+                const char *an = m->strings[nf_bc_entity_attr(m, o->entity, r->attrs[j])->name];
+                if (r->kind == NF_BR_REQUIRED && is_blank(v))
+                    return invalid(s, vm, r->message, "%s.%s is required", en, an);
+                if (r->kind == NF_BR_RANGE && !nf_vm_is_empty(v)) {
+                    bool bad = false;
+                    if (r->lo_k != NF_BC_NONE) {
+                        int c = cmp_num(v, &vm->consts[r->lo_k]);
+                        bad = r->lo_strict ? c <= 0 : c < 0;
+                    }
+                    if (!bad && r->hi_k != NF_BC_NONE) {
+                        int c = cmp_num(v, &vm->consts[r->hi_k]);
+                        bad = r->hi_strict ? c >= 0 : c > 0;
+                    }
+                    if (bad) return invalid(s, vm, r->message, "%s.%s is out of range", en, an);
+                }
+                if (r->kind == NF_BR_REGEX && !is_blank(v) && v->kind == NF_BT_STR &&
+                    r->pattern != NF_BC_NONE) {
+                    nf_std_ctx *cx = nf_std_ctx_of(vm);
+                    bool ok = false;
+                    char err[200];
+                    const char *p = m->strings[r->pattern];
+                    if (nf_std_regex_is_match(cx ? cx->regex : NULL, v->u.s->s, v->u.s->len, p,
+                                              strlen(p), &ok, err, sizeof err) != NF_STD_TEXT_OK)
+                        return nf_vm_raise(vm, NF_VM_E_VALIDATION, "%s.%s: %s", en, an, err);
+                    if (!ok)
+                        return invalid(s, vm, r->message, "%s.%s does not match its pattern", en,
+                                       an);
+                }
+            }
+        }
+    }
+    return NF_VM_OK;
+}
+
+/* Unique attributes and unique rules: no other live row of the entity's table has the value. */
+static nf_vm_status check_unique(nf_std_store *s, nf_vm *vm, nf_vm_obj *o) {
+    const nf_bc_module *m = s->m;
+    const nf_std_table *t = &s->tables[o->entity];
+    char idt[37];
+    nf_std_uuid_text(o->id, idt);
+    for (uint32_t i = 0; i < o->nattrs; i++) {
+        const nf_bc_attr *a = nf_bc_entity_attr(m, o->entity, i);
+        bool rule = false;
+        uint32_t msg = a->message;
+        for (uint32_t e = o->entity; e != NF_BC_NONE && !rule; e = m->entities[e].generalization)
+            for (uint32_t k = 0; k < m->entities[e].nrules && !rule; k++) {
+                const nf_bc_rule *r = &m->entities[e].rules[k];
+                for (uint32_t j = 0; r->kind == NF_BR_UNIQUE && j < r->nattrs; j++)
+                    if (r->attrs[j] == i) {
+                        rule = true;
+                        msg = r->message;
+                    }
+            }
+        if (!(a->flags & NF_BA_UNIQUE) && !rule) continue;
+        if (is_blank(&o->attrs[i])) continue;
+        char sql[1200];
+        snprintf(sql, sizeof sql,
+                 "SELECT 1 FROM %s WHERE %s = ?1%s AND _id != ?2 AND _state != 3 LIMIT 1", t->name,
+                 t->attr_cols[i], a->type.kind == NF_BT_DEC ? " COLLATE NF_DECIMAL" : "");
+        sqlite3_stmt *st = nf_std_store_stmt(s, vm, sql);
+        if (!st) return NF_VM_ERROR;
+        nf_std_store_bind(vm, st, 1, &o->attrs[i]);
+        sqlite3_bind_text(st, 2, idt, 36, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_ROW)
+            return invalid(s, vm, msg, "%s.%s must be unique", entity_name(s, o->entity),
+                           m->strings[a->name]);
+        if (rc != SQLITE_DONE) return nf_std_store_fail(s, vm, "checking uniqueness");
+    }
+    return NF_VM_OK;
+}
+
+/* ---- commit ---------------------------------------------------------------------------------- */
+
+static sqlite3_stmt *upsert_stmt(nf_std_store *s, nf_vm *vm, nf_std_table *t) {
+    if (t->upsert) {
+        sqlite3_reset(t->upsert);
+        return t->upsert;
+    }
+    size_t cap = 512 + 4 * strlen(t->select_cols) + 16 * (t->nattrs + t->nrefs);
+    char *sql = malloc(cap);
+    if (!sql) {
+        nf_vm_no_memory(vm, cap, "committing");
+        return NULL;
+    }
+    uint32_t ncols = t->nattrs + t->nrefs;
+    size_t k = (size_t)snprintf(sql, cap, "INSERT INTO %s (_id, _state, _changed, _seq", t->name);
+    for (uint32_t c = 0; c < ncols; c++)
+        k += (size_t)snprintf(sql + k, cap - k, ", %s",
+                              c < t->nattrs ? t->attr_cols[c] : t->ref_cols[c - t->nattrs]);
+    k += (size_t)snprintf(sql + k, cap - k, ") VALUES (?1, 1, NULL, ?2");
+    for (uint32_t c = 0; c < ncols; c++)
+        k += (size_t)snprintf(sql + k, cap - k, ", ?%u", c + 4);
+    k +=
+        (size_t)snprintf(sql + k, cap - k, ") ON CONFLICT(_id) DO UPDATE SET _seq = excluded._seq");
+    for (uint32_t c = 0; c < ncols; c++) {
+        const char *col = c < t->nattrs ? t->attr_cols[c] : t->ref_cols[c - t->nattrs];
+        k += (size_t)snprintf(sql + k, cap - k, ", %s = excluded.%s", col, col);
+    }
+    snprintf(sql + k, cap - k,
+             ", _changed = CASE WHEN _state = 1 THEN NULL ELSE nf_merge_changed(CASE WHEN "
+             "_state = 2 THEN _changed END, ?3) END, _state = CASE WHEN _state = 1 THEN 1 ELSE 2 "
+             "END RETURNING _state");
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &t->upsert, NULL) !=
+        SQLITE_OK) {
+        free(sql);
+        nf_std_store_fail(s, vm, "preparing a commit");
+        return NULL;
+    }
+    free(sql);
+    return t->upsert;
+}
+
+/* The members changed since the snapshot, as ",A,B," (NULL: none or all). */
+static char *changed_list(nf_std_store *s, const nf_std_table *t, const nf_vm_obj *o) {
+    if (o->state == NF_OBJ_NEW || !o->saved) return NULL;
+    size_t cap = 64, len = 1;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    strcpy(out, ",");
+    for (uint32_t i = 0; i < t->nattrs + t->nrefs; i++) {
+        uint32_t member = i < t->nattrs ? i : t->nattrs + t->ref_slot[i - t->nattrs];
+        if (!nf_vm_obj_member_changed(o, member)) continue;
+        const char *name = i < t->nattrs
+                               ? s->m->strings[nf_bc_entity_attr(s->m, t->entity, i)->name]
+                               : s->m->strings[s->m->assocs[t->ref_assoc[i - t->nattrs]].name];
+        size_t n = strlen(name);
+        if (len + n + 2 > cap) {
+            while (len + n + 2 > cap)
+                cap *= 2;
+            char *g = realloc(out, cap);
+            if (!g) {
+                free(out);
+                return NULL;
+            }
+            out = g;
+        }
+        memcpy(out + len, name, n);
+        len += n;
+        out[len++] = ',';
+        out[len] = '\0';
+    }
+    return out;
+}
+
+static nf_vm_status write_object(nf_std_store *s, nf_vm *vm, nf_vm_obj *o, int64_t seq,
+                                 uint8_t *state) {
+    nf_std_table *t = &s->tables[o->entity];
+    sqlite3_stmt *st = upsert_stmt(s, vm, t);
+    if (!st) return NF_VM_ERROR;
+    char idt[37];
+    nf_std_uuid_text(o->id, idt);
+    sqlite3_bind_text(st, 1, idt, 36, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, seq);
+    char *changed = changed_list(s, t, o);
+    if (changed)
+        sqlite3_bind_text(st, 3, changed, -1, free);
+    else
+        sqlite3_bind_null(st, 3);
+    int rc = SQLITE_OK;
+    for (uint32_t a = 0; a < t->nattrs && rc == SQLITE_OK; a++)
+        rc = nf_std_store_bind(vm, st, (int)a + 4, &o->attrs[a]);
+    for (uint32_t r = 0; r < t->nrefs && rc == SQLITE_OK; r++) {
+        uint8_t id[16];
+        char rt[37];
+        int col = (int)(t->nattrs + r) + 4;
+        if (nf_vm_obj_slot_id(o, t->ref_slot[r], id)) {
+            nf_std_uuid_text(id, rt);
+            rc = sqlite3_bind_text(st, col, rt, 36, SQLITE_TRANSIENT);
+        } else {
+            rc = sqlite3_bind_null(st, col);
+        }
+    }
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *state = (uint8_t)sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) return nf_std_store_fail(s, vm, "writing an object");
+    return NF_VM_OK;
+}
+
+static bool to_write(nf_std_store *s, nf_vm_obj *o) {
+    return s->tables[o->entity].name &&
+           (o->state == NF_OBJ_NEW || !o->stored || o->changed || o->sync == NF_SYNC_DELETED);
+}
+
+nf_vm_status nf_std_store_commit(void *ud, nf_vm *vm, nf_vm_obj *const *objs, uint32_t n) {
+    nf_std_store *s = ud;
+    uint32_t nw = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (to_write(s, objs[i])) {
+            if (validate(s, vm, objs[i]) != NF_VM_OK) return NF_VM_ERROR;
+            nw++;
+        }
+    if (!nw) return NF_VM_OK;
+    uint8_t *states = malloc(n);
+    if (!states) return nf_vm_no_memory(vm, n, "committing");
+    int64_t seq = s->seq + 1;
+    nf_vm_status rc = begin(s, vm, "starting a commit");
+    for (uint32_t i = 0; rc == NF_VM_OK && i < n; i++) {
+        states[i] = objs[i]->sync;
+        if (to_write(s, objs[i])) rc = write_object(s, vm, objs[i], seq, &states[i]);
+    }
+    for (uint32_t i = 0; rc == NF_VM_OK && i < n; i++)
+        if (to_write(s, objs[i])) rc = check_unique(s, vm, objs[i]);
+    if (rc == NF_VM_OK)
+        rc = finish(s, vm, seq, "finishing a commit");
+    else
+        rollback(s);
+    if (rc == NF_VM_OK)
+        for (uint32_t i = 0; i < n; i++)
+            objs[i]->sync = states[i];
+    free(states);
+    return rc;
+}
+
+/* ---- delete and clear ------------------------------------------------------------------------ */
+
+/* Clears the Reference columns that point at id in every table whose association can reach
+ * an object of entity e. */
+static nf_vm_status clear_refs(nf_std_store *s, nf_vm *vm, uint32_t e, const char *idt) {
+    for (uint32_t x = 0; x < s->m->nentities; x++) {
+        const nf_std_table *t = &s->tables[x];
+        if (!t->name) continue;
+        for (uint32_t r = 0; r < t->nrefs; r++) {
+            if (!nf_bc_entity_is_a(s->m, e, s->m->assocs[t->ref_assoc[r]].to)) continue;
+            char sql[1200];
+            snprintf(sql, sizeof sql, "UPDATE %s SET %s = NULL WHERE %s = ?1", t->name,
+                     t->ref_cols[r], t->ref_cols[r]);
+            sqlite3_stmt *st = nf_std_store_stmt(s, vm, sql);
+            if (!st) return NF_VM_ERROR;
+            sqlite3_bind_text(st, 1, idt, 36, SQLITE_STATIC);
+            int rc = sqlite3_step(st);
+            sqlite3_reset(st);
+            if (rc != SQLITE_DONE) return nf_std_store_fail(s, vm, "clearing references");
+        }
+    }
+    return NF_VM_OK;
+}
+
+nf_vm_status nf_std_store_remove(void *ud, nf_vm *vm, nf_vm_obj *const *objs, uint32_t n) {
+    nf_std_store *s = ud;
+    int64_t seq = s->seq + 1;
+    nf_vm_status rc = begin(s, vm, "starting a delete");
+    for (uint32_t i = 0; rc == NF_VM_OK && i < n; i++) {
+        nf_vm_obj *o = objs[i];
+        const nf_std_table *t = &s->tables[o->entity];
+        if (!t->name) continue;
+        char idt[37];
+        nf_std_uuid_text(o->id, idt);
+        if (o->stored) {
+            /* never synchronized: the row goes; synchronized: it stays marked deleted */
+            char sql[1200];
+            snprintf(sql, sizeof sql,
+                     "UPDATE %s SET _state = 3, _seq = ?2 WHERE _id = ?1 AND _state IN (0, 2)",
+                     t->name);
+            sqlite3_stmt *st = nf_std_store_stmt(s, vm, sql);
+            if (!st) {
+                rc = NF_VM_ERROR;
+                break;
+            }
+            sqlite3_bind_text(st, 1, idt, 36, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, seq);
+            int r = sqlite3_step(st);
+            sqlite3_reset(st);
+            snprintf(sql, sizeof sql, "DELETE FROM %s WHERE _id = ?1 AND _state = 1", t->name);
+            sqlite3_stmt *dl = r == SQLITE_DONE ? nf_std_store_stmt(s, vm, sql) : NULL;
+            if (dl) {
+                sqlite3_bind_text(dl, 1, idt, 36, SQLITE_STATIC);
+                r = sqlite3_step(dl);
+                sqlite3_reset(dl);
+            }
+            if (r != SQLITE_DONE) {
+                rc = dl ? nf_std_store_fail(s, vm, "deleting an object") : NF_VM_ERROR;
+                break;
+            }
+        }
+        rc = clear_refs(s, vm, o->entity, idt);
+    }
+    if (rc == NF_VM_OK) return finish(s, vm, seq, "finishing a delete");
+    rollback(s);
+    return rc;
+}
+
+nf_vm_status nf_std_store_clear(void *ud, nf_vm *vm, uint32_t entity) {
+    nf_std_store *s = ud;
+    nf_std_table *tabs[64];
+    uint32_t nt = nf_std_store_tables_of(s, entity, tabs, 64);
+    nf_vm_status rc = begin(s, vm, "starting clear from device");
+    for (uint32_t i = 0; rc == NF_VM_OK && i < nt; i++) {
+        char sql[600];
+        snprintf(sql, sizeof sql, "DELETE FROM %s", tabs[i]->name);
+        if (!exec(s, sql)) rc = nf_std_store_fail(s, vm, "clearing from the device");
+    }
+    if (rc == NF_VM_OK) return finish(s, vm, s->seq, "finishing clear from device");
+    rollback(s);
+    return rc;
+}
