@@ -432,17 +432,18 @@ static bool migrate_table(opener *o, nf_std_table *t, const char *plain) {
             if (strcmp(types[found], want) == 0) continue;
             /* retyped: keep the old values under another name */
             int64_t n = unsynced_values(s, t->name, col);
-            char old[300];
-            snprintf(old, sizeof old, "%.*s$old_%s", (int)strlen(col) - 2, col + 1, types[found]);
+            char old[300], attr[260];
+            snprintf(attr, sizeof attr, "%.*s", (int)strlen(col) - 2, col + 1);
+            snprintf(old, sizeof old, "%s$old_%s", attr, types[found]);
             char *oq = nf_std_store_quote(old);
             put(&b, "ALTER TABLE %s RENAME COLUMN %s TO %s; ALTER TABLE %s ADD COLUMN %s %s",
                 t->name, col, oq ? oq : "\"?\"", t->name, col, want);
             ok = oq && !b.oom && exec(o, b.s, "changing a column's type");
             if (ok)
                 reportf(s,
-                        "%s.%s changed type from %s to %s: the old values stay in column %s "
-                        "(%lld unsynchronized rows have one)",
-                        plain, old, types[found], want, old, (long long)n);
+                        "%s.%s changed type (column type %s, now %s): the old values stay in "
+                        "column %s (%lld unsynchronized rows have one)",
+                        plain, attr, types[found], want, old, (long long)n);
             free(oq);
         } else {
             put(&b, "ALTER TABLE %s ADD COLUMN %s %s", t->name, col, want);
@@ -555,6 +556,38 @@ static bool set_meta(opener *o, const char *key, const char *value) {
     return rc == SQLITE_DONE || fail_open(o, "writing the meta table");
 }
 
+/* A fingerprint of the tables the model asks for (names, columns, types, indexes): when it is
+ * what the file recorded, there is nothing to migrate. */
+static uint64_t schema_hash(const nf_std_store *s) {
+    uint64_t h = 14695981039346656037ull;
+#define MIX(str)                                                                                   \
+    for (const char *p_ = (str); *p_; p_++)                                                        \
+        h = (h ^ (unsigned char)*p_) * 1099511628211ull;                                           \
+    h = (h ^ 0xff) * 1099511628211ull;
+    for (uint32_t e = 0; e < s->m->nentities; e++) {
+        const nf_std_table *t = &s->tables[e];
+        if (!t->name) continue;
+        MIX(t->name)
+        for (uint32_t a = 0; a < t->nattrs; a++) {
+            MIX(t->attr_cols[a])
+            MIX(nf_std_store_coltype(nf_bc_entity_attr(s->m, e, a)->type.kind))
+        }
+        for (uint32_t r = 0; r < t->nrefs; r++) {
+            MIX(t->ref_cols[r])
+        }
+        const nf_bc_entity *en = &s->m->entities[e];
+        for (uint32_t i = 0; i < en->nindexes; i++)
+            for (uint32_t c = 0; c < en->indexes[i].ncols; c++) {
+                char b[32];
+                snprintf(b, sizeof b, "i%u:%u:%u", i, en->indexes[i].attrs[c],
+                         en->indexes[i].desc[c]);
+                MIX(b)
+            }
+    }
+#undef MIX
+    return h;
+}
+
 static bool check_and_migrate(opener *o) {
     nf_std_store *s = o->s;
     const nf_bc_module *m = s->m;
@@ -603,6 +636,17 @@ static bool check_and_migrate(opener *o) {
             return false;
         }
         free(theirs);
+        /* the same model as last time: nothing to migrate (and nothing to report again) */
+        char hash[32];
+        snprintf(hash, sizeof hash, "%016llx", (unsigned long long)schema_hash(s));
+        char *stored = query_text(s->db, "SELECT value FROM _nf_meta WHERE key='schema'", NULL);
+        bool same = stored && strcmp(stored, hash) == 0 && format == NF_STORE_FORMAT;
+        free(stored);
+        if (same) {
+            free(modules);
+            s->seq = query_int(s->db, "SELECT value FROM _nf_meta WHERE key='seq'", 0);
+            return true;
+        }
     }
     bool ok = exec(o, "BEGIN IMMEDIATE", "starting the schema update");
     if (ok && fresh)
@@ -618,7 +662,10 @@ static bool check_and_migrate(opener *o) {
     if (ok && !fresh) report_dropped_tables(s);
     char hash[32];
     snprintf(hash, sizeof hash, "%016llx", (unsigned long long)m->model_hash);
+    char schema[32];
+    snprintf(schema, sizeof schema, "%016llx", (unsigned long long)schema_hash(s));
     if (ok) ok = set_meta(o, "format", "1") && set_meta(o, "model_hash", hash);
+    if (ok) ok = set_meta(o, "schema", schema);
     if (ok) ok = set_meta(o, "modules", modules);
     if (ok && fresh) {
         char *id = query_text(s->db, "SELECT lower(hex(randomblob(16)))", NULL);

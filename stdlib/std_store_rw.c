@@ -218,6 +218,11 @@ nf_vm_status nf_std_store_query(void *ud, nf_vm *vm, const nf_vm_query *q, nf_vm
     return rc;
 }
 
+static nf_vm_status unsupported_unique(nf_vm *vm) {
+    return nf_vm_raise(vm, NF_VM_E_RUNTIME,
+                       "a unique rule over this many attributes is not supported");
+}
+
 /* ---- validation ------------------------------------------------------------------------------ */
 
 static bool is_blank(const nf_val *v) {
@@ -323,42 +328,58 @@ static nf_vm_status validate(nf_std_store *s, nf_vm *vm, nf_vm_obj *o) {
     return NF_VM_OK;
 }
 
-/* Unique attributes and unique rules: no other live row of the entity's table has the value. */
-static nf_vm_status check_unique(nf_std_store *s, nf_vm *vm, nf_vm_obj *o) {
-    const nf_bc_module *m = s->m;
+/* Is there another live row of o's table with the same values in attrs (all non-empty)?
+ * Strings compare exactly here: 'ab' and 'AB' are different codes. */
+static nf_vm_status duplicate(nf_std_store *s, nf_vm *vm, nf_vm_obj *o, const uint32_t *attrs,
+                              uint32_t n, bool *dup) {
     const nf_std_table *t = &s->tables[o->entity];
+    *dup = false;
+    char sql[4096];
+    size_t k = (size_t)snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE _state != 3 AND _id != ?1",
+                                t->name);
+    for (uint32_t j = 0; j < n; j++) {
+        if (attrs[j] >= o->nattrs || is_blank(&o->attrs[attrs[j]])) return NF_VM_OK;
+        uint8_t kind = o->attrs[attrs[j]].kind;
+        k += (size_t)snprintf(sql + k, sizeof sql - k, " AND %s = ?%u%s", t->attr_cols[attrs[j]],
+                              j + 2, kind == NF_BT_DEC ? " COLLATE NF_DECIMAL" : "");
+        if (k >= sizeof sql - 32) return unsupported_unique(vm);
+    }
+    snprintf(sql + k, sizeof sql - k, " LIMIT 1");
+    sqlite3_stmt *st = nf_std_store_stmt(s, vm, sql);
+    if (!st) return NF_VM_ERROR;
     char idt[37];
     nf_std_uuid_text(o->id, idt);
+    sqlite3_bind_text(st, 1, idt, 36, SQLITE_STATIC);
+    for (uint32_t j = 0; j < n; j++)
+        nf_std_store_bind(vm, st, (int)j + 2, &o->attrs[attrs[j]]);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return nf_std_store_fail(s, vm, "checking uniqueness");
+    *dup = rc == SQLITE_ROW;
+    return NF_VM_OK;
+}
+
+/* Unique attributes, then unique rules (a rule over several attributes: the combination). */
+static nf_vm_status check_unique(nf_std_store *s, nf_vm *vm, nf_vm_obj *o) {
+    const nf_bc_module *m = s->m;
+    const char *en = entity_name(s, o->entity);
+    bool dup;
     for (uint32_t i = 0; i < o->nattrs; i++) {
         const nf_bc_attr *a = nf_bc_entity_attr(m, o->entity, i);
-        bool rule = false;
-        uint32_t msg = a->message;
-        for (uint32_t e = o->entity; e != NF_BC_NONE && !rule; e = m->entities[e].generalization)
-            for (uint32_t k = 0; k < m->entities[e].nrules && !rule; k++) {
-                const nf_bc_rule *r = &m->entities[e].rules[k];
-                for (uint32_t j = 0; r->kind == NF_BR_UNIQUE && j < r->nattrs; j++)
-                    if (r->attrs[j] == i) {
-                        rule = true;
-                        msg = r->message;
-                    }
-            }
-        if (!(a->flags & NF_BA_UNIQUE) && !rule) continue;
-        if (is_blank(&o->attrs[i])) continue;
-        char sql[1200];
-        snprintf(sql, sizeof sql,
-                 "SELECT 1 FROM %s WHERE %s = ?1%s AND _id != ?2 AND _state != 3 LIMIT 1", t->name,
-                 t->attr_cols[i], a->type.kind == NF_BT_DEC ? " COLLATE NF_DECIMAL" : "");
-        sqlite3_stmt *st = nf_std_store_stmt(s, vm, sql);
-        if (!st) return NF_VM_ERROR;
-        nf_std_store_bind(vm, st, 1, &o->attrs[i]);
-        sqlite3_bind_text(st, 2, idt, 36, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_ROW)
-            return invalid(s, vm, msg, "%s.%s must be unique", entity_name(s, o->entity),
-                           m->strings[a->name]);
-        if (rc != SQLITE_DONE) return nf_std_store_fail(s, vm, "checking uniqueness");
+        if (!(a->flags & NF_BA_UNIQUE)) continue;
+        if (duplicate(s, vm, o, &i, 1, &dup) != NF_VM_OK) return NF_VM_ERROR;
+        if (dup) return invalid(s, vm, a->message, "%s.%s must be unique", en, m->strings[a->name]);
     }
+    for (uint32_t e = o->entity; e != NF_BC_NONE; e = m->entities[e].generalization)
+        for (uint32_t k = 0; k < m->entities[e].nrules; k++) {
+            const nf_bc_rule *r = &m->entities[e].rules[k];
+            if (r->kind != NF_BR_UNIQUE || !r->nattrs) continue;
+            if (duplicate(s, vm, o, r->attrs, r->nattrs, &dup) != NF_VM_OK) return NF_VM_ERROR;
+            if (dup)
+                return invalid(s, vm, r->message, "%s: %s must be unique", en,
+                               r->nattrs > 1 ? "the combination of values" : "the value");
+        }
     return NF_VM_OK;
 }
 
