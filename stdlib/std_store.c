@@ -733,6 +733,7 @@ void nf_std_store_close(nf_std_store *s) {
     for (uint32_t e = 0; s->tables && e < s->m->nentities; e++) {
         nf_std_table *t = &s->tables[e];
         sqlite3_finalize(t->upsert);
+        sqlite3_finalize(t->insert);
         sqlite3_finalize(t->by_id);
         for (uint32_t a = 0; t->attr_cols && a < t->nattrs; a++)
             free(t->attr_cols[a]);

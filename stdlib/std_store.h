@@ -56,6 +56,7 @@ typedef struct nf_std_table {
     char **ref_cols;      /* quoted column names */
     char *select_cols;    /* "_id, _state, cols…" for reading rows */
     sqlite3_stmt *upsert; /* cached statements */
+    sqlite3_stmt *insert; /* first write of a new object: never overwrites a row */
     sqlite3_stmt *by_id;
 } nf_std_table;
 

@@ -385,10 +385,13 @@ static nf_vm_status check_unique(nf_std_store *s, nf_vm *vm, nf_vm_obj *o) {
 
 /* ---- commit ---------------------------------------------------------------------------------- */
 
-static sqlite3_stmt *upsert_stmt(nf_std_store *s, nf_vm *vm, nf_std_table *t) {
-    if (t->upsert) {
-        sqlite3_reset(t->upsert);
-        return t->upsert;
+/* The statement that writes a row of t: an upsert, or for the first write of a new object an
+ * insert that leaves an existing row alone (so an id that is already taken is noticed). */
+static sqlite3_stmt *write_stmt(nf_std_store *s, nf_vm *vm, nf_std_table *t, bool insert) {
+    sqlite3_stmt **slot = insert ? &t->insert : &t->upsert;
+    if (*slot) {
+        sqlite3_reset(*slot);
+        return *slot;
     }
     size_t cap = 512 + 4 * strlen(t->select_cols) + 16 * (t->nattrs + t->nrefs);
     char *sql = malloc(cap);
@@ -404,24 +407,28 @@ static sqlite3_stmt *upsert_stmt(nf_std_store *s, nf_vm *vm, nf_std_table *t) {
     k += (size_t)snprintf(sql + k, cap - k, ") VALUES (?1, 1, NULL, ?2");
     for (uint32_t c = 0; c < ncols; c++)
         k += (size_t)snprintf(sql + k, cap - k, ", ?%u", c + 4);
-    k +=
-        (size_t)snprintf(sql + k, cap - k, ") ON CONFLICT(_id) DO UPDATE SET _seq = excluded._seq");
-    for (uint32_t c = 0; c < ncols; c++) {
-        const char *col = c < t->nattrs ? t->attr_cols[c] : t->ref_cols[c - t->nattrs];
-        k += (size_t)snprintf(sql + k, cap - k, ", %s = excluded.%s", col, col);
+    if (insert) {
+        /* ?3 (the changed members) is unused here: binding an unused numbered slot is fine */
+        snprintf(sql + k, cap - k, ") ON CONFLICT(_id) DO NOTHING RETURNING _state");
+    } else {
+        k += (size_t)snprintf(sql + k, cap - k,
+                              ") ON CONFLICT(_id) DO UPDATE SET _seq = excluded._seq");
+        for (uint32_t c = 0; c < ncols; c++) {
+            const char *col = c < t->nattrs ? t->attr_cols[c] : t->ref_cols[c - t->nattrs];
+            k += (size_t)snprintf(sql + k, cap - k, ", %s = excluded.%s", col, col);
+        }
+        snprintf(sql + k, cap - k,
+                 ", _changed = CASE WHEN _state = 1 THEN NULL ELSE nf_merge_changed(CASE WHEN "
+                 "_state = 2 THEN _changed END, ?3) END, _state = CASE WHEN _state = 1 THEN 1 "
+                 "ELSE 2 END RETURNING _state");
     }
-    snprintf(sql + k, cap - k,
-             ", _changed = CASE WHEN _state = 1 THEN NULL ELSE nf_merge_changed(CASE WHEN "
-             "_state = 2 THEN _changed END, ?3) END, _state = CASE WHEN _state = 1 THEN 1 ELSE 2 "
-             "END RETURNING _state");
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &t->upsert, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
         free(sql);
         nf_std_store_fail(s, vm, "preparing a commit");
         return NULL;
     }
     free(sql);
-    return t->upsert;
+    return *slot;
 }
 
 /* The members changed since the snapshot, as ",A,B," (NULL: none or all). */
@@ -456,10 +463,31 @@ static char *changed_list(nf_std_store *s, const nf_std_table *t, const nf_vm_ob
     return out;
 }
 
+static nf_vm_status write_row(nf_std_store *s, nf_vm *vm, nf_std_table *t, nf_vm_obj *o,
+                              int64_t seq, bool insert, uint8_t *state, bool *taken);
+
 static nf_vm_status write_object(nf_std_store *s, nf_vm *vm, nf_vm_obj *o, int64_t seq,
                                  uint8_t *state) {
     nf_std_table *t = &s->tables[o->entity];
-    sqlite3_stmt *st = upsert_stmt(s, vm, t);
+    bool insert = o->state == NF_OBJ_NEW && !o->stored;
+    for (int attempt = 0;; attempt++) {
+        bool taken = false;
+        if (write_row(s, vm, t, o, seq, insert, state, &taken) != NF_VM_OK) return NF_VM_ERROR;
+        if (!taken) return NF_VM_OK;
+        /* the id is a row's already (a host's random source repeated itself): a new object
+         * has no row yet, so it can take another id */
+        if (attempt == 8)
+            return nf_vm_raise(vm, NF_VM_E_RUNTIME,
+                               "cannot commit a new %s object: its generated ids are all taken "
+                               "(the host's random source repeats itself)",
+                               entity_name(s, o->entity));
+        nf_vm_obj_new_id(vm, o);
+    }
+}
+
+static nf_vm_status write_row(nf_std_store *s, nf_vm *vm, nf_std_table *t, nf_vm_obj *o,
+                              int64_t seq, bool insert, uint8_t *state, bool *taken) {
+    sqlite3_stmt *st = write_stmt(s, vm, t, insert);
     if (!st) return NF_VM_ERROR;
     char idt[37];
     nf_std_uuid_text(o->id, idt);
@@ -486,8 +514,9 @@ static nf_vm_status write_object(nf_std_store *s, nf_vm *vm, nf_vm_obj *o, int64
     }
     if (rc == SQLITE_OK) rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *state = (uint8_t)sqlite3_column_int(st, 0);
+    *taken = insert && rc == SQLITE_DONE; /* DO NOTHING: no row came back */
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW) return nf_std_store_fail(s, vm, "writing an object");
+    if (rc != SQLITE_ROW && !*taken) return nf_std_store_fail(s, vm, "writing an object");
     return NF_VM_OK;
 }
 

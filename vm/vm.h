@@ -373,6 +373,7 @@ struct nf_vm {
     nf_vm_obj **idmap;  /* stored objects by id: open addressing, NULL free, tomb deleted */
     uint32_t idmap_cap, idmap_used; /* slots, and slots not free (live + tombstones) */
     uint64_t rng;                   /* default random source */
+    uint64_t ids_made;              /* object ids generated (mixed into each id) */
     /* the constant pool as values (strings and decimals prepared once) */
     nf_val *consts;
     nf_val empty_string; /* '' (what an empty String attribute reads as in nanoflows) */
@@ -445,6 +446,8 @@ void nf_vm_list_release(nf_vm *vm, nf_vm_list *l);
 nf_vm_status nf_vm_list_push(nf_vm *vm, nf_vm_list *l, nf_vm_obj *o); /* adds a reference */
 nf_vm_list *nf_vm_list_copy(nf_vm *vm, const nf_vm_list *l);
 bool nf_vm_list_contains(const nf_vm_list *l, const nf_vm_obj *o);
+/* Gives o a fresh id (only for a new object that has no row yet). */
+void nf_vm_obj_new_id(nf_vm *vm, nf_vm_obj *o);
 /* The UUID of o as text (36 characters + NUL). */
 void nf_vm_obj_id_text(const nf_vm_obj *o, char out[37]);
 void nf_vm_obj_destroy(nf_vm *vm, nf_vm_obj *o); /* ignores the reference count */

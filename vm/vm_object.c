@@ -26,6 +26,9 @@ uint64_t nf_vm_random(nf_vm *vm) {
 
 static void new_id(nf_vm *vm, uint8_t id[16]) {
     uint64_t ms = (uint64_t)nf_vm_now(vm), r1 = next_random(vm), r2 = next_random(vm);
+    /* a per-runtime count in the low bits: ids stay unique within a runtime even when a
+     * deterministic host (tests) answers every random draw with the same bits */
+    r2 ^= ++vm->ids_made & 0xFFFFFFFFFFull;
     for (int i = 0; i < 6; i++)
         id[i] = (uint8_t)(ms >> (40 - 8 * i));
     id[6] = (uint8_t)(0x70 | ((r1 >> 8) & 0x0F));
@@ -33,6 +36,10 @@ static void new_id(nf_vm *vm, uint8_t id[16]) {
     id[8] = (uint8_t)(0x80 | ((r2 >> 56) & 0x3F));
     for (int i = 9; i < 16; i++)
         id[i] = (uint8_t)(r2 >> (8 * (15 - i)));
+}
+
+void nf_vm_obj_new_id(nf_vm *vm, nf_vm_obj *o) {
+    new_id(vm, o->id);
 }
 
 void nf_vm_obj_id_text(const nf_vm_obj *o, char out[37]) {

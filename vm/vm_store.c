@@ -275,6 +275,7 @@ nf_vm_status nf_vm_delete(nf_vm *vm, const nf_val *v, bool nanoflow) {
             objs[i]->stored = 0;
         }
     /* objs may point into a list that releasing frees: copy the pointers first */
+    if (n == 0) return NF_VM_OK;
     if (n == 1) {
         nf_vm_obj_release(vm, objs[0]);
         return NF_VM_OK;
@@ -455,7 +456,7 @@ static nf_vm_status merge_unsaved(nf_vm *vm, const nf_vm_query *q, nf_vm_list *r
         nf_vm_obj_release(vm, l->items[i]);
     for (uint32_t i = to; i < l->n; i++)
         nf_vm_obj_release(vm, l->items[i]);
-    memmove(l->items, l->items + from, (to - from) * sizeof *l->items);
+    if (from && to > from) memmove(l->items, l->items + from, (to - from) * sizeof *l->items);
     l->n = to - from;
     *out = l;
     return NF_VM_OK;

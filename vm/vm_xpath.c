@@ -34,6 +34,7 @@ static nf_vm_status path_value(const xp_ctx *x, const nf_bc_xnode *n, nf_val *ou
         const uint32_t *w = &vm->m->xwords[n->a + 3 * i];
         if (!(w[0] & NF_BC_ASSOC_MEMBER)) {
             if (i + 1 != n->b) return unsupported(x, "a path through an attribute");
+            if (w[0] >= cur->nattrs) return unsupported(x, "an attribute of another entity");
             *out = cur->attrs[w[0]];
             nf_vm_val_retain(out);
             return NF_VM_OK;

@@ -222,6 +222,39 @@ static void without_a_file_the_database_is_in_memory(void **state) {
     nf_module_free(m);
 }
 
+static int64_t fixed_now(void *ud) {
+    (void)ud;
+    return 1767225600000; /* 2026-01-01 */
+}
+static uint64_t same_bits(void *ud) {
+    (void)ud;
+    return 42;
+}
+
+/* A deterministic host (same clock, same "random" bits every time) makes every runtime generate
+ * the same ids; a new object whose id is taken gets another one instead of overwriting. */
+static void repeated_ids_never_overwrite_a_row(void **state) {
+    fixture *f = *state;
+    nf_module *m = compile(NOTES_V1);
+    for (int i = 1; i <= 3; i++) {
+        nf_config cfg;
+        nf_config_init(&cfg);
+        cfg.database = f->path;
+        cfg.host.now = fixed_now;
+        cfg.host.random = same_bits;
+        nf_runtime *rt;
+        assert_int_equal(nf_runtime_new(m, &cfg, &rt, NULL), NF_OK);
+        char want[8];
+        snprintf(want, sizeof want, "%d", i);
+        add_note(rt, "again", "1", want);
+        nf_runtime_free(rt);
+    }
+    char v[100];
+    sql_value(f->path, "SELECT count(DISTINCT _id) FROM \"Notes.Tag\"", v, sizeof v);
+    assert_string_equal(v, "3");
+    nf_module_free(m);
+}
+
 /* ---- bad files: refused with a clear message, never changed -----------------------------------
  */
 
@@ -418,6 +451,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(commits_survive_the_runtime, setup, teardown),
         cmocka_unit_test_setup_teardown(without_a_file_the_database_is_in_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(repeated_ids_never_overwrite_a_row, setup, teardown),
         cmocka_unit_test_setup_teardown(a_file_that_is_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(another_programs_database, setup, teardown),
         cmocka_unit_test_setup_teardown(another_apps_database, setup, teardown),
