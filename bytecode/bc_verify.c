@@ -804,9 +804,9 @@ static bool flow(vctx *v, uint32_t fi) {
             break;
         }
         }
-        /* tests skip the next instruction: it must exist */
+        /* tests skip the next instruction: it must exist, and so must the one they skip to */
         if ((info->flags & NF_OPF_JUMP) && info->format != NF_FMT_sJ && op != NF_OPC_FORLIST)
-            CHECK(pc + 1 < f->ncode, "a test at the end of the flow");
+            CHECK(pc + 2 < f->ncode, "a test at the end of the flow");
         if (!insn_rules(v, in)) return false;
     }
     uint32_t last = NF_BC_OP(f->code[f->ncode - 1]);

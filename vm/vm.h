@@ -214,6 +214,9 @@ struct nf_vm_list {
 /* ---- frames
  * ---------------------------------------------------------------------------------------- */
 
+/* Frames past the top (nframes) keep describing the registers their flow left at `base`, until
+ * a frame laid below overwrites them (flow_index NF_BC_NONE then): a call of the same flow at the
+ * same place skips the register template (CALL in vm_interp.c, docs/vm.md §7). */
 typedef struct nf_vm_frame {
     const nf_bc_flow *flow;
     uint32_t flow_index;
@@ -222,6 +225,8 @@ typedef struct nf_vm_frame {
     uint8_t ret_reg;    /* the caller's register that receives the result (CALL's A) */
     uint8_t has_error;  /* a handler of this frame is running: `error` is its error */
     uint8_t error_type; /* nf_vm_errtype of that error */
+    uint8_t slow_pop;   /* the return goes through nf_vm_pop_frame: registers that can hold
+                           references, or `error` set */
     nf_vm_str *error;   /* its message (for RAISE), owned */
 } nf_vm_frame;
 
@@ -333,14 +338,19 @@ typedef struct nf_vm_layout {
     int16_t *slot; /* by association index: the slot, or -1 when not owned */
 } nf_vm_layout;
 
-/* Per flow, prepared once: the registers' initial values (empty, with their kinds and refs), so
- * a call copies them in one go, and the registers that can hold a reference, so a return
- * releases only those. */
+/* Per flow, prepared once: what CALL needs in one place (the flow, its register and parameter
+ * counts), the registers' initial values (empty, with their kinds and refs), so a call copies
+ * them in one go, and the registers that can hold a reference, so a return releases only
+ * those. */
 typedef struct nf_vm_flowinfo {
+    const nf_bc_flow *flow;
     nf_val *init;      /* nregs values */
     uint16_t *counted; /* registers of kind String, Decimal, Object or List */
     uint16_t ncounted;
+    uint16_t nregs, nparams;
     uint8_t scalar_params; /* every parameter is Boolean, Integer, DateTime or Enumeration */
+    uint16_t nreset;       /* registers to empty when the template copy is skipped (vm_regs.c) */
+    uint8_t *reset;
 } nf_vm_flowinfo;
 
 struct nf_vm {
@@ -353,7 +363,9 @@ struct nf_vm {
     uint32_t stack_top, stack_cap;
     nf_vm_frame *frames;
     uint32_t nframes, frames_cap;
-    uint32_t entry_depth; /* frames below the running call (nested nf_vm_call) */
+    uint32_t entry_depth;  /* frames below the running call (nested nf_vm_call) */
+    uint32_t frames_limit; /* min(frames_cap, entry_depth + max_depth): CALL pushes its frame
+                              inline while nframes is below it (nf_vm_set_entry_depth) */
     /* limits */
     int64_t budget; /* instructions left in this call */
     size_t mem_used;

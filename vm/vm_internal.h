@@ -8,6 +8,19 @@
 /* Pushes a frame for flow_index with its registers empty; ret_reg is the caller's register
  * that receives the result. Raises LimitExceeded past the depth limit. */
 nf_vm_status nf_vm_push_frame(nf_vm *vm, uint32_t flow_index, uint8_t ret_reg);
+/* The registers of f (past its parameters, of kinds that hold no references) that its code can
+ * read before writing them, as a malloc'ed list (NULL when none); false when out of memory
+ * (vm_regs.c). */
+bool nf_vm_regs_to_reset(const nf_bc_module *m, const nf_bc_flow *f, uint8_t **list,
+                         uint16_t *count);
+/* A frame was laid at depth d (its registers set from its flow's template): the registers of
+ * frames[d + 1], as its last frame left them, may be overwritten now, so it no longer
+ * describes them (CALL, docs/vm.md §7). */
+static inline void nf_vm_frame_laid(nf_vm *vm, uint32_t d) {
+    if (d + 1 < vm->frames_cap) vm->frames[d + 1].flow_index = NF_BC_NONE;
+}
+/* Sets entry_depth (frames below the running call) and with it frames_limit. */
+void nf_vm_set_entry_depth(nf_vm *vm, uint32_t depth);
 /* Releases the top frame's registers and pops it. */
 void nf_vm_pop_frame(nf_vm *vm);
 /* Stores argument src into the callee's parameter register dst (lists copied for nanoflows). */

@@ -342,6 +342,7 @@ static uint32_t enter_handler(nf_vm *vm, nf_vm_frame *fr, const nf_bc_handler *h
     fr->error = nf_vm_str_new(vm, vm->err_msg, strlen(vm->err_msg));
     fr->error_type = (uint8_t)vm->err_type;
     fr->has_error = 1;
+    fr->slow_pop = 1;
     return h->target;
 }
 
@@ -395,10 +396,23 @@ nf_vm_status nf_vm_execute(nf_vm *vm, nf_val *result) {
         }                                                                                          \
         CHECK(st);                                                                                 \
     } while (0)
-#define SKIP_UNLESS(cond)                                                                          \
+/* A test skips the next instruction, or else goes on with it; that instruction is nearly
+ * always the JMP or LOOP of the test, which is then done here, without a dispatch (as Lua
+ * does). The budget accounting of a LOOP is the same either way. */
+#define SKIP_IF(skip)                                                                              \
     do {                                                                                           \
-        if ((cond) != (C != 0)) pc++;                                                              \
+        if (skip) {                                                                                \
+            pc++;                                                                                  \
+        } else if (NF_BC_OP(*pc) == NF_OPC_JMP) {                                                  \
+            pc += NF_BC_SJ(*pc) + 1;                                                               \
+        } else if (NF_BC_OP(*pc) == NF_OPC_LOOP) {                                                 \
+            const nf_bc_insn *target_ = pc + 1 + NF_BC_SJ(*pc);                                    \
+            pc++;                                                                                  \
+            BACK(target_);                                                                         \
+            pc = target_;                                                                          \
+        }                                                                                          \
     } while (0)
+#define SKIP_UNLESS(cond) SKIP_IF((cond) != (C != 0))
 /* a backward jump: charge the loop body to the budget, look at the cancellation flag */
 #define BACK(target)                                                                               \
     do {                                                                                           \
@@ -690,12 +704,12 @@ resume:
             vmcase(TEST) {
                 if (RA->flags & NF_VAL_EMPTY)
                     CHECK(nf_vm_raise(vm, NF_VM_E_RUNTIME, "a condition is empty"));
-                if (RA->u.b != (B != 0)) pc++;
+                SKIP_IF(RA->u.b != (B != 0));
                 vmbreak;
             }
             vmcase(TESTNIL) {
                 bool empty = nf_vm_is_empty(RA) || (RA->kind == NF_BT_LIST && RA->u.l->n == 0);
-                if (empty != (B != 0)) pc++;
+                SKIP_IF(empty != (B != 0));
                 vmbreak;
             }
             vmcase(EQ_I) vmcase(EQ_T) {
@@ -767,51 +781,53 @@ resume:
 
             /* ---- calls ---- */
             vmcase(CALL) {
-                uint32_t callee = NF_BC_BX(i);
-                const nf_bc_flow *cf = &m->flows[callee];
-                vm->budget -= 1;
-                if (vm->budget < 0 || vm->cancel) goto limit;
+                const nf_vm_flowinfo *fi = &vm->flowinfo[NF_BC_BX(i)];
+                if (--vm->budget < 0 || vm->cancel) goto limit;
                 fr->pc = PC_INDEX;
-                uint32_t caller_base = fr->base, a = A, base = fr->base + f->nregs;
-                if (vm->nframes < vm->frames_cap && base + cf->nregs <= vm->stack_cap &&
-                    vm->nframes - vm->entry_depth < vm->cfg.limits.max_depth) {
-                    /* the common case of nf_vm_push_frame, inline: room for the frame */
-                    nf_vm_frame *nfr = &vm->frames[vm->nframes++];
-                    nfr->flow = cf;
-                    nfr->flow_index = callee;
-                    nfr->pc = 0;
-                    nfr->base = base;
-                    nfr->ret_reg = (uint8_t)a;
-                    nfr->has_error = 0;
-                    nfr->error_type = 0;
-                    nfr->error = NULL;
-                    const nf_vm_flowinfo *fi = &vm->flowinfo[callee];
-                    nf_val *regs = vm->stack + base, *args = vm->stack + caller_base + a + 1;
-                    uint32_t r = 0;
-                    if (fi->scalar_params) /* arguments without references: copied whole */
-                        for (; r < cf->nparams; r++) {
-                            regs[r] = args[r];
-                            regs[r].ref = fi->init[r].ref;
-                        }
-                    for (; r < cf->nregs; r++)
-                        regs[r] = fi->init[r];
-                    if (fi->scalar_params) {
-                        LOAD_FRAME();
-                        vmbreak;
+                uint32_t base = fr->base + f->nregs;
+                uint32_t d = vm->nframes;
+                nf_vm_frame *nfr = &vm->frames[d];
+                uint16_t callee = NF_BC_BX(i);
+                if (d < vm->frames_limit && fi->scalar_params) {
+                    /* the common case, inline: arguments without references (the verifier
+                     * proved their types equal the parameters': copied whole) */
+                    const nf_val *args = RA + 1;
+                    nf_val *regs = vm->stack + base;
+                    if (nfr->flow_index == callee && nfr->base == base) {
+                        /* the registers here are this flow's, as its last frame here left them
+                         * (docs/vm.md §7): kinds and refs in place, no references held; empty
+                         * again only those its code can read before writing them */
+                        for (uint32_t k = 0; k < fi->nreset; k++)
+                            regs[fi->reset[k]].flags = NF_VAL_EMPTY;
+                    } else if (base + fi->nregs <= vm->stack_cap) {
+                        nfr->flow = fi->flow;
+                        nfr->flow_index = callee;
+                        nfr->base = base;
+                        nfr->has_error = 0;
+                        nfr->slow_pop = fi->ncounted != 0;
+                        nfr->error = NULL;
+                        memcpy(regs + fi->nparams, fi->init + fi->nparams,
+                               (size_t)(fi->nregs - fi->nparams) * sizeof *regs);
+                        nf_vm_frame_laid(vm, d);
+                    } else {
+                        goto call_slow;
                     }
-                } else {
-                    CHECK(nf_vm_push_frame(vm, callee, (uint8_t)a));
-                }
-                nf_val *caller = vm->stack + caller_base,
-                       *callee_r = vm->stack + vm->frames[vm->nframes - 1].base;
-                if (vm->flowinfo[callee].scalar_params) { /* no references to count */
-                    for (uint32_t k = 0; k < cf->nparams; k++) {
-                        callee_r[k].u = caller[a + 1 + k].u;
-                        callee_r[k].flags = caller[a + 1 + k].flags;
-                    }
-                    LOAD_FRAME();
+                    nfr->ret_reg = A;
+                    vm->nframes = d + 1;
+                    fr = nfr;
+                    R = regs;
+                    for (nf_val *end = regs + fi->nparams; regs < end;)
+                        *regs++ = *args++;
+                    f = fi->flow;
+                    pc = code = f->code;
                     vmbreak;
                 }
+            call_slow:;
+                uint32_t caller_base = fr->base, a = A;
+                const nf_bc_flow *cf = fi->flow;
+                CHECK(nf_vm_push_frame(vm, callee, (uint8_t)a));
+                nf_val *caller = vm->stack + caller_base,
+                       *callee_r = vm->stack + vm->frames[vm->nframes - 1].base;
                 for (uint32_t k = 0; k < cf->nparams; k++)
                     if (nf_vm_pass_arg(vm, cf, &callee_r[k], &caller[a + 1 + k]) != NF_VM_OK) {
                         nf_vm_pop_frame(vm);
@@ -874,19 +890,40 @@ resume:
                 *RA = out;
                 vmbreak;
             }
-            vmcase(RET) vmcase(RET0) {
-                nf_val ret = nf_vm_empty(NF_BT_VOID);
-                if (NF_BC_OP(i) == NF_OPC_RET) {
-                    ret = *RA;
-                    if (vm->flowinfo[fr->flow_index].ncounted)
-                        *RA = nf_vm_empty(RA->kind); /* moved out: the pop must not release it */
+            vmcase(RET) {
+                /* the common case: a flow without registers that can hold references (so the
+                 * result holds none) and no error, returning to a caller in this call */
+                if (!fr->slow_pop && vm->nframes - 1 > stop) {
+                    nf_val *src = RA, *dst;
+                    vm->budget -= (int64_t)PC_INDEX;
+                    vm->nframes--;
+                    uint8_t ret_reg = fr->ret_reg;
+                    fr--; /* the caller (a return does not move the frames array) */
+                    f = fr->flow;
+                    code = f->code;
+                    R = vm->stack + fr->base;
+                    pc = code + fr->pc;
+                    dst = &R[ret_reg]; /* of src's kind (verified): kind and ref stay */
+                    dst->u = src->u;
+                    dst->flags = src->flags;
+                    if (vm->budget < 0) goto limit;
+                    vmbreak;
                 }
+                goto ret_general;
+            }
+            vmcase(RET0) {
+            ret_general:;
+                nf_val ret = nf_vm_empty(NF_BT_VOID);
+                if (NF_BC_OP(i) == NF_OPC_RET) ret = *RA;
                 vm->budget -= (int64_t)PC_INDEX;
                 uint8_t ret_reg = fr->ret_reg;
-                if (vm->flowinfo[fr->flow_index].ncounted || fr->error)
+                if (fr->slow_pop) {
+                    if (NF_BC_OP(i) == NF_OPC_RET)
+                        RA->flags = NF_VAL_EMPTY; /* moved out: the pop must not release it */
                     nf_vm_pop_frame(vm);
-                else
+                } else {
                     vm->nframes--; /* nothing in the frame holds a reference */
+                }
                 if (vm->nframes == stop) {
                     *result = ret;
                     if (vm->budget >= 0) return NF_VM_OK;
@@ -900,13 +937,14 @@ resume:
                     return NF_VM_ERROR;
                 }
                 LOAD_FRAME();
-                nf_val *dst = &R[ret_reg];
-                if (ret.kind != NF_BT_VOID || NF_BC_OP(i) == NF_OPC_RET) {
+                if (NF_BC_OP(i) == NF_OPC_RET) { /* dst has ret's kind (verified) */
+                    nf_val *dst = &R[ret_reg];
                     uint16_t ref = dst->ref;
+                    uint8_t kind = dst->kind;
                     nf_vm_val_release(vm, dst);
-                    if (nf_vm_is_empty(&ret)) ret.kind = dst->kind;
                     *dst = ret;
                     dst->ref = ref;
+                    dst->kind = kind;
                 }
                 if (vm->budget < 0) goto limit;
                 vmbreak;

@@ -101,6 +101,9 @@ static bool make_flowinfo(nf_vm *vm) {
         fi->init = malloc((f->nregs ? f->nregs : 1) * sizeof *fi->init);
         fi->counted = malloc((f->nregs ? f->nregs : 1) * sizeof *fi->counted);
         if (!fi->init || !fi->counted) return false;
+        fi->flow = f;
+        fi->nregs = f->nregs;
+        fi->nparams = f->nparams;
         fi->scalar_params = 1;
         for (uint32_t r = 0; r < f->nregs; r++) {
             fi->init[r] = nf_vm_empty(f->regs[r].kind);
@@ -110,6 +113,8 @@ static bool make_flowinfo(nf_vm *vm) {
                 if (r < f->nparams) fi->scalar_params = 0;
             }
         }
+        /* only CALL's inline path skips the template, and only for these flows */
+        if (fi->scalar_params && !nf_vm_regs_to_reset(m, f, &fi->reset, &fi->nreset)) return false;
     }
     return true;
 }
@@ -155,6 +160,7 @@ void nf_vm_free(nf_vm *vm) {
     for (uint32_t q = 0; vm->flowinfo && q < vm->m->nflows; q++) {
         free(vm->flowinfo[q].init);
         free(vm->flowinfo[q].counted);
+        free(vm->flowinfo[q].reset);
     }
     free(vm->flowinfo);
     for (uint32_t e = 0; vm->layout && e < vm->m->nentities; e++)
@@ -178,6 +184,12 @@ void nf_vm_cancel(nf_vm *vm) {
 /* ---- frames
  * ---------------------------------------------------------------------------------------- */
 
+void nf_vm_set_entry_depth(nf_vm *vm, uint32_t depth) {
+    vm->entry_depth = depth;
+    uint64_t lim = (uint64_t)depth + vm->cfg.limits.max_depth;
+    vm->frames_limit = lim < vm->frames_cap ? (uint32_t)lim : vm->frames_cap;
+}
+
 nf_vm_status nf_vm_push_frame(nf_vm *vm, uint32_t flow_index, uint8_t ret_reg) {
     const nf_bc_flow *f = &vm->m->flows[flow_index];
     if (vm->nframes - vm->entry_depth >= vm->cfg.limits.max_depth)
@@ -192,8 +204,11 @@ nf_vm_status nf_vm_push_frame(nf_vm *vm, uint32_t flow_index, uint8_t ret_reg) {
         uint32_t cap = vm->frames_cap ? vm->frames_cap * 2 : 16;
         nf_vm_frame *fr = realloc(vm->frames, cap * sizeof *fr);
         if (!fr) return nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory for call frames");
+        for (uint32_t k = vm->frames_cap; k < cap; k++) /* describe no registers yet */
+            fr[k].flow_index = NF_BC_NONE;
         vm->frames = fr;
         vm->frames_cap = cap;
+        nf_vm_set_entry_depth(vm, vm->entry_depth);
     }
     if ((size_t)base + f->nregs > vm->stack_cap || !vm->stack) {
         size_t cap = vm->stack_cap ? vm->stack_cap : 256;
@@ -206,6 +221,7 @@ nf_vm_status nf_vm_push_frame(nf_vm *vm, uint32_t flow_index, uint8_t ret_reg) {
     }
     if (f->nregs)
         memcpy(vm->stack + base, vm->flowinfo[flow_index].init, f->nregs * sizeof(nf_val));
+    nf_vm_frame_laid(vm, vm->nframes);
     nf_vm_frame *fr = &vm->frames[vm->nframes++];
     fr->flow = f;
     fr->flow_index = flow_index;
@@ -214,6 +230,7 @@ nf_vm_status nf_vm_push_frame(nf_vm *vm, uint32_t flow_index, uint8_t ret_reg) {
     fr->ret_reg = ret_reg;
     fr->has_error = 0;
     fr->error_type = 0;
+    fr->slow_pop = vm->flowinfo[flow_index].ncounted != 0;
     fr->error = NULL;
     return NF_VM_OK;
 }
@@ -225,6 +242,10 @@ void nf_vm_pop_frame(nf_vm *vm) {
     for (uint32_t k = 0; k < fi->ncounted; k++) /* only these can hold references */
         nf_vm_val_release(vm, &R[fi->counted[k]]);
     if (fr->error) nf_vm_str_release(vm, fr->error);
+    /* as CALL expects a frame it finds laid: no error, the flow's own slow_pop */
+    fr->error = NULL;
+    fr->has_error = 0;
+    fr->slow_pop = fi->ncounted != 0;
     vm->nframes--;
 }
 
@@ -266,7 +287,7 @@ nf_vm_status nf_vm_call(nf_vm *vm, uint32_t flow, const nf_val *args, uint32_t n
         vm->budget =
             vm->cfg.limits.max_instructions ? (int64_t)vm->cfg.limits.max_instructions : INT64_MAX;
     }
-    vm->entry_depth = vm->nframes;
+    nf_vm_set_entry_depth(vm, vm->nframes);
     nf_vm_status st = nf_vm_push_frame(vm, flow, 0);
     if (st == NF_VM_OK) {
         nf_val *R = vm->stack + vm->frames[vm->nframes - 1].base;
@@ -282,7 +303,7 @@ nf_vm_status nf_vm_call(nf_vm *vm, uint32_t flow, const nf_val *args, uint32_t n
         else
             nf_vm_pop_frame(vm);
     }
-    vm->entry_depth = saved_entry;
+    nf_vm_set_entry_depth(vm, saved_entry);
     return st;
 }
 
@@ -306,7 +327,7 @@ nf_vm_status nf_vm_resume(nf_vm *vm, const nf_val *value, nf_val *result) {
         dst->ref = ref;
         dst->kind = kind;
     }
-    vm->entry_depth = 0;
+    nf_vm_set_entry_depth(vm, 0);
     return nf_vm_execute(vm, result);
 }
 
@@ -318,7 +339,7 @@ nf_vm_status nf_vm_resume_error(nf_vm *vm, nf_vm_errtype type, const char *messa
     nf_vm_raise(vm, type < NF_VM_E_COUNT_ ? type : NF_VM_E_HOST, "%s",
                 message ? message : "the host action failed");
     vm->resume_error = 1;
-    vm->entry_depth = 0;
+    nf_vm_set_entry_depth(vm, 0);
     return nf_vm_execute(vm, result);
 }
 

@@ -918,6 +918,21 @@ static void a_jump_outside_the_flow_is_rejected(void **state) {
     release(&m);
 }
 
+/* A test skips the next instruction: a test just before the last instruction would skip past
+ * the end of the code. */
+static void a_test_that_skips_past_the_end_is_rejected(void **state) {
+    (void)state;
+    nf_bc_module m;
+    load_ok(sample, &m);
+    nf_bc_flow *f = flow_named(&m, "Ops.Everything");
+    uint32_t pc = find_op(f, NF_OPC_TEST);
+    nf_bc_insn test = f->code[pc], last = f->code[f->ncode - 1];
+    f->code[f->ncode - 2] = test; /* TEST; RET: when the test skips, nothing follows */
+    f->code[f->ncode - 1] = last;
+    expect_rejected(&m, "test at the end");
+    release(&m);
+}
+
 static void a_handler_outside_the_flow_is_rejected(void **state) {
     (void)state;
     nf_bc_module m;
@@ -1471,6 +1486,7 @@ int main(void) {
         cmocka_unit_test_teardown(an_out_of_range_attribute_is_rejected, release_all),
         cmocka_unit_test_teardown(a_call_to_a_missing_flow_is_rejected, release_all),
         cmocka_unit_test_teardown(a_jump_outside_the_flow_is_rejected, release_all),
+        cmocka_unit_test_teardown(a_test_that_skips_past_the_end_is_rejected, release_all),
         cmocka_unit_test_teardown(a_handler_outside_the_flow_is_rejected, release_all),
         cmocka_unit_test_teardown(a_register_of_the_wrong_type_is_rejected, release_all),
         cmocka_unit_test_teardown(a_call_whose_arguments_do_not_fit_the_callee_is_rejected,
