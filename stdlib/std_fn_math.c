@@ -187,12 +187,13 @@ NF_STD_FN(IS_NEW) {
     out->flags = 0;
     return NF_VM_OK;
 }
-/* Nothing is synchronized until the sync issue lands: a runtime without a server has synced
- * nothing and is never syncing. */
+/* isSynced: the object's row holds what the server has — it was read from a synchronized row
+ * (or written by a synchronization) and not changed since, in memory or by a local commit. */
 NF_STD_FN(IS_SYNCED) {
     (void)vm;
-    (void)args;
-    out->u.b = false;
+    const nf_vm_obj *o = nf_vm_is_empty(&args[0]) ? NULL : args[0].u.o;
+    out->u.b =
+        o && o->stored && o->state == NF_OBJ_COMMITTED && !o->changed && o->sync == NF_SYNC_SYNCED;
     out->flags = 0;
     return NF_VM_OK;
 }

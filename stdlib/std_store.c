@@ -54,28 +54,22 @@ void nf_std_uuid_text(const uint8_t id[16], char out[37]) {
     out[k] = '\0';
 }
 
-static int hexval(char c) {
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
+/* Hex digit values + 1 (0: not a hex digit), for ids read by the hundred thousand. */
+static const uint8_t hexv[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
 
 bool nf_std_uuid_parse(const char *s, size_t n, uint8_t id[16]) {
-    if (!s || n != 36) return false;
-    int k = 0;
-    for (size_t i = 0; i < 36;) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-') return false;
-            i++;
-            continue;
-        }
-        int a = hexval(s[i]), b = hexval(s[i + 1]);
-        if (a < 0 || b < 0) return false;
-        id[k++] = (uint8_t)(a << 4 | b);
-        i += 2;
+    static const uint8_t at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+    if (!s || n != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
+    unsigned bad = 0;
+    for (int k = 0; k < 16; k++) {
+        unsigned a = hexv[(unsigned char)s[at[k]]], b = hexv[(unsigned char)s[at[k] + 1]];
+        bad |= (a == 0) | (b == 0);
+        id[k] = (uint8_t)((a - 1) << 4 | ((b - 1) & 15));
     }
-    return true;
+    return !bad;
 }
 
 uint32_t nf_std_store_tables_of(nf_std_store *s, uint32_t e, nf_std_table **out, uint32_t cap) {
@@ -276,12 +270,14 @@ static bool make_tables(nf_std_store *s) {
         t->name = nf_std_store_quote(m->strings[m->entities[e].name]);
         t->nattrs = nf_bc_entity_attr_count(m, e);
         t->attr_cols = calloc(t->nattrs + 1, sizeof *t->attr_cols);
+        t->attrs = calloc(t->nattrs + 1, sizeof *t->attrs);
         t->ref_assoc = calloc(m->nassocs + 1, sizeof *t->ref_assoc);
         t->ref_slot = calloc(m->nassocs + 1, sizeof *t->ref_slot);
         t->ref_cols = calloc(m->nassocs + 1, sizeof *t->ref_cols);
-        if (!t->name || !t->attr_cols || !t->ref_assoc || !t->ref_slot || !t->ref_cols)
+        if (!t->name || !t->attr_cols || !t->attrs || !t->ref_assoc || !t->ref_slot || !t->ref_cols)
             return false;
         for (uint32_t a = 0; a < t->nattrs; a++) {
+            t->attrs[a] = nf_bc_entity_attr(m, e, a);
             t->attr_cols[a] = nf_std_store_quote(m->strings[nf_bc_entity_attr(m, e, a)->name]);
             if (!t->attr_cols[a]) return false;
         }
@@ -694,8 +690,9 @@ nf_std_store *nf_std_store_open(const nf_bc_module *m, const char *path, nf_std_
     opener o = {s, path && *path ? path : ":memory:", err, errn};
     bool ok = s->cache && make_tables(s);
     if (!ok) snprintf(err, errn, "out of memory");
-    if (ok && sqlite3_open_v2(o.path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-                  SQLITE_OK)
+    /* URI names ("file:app.db?mode=ro") are accepted; no mutex: a runtime is one thread's */
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    if (ok && sqlite3_open_v2(o.path, &s->db, flags, NULL) != SQLITE_OK)
         ok = s->db ? fail_open(&o, "opening") : (snprintf(err, errn, "out of memory"), false);
     if (ok && sqlite3_db_readonly(s->db, "main") == 1) {
         snprintf(err, errn,
@@ -741,6 +738,7 @@ void nf_std_store_close(nf_std_store *s) {
             free(t->ref_cols[r]);
         free(t->name);
         free(t->attr_cols);
+        free(t->attrs);
         free(t->ref_assoc);
         free(t->ref_slot);
         free(t->ref_cols);

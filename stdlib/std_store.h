@@ -47,16 +47,17 @@ sqlite3 *nf_std_store_db(nf_std_store *s);
 
 typedef struct nf_std_table {
     uint32_t entity;
-    char *name;           /* quoted SQL identifier: "Module.Entity" */
-    uint32_t nattrs;      /* flattened attributes, one column each */
-    char **attr_cols;     /* quoted column names */
-    uint32_t nrefs;       /* owned Reference associations, one column each */
-    uint32_t *ref_assoc;  /* association index */
-    uint32_t *ref_slot;   /* owned slot in nf_vm_obj.assocs */
-    char **ref_cols;      /* quoted column names */
-    char *select_cols;    /* "_id, _state, cols…" for reading rows */
-    sqlite3_stmt *upsert; /* cached statements */
-    sqlite3_stmt *insert; /* first write of a new object: never overwrites a row */
+    char *name;               /* quoted SQL identifier: "Module.Entity" */
+    uint32_t nattrs;          /* flattened attributes, one column each */
+    char **attr_cols;         /* quoted column names */
+    const nf_bc_attr **attrs; /* the attributes, by flattened index */
+    uint32_t nrefs;           /* owned Reference associations, one column each */
+    uint32_t *ref_assoc;      /* association index */
+    uint32_t *ref_slot;       /* owned slot in nf_vm_obj.assocs */
+    char **ref_cols;          /* quoted column names */
+    char *select_cols;        /* "_id, _state, cols…" for reading rows */
+    sqlite3_stmt *upsert;     /* cached statements */
+    sqlite3_stmt *insert;     /* first write of a new object: never overwrites a row */
     sqlite3_stmt *by_id;
 } nf_std_table;
 

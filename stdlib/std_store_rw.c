@@ -112,8 +112,7 @@ static nf_vm_status read_row(nf_std_store *s, nf_vm *vm, sqlite3_stmt *st, int c
     if (fresh) {
         o->sync = (uint8_t)sqlite3_column_int(st, c0 + 1);
         for (uint32_t a = 0; a < t->nattrs; a++)
-            if (read_value(s, vm, st, c0 + 2 + (int)a, nf_bc_entity_attr(s->m, t->entity, a),
-                           &o->attrs[a]) != NF_VM_OK) {
+            if (read_value(s, vm, st, c0 + 2 + (int)a, t->attrs[a], &o->attrs[a]) != NF_VM_OK) {
                 nf_vm_obj_release(vm, o);
                 return NF_VM_ERROR;
             }
@@ -256,8 +255,9 @@ static int cmp_num(const nf_val *a, const nf_val *b) {
 static nf_vm_status validate(nf_std_store *s, nf_vm *vm, nf_vm_obj *o) {
     const nf_bc_module *m = s->m;
     const char *en = entity_name(s, o->entity);
-    for (uint32_t i = 0; i < o->nattrs; i++) {
-        const nf_bc_attr *a = nf_bc_entity_attr(m, o->entity, i);
+    const nf_std_table *t = &s->tables[o->entity];
+    for (uint32_t i = 0; i < o->nattrs && i < t->nattrs; i++) {
+        const nf_bc_attr *a = t->attrs[i];
         nf_val *v = &o->attrs[i];
         const char *an = m->strings[a->name];
         if ((a->flags & (NF_BA_REQUIRED | NF_BA_NOT_NULL)) && is_blank(v))

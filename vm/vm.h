@@ -336,6 +336,8 @@ typedef struct nf_vm_layout {
     uint32_t nattrs;
     uint32_t nowned;
     int16_t *slot; /* by association index: the slot, or -1 when not owned */
+    nf_val *blank; /* nattrs + nowned values: every member empty of its type (a new object's
+                      members before defaults) */
 } nf_vm_layout;
 
 /* Per flow, prepared once: what CALL needs in one place (the flow, its register and parameter

@@ -95,17 +95,7 @@ nf_vm_obj *nf_vm_obj_blank(nf_vm *vm, uint32_t entity) {
     o->nattrs = lay->nattrs;
     o->attrs = (nf_val *)(o + 1);
     o->assocs = o->attrs + lay->nattrs;
-    for (uint32_t i = 0; i < lay->nattrs; i++) {
-        const nf_bc_attr *a = nf_bc_entity_attr(vm->m, entity, i);
-        o->attrs[i] = nf_vm_empty(a->type.kind);
-        o->attrs[i].ref = a->type.ref;
-    }
-    for (uint32_t i = 0; i < lay->nowned; i++)
-        o->assocs[i] = nf_vm_empty(NF_BT_OBJ);
-    if (lay->nowned)
-        for (uint32_t a = 0; a < vm->m->nassocs; a++)
-            if (lay->slot[a] >= 0 && vm->m->assocs[a].reference_set)
-                o->assocs[lay->slot[a]] = nf_vm_empty(NF_BT_LIST);
+    memcpy(o->attrs, lay->blank, (lay->nattrs + lay->nowned) * sizeof(nf_val));
     /* link into the runtime's live objects */
     o->next = vm->objects;
     if (vm->objects) vm->objects->prev = o;

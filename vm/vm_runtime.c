@@ -55,6 +55,17 @@ static bool make_layouts(nf_vm *vm) {
             if (nf_bc_entity_is_a(m, e, m->assocs[a].from) && l->nowned < INT16_MAX)
                 l->slot[a] = (int16_t)l->nowned++;
         }
+        l->blank = malloc((l->nattrs + l->nowned + 1) * sizeof *l->blank);
+        if (!l->blank) return false;
+        for (uint32_t i = 0; i < l->nattrs; i++) {
+            const nf_bc_attr *at = nf_bc_entity_attr(m, e, i);
+            l->blank[i] = nf_vm_empty(at->type.kind);
+            l->blank[i].ref = at->type.ref;
+        }
+        for (uint32_t a = 0; a < m->nassocs; a++)
+            if (l->slot[a] >= 0)
+                l->blank[l->nattrs + (uint32_t)l->slot[a]] =
+                    nf_vm_empty(m->assocs[a].reference_set ? NF_BT_LIST : NF_BT_OBJ);
     }
     return true;
 }
@@ -163,8 +174,10 @@ void nf_vm_free(nf_vm *vm) {
         free(vm->flowinfo[q].reset);
     }
     free(vm->flowinfo);
-    for (uint32_t e = 0; vm->layout && e < vm->m->nentities; e++)
+    for (uint32_t e = 0; vm->layout && e < vm->m->nentities; e++) {
         free(vm->layout[e].slot);
+        free(vm->layout[e].blank);
+    }
     free(vm->layout);
     free(vm->stack);
     free(vm->frames);

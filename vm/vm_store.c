@@ -19,11 +19,14 @@ static const char *entity_name(const nf_vm *vm, uint32_t e) {
 
 #define TOMB ((nf_vm_obj *)(uintptr_t)1) /* a removed entry: never dereferenced */
 
+/* Both halves of the id mixed (UUIDv7 puts the time first and random bits last, but an id from
+ * elsewhere need not). */
 static uint32_t id_hash(const uint8_t id[16]) {
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ id[i]) * 16777619u;
-    return h;
+    uint64_t a, b;
+    memcpy(&a, id, 8);
+    memcpy(&b, id + 8, 8);
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+    return (uint32_t)(h ^ (h >> 31) ^ (h >> 47));
 }
 
 nf_vm_obj *nf_vm_idmap_get(nf_vm *vm, const uint8_t id[16]) {

@@ -37,6 +37,21 @@
     "  $C = count($All);\n"                                                                        \
     "  return $C;\n"                                                                               \
     "end;\n"                                                                                       \
+    "create nanoflow Notes.Synced ($Text: String) returns String\n"                                \
+    "begin\n"                                                                                      \
+    "  retrieve $N from Notes.Note where [Text = $Text] first;\n"                                  \
+    "  declare $Before Boolean = isSynced($N);\n"                                                  \
+    "  change $N (Pinned = true);\n"                                                               \
+    "  return toString($Before) + ' ' + toString(isSynced($N));\n"                                 \
+    "end;\n"                                                                                       \
+    "create nanoflow Notes.Delete ($Text: String) returns Integer\n"                               \
+    "begin\n"                                                                                      \
+    "  retrieve $N from Notes.Note where [Text = $Text] first;\n"                                  \
+    "  delete $N;\n"                                                                               \
+    "  retrieve $All from Notes.Note;\n"                                                           \
+    "  $C = count($All);\n"                                                                        \
+    "  return $C;\n"                                                                               \
+    "end;\n"                                                                                       \
     "create nanoflow Notes.FirstTag () returns String\n"                                           \
     "begin\n"                                                                                      \
     "  retrieve $N from Notes.Note sort by Text asc limit 1;\n"                                    \
@@ -255,6 +270,46 @@ static void repeated_ids_never_overwrite_a_row(void **state) {
     nf_module_free(m);
 }
 
+static void call1(nf_runtime *rt, const char *flow, const char *text, const char *want) {
+    const char *names[] = {"Text"};
+    const char *values[] = {text};
+    char *got = call_text(rt, flow, names, values, 1);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+/* Offline delete: a row the server has stays, marked deleted, for the next synchronization; a
+ * row that never reached it goes. isSynced is true only for an unchanged synchronized row. */
+static void delete_follows_the_offline_rules(void **state) {
+    fixture *f = *state;
+    nf_module *m = compile(NOTES_V1);
+    nf_runtime *rt = open_rt(f, m, NULL, NULL);
+    add_note(rt, "on the server", "1", "1");
+    add_note(rt, "local only", "1", "2");
+    nf_runtime_free(rt);
+    sqlite3 *db; /* what a synchronization would have done */
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE \"Notes.Note\" SET _state = 0 WHERE Text = 'on the "
+                                  "server'",
+                                  0, 0, 0),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    rt = open_rt(f, m, NULL, NULL);
+    call1(rt, "Notes.Synced", "on the server", "true false");
+    call1(rt, "Notes.Synced", "local only", "false false");
+    nf_runtime_free(rt);
+    rt = open_rt(f, m, NULL, NULL);
+    call1(rt, "Notes.Delete", "on the server", "1");
+    call1(rt, "Notes.Delete", "local only", "0");
+    nf_runtime_free(rt);
+    char v[100];
+    sql_value(f->path, "SELECT group_concat(Text || ':' || _state) FROM \"Notes.Note\"", v,
+              sizeof v);
+    assert_string_equal(v, "on the server:3");
+    nf_module_free(m);
+}
+
 /* ---- bad files: refused with a clear message, never changed -----------------------------------
  */
 
@@ -452,6 +507,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(commits_survive_the_runtime, setup, teardown),
         cmocka_unit_test_setup_teardown(without_a_file_the_database_is_in_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(repeated_ids_never_overwrite_a_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(delete_follows_the_offline_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(a_file_that_is_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(another_programs_database, setup, teardown),
         cmocka_unit_test_setup_teardown(another_apps_database, setup, teardown),
