@@ -290,12 +290,12 @@ static int commit(const char *path, int64_t n) {
         v[i].has_order = false;
     }
 
-    /* one transaction, one prepared statement */
+    /* one transaction, one prepared statement (none for nothing, as nanoflow's commit) */
     sqlite3_stmt *ins = prepare(db, "INSERT INTO \"Bench.Item\" (_id, _state, _changed, _seq, "
                                     "\"Name\", \"Qty\", \"Price\", \"Bench.Item_Order\") VALUES "
                                     "(?1, 1, NULL, ?2, ?3, ?4, ?5, NULL)");
     sqlite3_stmt *seq = prepare(db, "UPDATE _nf_meta SET value = ?1 WHERE key = 'seq'");
-    exec(db, "BEGIN IMMEDIATE");
+    if (n) exec(db, "BEGIN IMMEDIATE");
     for (int64_t i = 0; i < n; i++) {
         char id[37], price[32];
         id_text(v[i].id, id);
@@ -308,9 +308,11 @@ static int commit(const char *path, int64_t n) {
         if (sqlite3_step(ins) != SQLITE_DONE) die(db, "inserting an item");
         sqlite3_reset(ins);
     }
-    sqlite3_bind_int64(seq, 1, 1);
-    if (sqlite3_step(seq) != SQLITE_DONE) die(db, "updating the commit counter");
-    exec(db, "COMMIT");
+    if (n) {
+        sqlite3_bind_int64(seq, 1, 1);
+        if (sqlite3_step(seq) != SQLITE_DONE) die(db, "updating the commit counter");
+        exec(db, "COMMIT");
+    }
     sqlite3_finalize(ins);
     sqlite3_finalize(seq);
     close_db(db);

@@ -274,6 +274,7 @@ static bool make_tables(nf_std_store *s) {
         t->ref_assoc = calloc(m->nassocs + 1, sizeof *t->ref_assoc);
         t->ref_slot = calloc(m->nassocs + 1, sizeof *t->ref_slot);
         t->ref_cols = calloc(m->nassocs + 1, sizeof *t->ref_cols);
+        t->by_ref = calloc(m->nassocs + 1, sizeof *t->by_ref);
         if (!t->name || !t->attr_cols || !t->attrs || !t->ref_assoc || !t->ref_slot || !t->ref_cols)
             return false;
         for (uint32_t a = 0; a < t->nattrs; a++) {
@@ -734,8 +735,11 @@ void nf_std_store_close(nf_std_store *s) {
         sqlite3_finalize(t->by_id);
         for (uint32_t a = 0; t->attr_cols && a < t->nattrs; a++)
             free(t->attr_cols[a]);
-        for (uint32_t r = 0; t->ref_cols && r < t->nrefs; r++)
+        for (uint32_t r = 0; t->ref_cols && r < t->nrefs; r++) {
             free(t->ref_cols[r]);
+            if (t->by_ref) sqlite3_finalize(t->by_ref[r]);
+        }
+        free(t->by_ref);
         free(t->name);
         free(t->attr_cols);
         free(t->attrs);

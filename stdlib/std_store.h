@@ -59,6 +59,7 @@ typedef struct nf_std_table {
     sqlite3_stmt *upsert;     /* cached statements */
     sqlite3_stmt *insert;     /* first write of a new object: never overwrites a row */
     sqlite3_stmt *by_id;
+    sqlite3_stmt **by_ref; /* per Reference column: the rows that refer to one id */
 } nf_std_table;
 
 typedef struct nf_std_stmt_slot {

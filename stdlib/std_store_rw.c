@@ -178,8 +178,51 @@ nf_vm_status nf_std_store_load(void *ud, nf_vm *vm, uint32_t entity, const uint8
     return NF_VM_OK;
 }
 
+/* The rows of table t whose Reference column r holds target, in id order: one prepared
+ * statement per column (retrieves over an association from its other side are frequent). */
+static nf_vm_status query_by_ref(nf_std_store *s, nf_vm *vm, nf_std_table *t, uint32_t r,
+                                 const uint8_t target[16], nf_vm_list *out) {
+    sqlite3_stmt *st = t->by_ref[r];
+    if (!st) {
+        size_t n = strlen(t->select_cols) + strlen(t->name) + strlen(t->ref_cols[r]) + 96;
+        char *sql = malloc(n);
+        if (!sql) return nf_vm_no_memory(vm, n, "reading objects");
+        snprintf(sql, n, "SELECT %s FROM %s WHERE %s = ?1 AND _state != 3 ORDER BY _id",
+                 t->select_cols, t->name, t->ref_cols[r]);
+        int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        free(sql);
+        if (rc != SQLITE_OK) return nf_std_store_fail(s, vm, "preparing a query");
+        t->by_ref[r] = st;
+    }
+    char idt[37];
+    nf_std_uuid_text(target, idt);
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, idt, 36, SQLITE_STATIC);
+    nf_vm_status rc = NF_VM_OK;
+    int step;
+    while (rc == NF_VM_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        nf_vm_obj *o = NULL;
+        rc = read_row(s, vm, st, 0, t, &o);
+        if (rc == NF_VM_OK && o) {
+            rc = nf_vm_list_push(vm, out, o);
+            nf_vm_obj_release(vm, o);
+        }
+    }
+    if (rc == NF_VM_OK && step != SQLITE_DONE) rc = nf_std_store_fail(s, vm, "a retrieve");
+    sqlite3_reset(st);
+    return rc;
+}
+
 nf_vm_status nf_std_store_query(void *ud, nf_vm *vm, const nf_vm_query *q, nf_vm_list *out) {
     nf_std_store *s = ud;
+    if (q->assoc != NF_BC_NONE && q->xpath == NF_BC_NONE && q->nsort == 0 && q->limit < 0 &&
+        q->offset == 0) {
+        nf_std_table *tabs[2];
+        if (nf_std_store_tables_of(s, q->entity, tabs, 2) == 1)
+            for (uint32_t r = 0; r < tabs[0]->nrefs; r++)
+                if (tabs[0]->ref_assoc[r] == q->assoc)
+                    return query_by_ref(s, vm, tabs[0], r, q->target, out);
+    }
     nf_std_sqlq sq;
     if (nf_std_store_build_query(s, vm, q, &sq) != NF_VM_OK) {
         nf_std_sqlq_free(vm, &sq);
@@ -409,7 +452,7 @@ static sqlite3_stmt *write_stmt(nf_std_store *s, nf_vm *vm, nf_std_table *t, boo
         k += (size_t)snprintf(sql + k, cap - k, ", ?%u", c + 4);
     if (insert) {
         /* ?3 (the changed members) is unused here: binding an unused numbered slot is fine */
-        snprintf(sql + k, cap - k, ") ON CONFLICT(_id) DO NOTHING RETURNING _state");
+        snprintf(sql + k, cap - k, ") ON CONFLICT(_id) DO NOTHING");
     } else {
         k += (size_t)snprintf(sql + k, cap - k,
                               ") ON CONFLICT(_id) DO UPDATE SET _seq = excluded._seq");
@@ -420,7 +463,7 @@ static sqlite3_stmt *write_stmt(nf_std_store *s, nf_vm *vm, nf_std_table *t, boo
         snprintf(sql + k, cap - k,
                  ", _changed = CASE WHEN _state = 1 THEN NULL ELSE nf_merge_changed(CASE WHEN "
                  "_state = 2 THEN _changed END, ?3) END, _state = CASE WHEN _state = 1 THEN 1 "
-                 "ELSE 2 END RETURNING _state");
+                 "ELSE 2 END");
     }
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
         free(sql);
@@ -513,10 +556,12 @@ static nf_vm_status write_row(nf_std_store *s, nf_vm *vm, nf_std_table *t, nf_vm
         }
     }
     if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) *state = (uint8_t)sqlite3_column_int(st, 0);
-    *taken = insert && rc == SQLITE_DONE; /* DO NOTHING: no row came back */
+    /* no RETURNING: it costs a statement journal per row (half of a big commit's time); the
+     * row's new state follows from what the object knows about its row */
+    *taken = insert && rc == SQLITE_DONE && sqlite3_changes(s->db) == 0; /* DO NOTHING */
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && !*taken) return nf_std_store_fail(s, vm, "writing an object");
+    if (rc != SQLITE_DONE) return nf_std_store_fail(s, vm, "writing an object");
+    *state = insert || !o->stored || o->sync == NF_SYNC_NEW ? NF_SYNC_NEW : NF_SYNC_CHANGED;
     return NF_VM_OK;
 }
 

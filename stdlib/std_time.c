@@ -157,15 +157,17 @@ nf_std_time *nf_std_time_open(const char *tz, const char *locale, char *err, siz
         free(t);
         return NULL;
     }
-    static const UChar utc16[] = {'U', 'T', 'C', 0};
-    t->zcal = open_cal(t->zone16, locale);
-    t->ucal = open_cal(utc16, locale);
-    if (!t->zcal || !t->ucal) {
-        if (err && errn) snprintf(err, errn, "cannot open an ICU calendar for '%s'", tz);
-        nf_std_time_close(t);
-        return NULL;
-    }
+    /* the calendars open at their first use: a runtime that never touches a date does not
+     * pay for ICU's calendar and locale data (time and memory at start-up) */
     return t;
+}
+
+/* The zone's calendar or UTC's, opened on first use; NULL when ICU cannot open it. */
+static UCalendar *the_cal(nf_std_time *t, bool utc) {
+    static const UChar utc16[] = {'U', 'T', 'C', 0};
+    UCalendar **c = utc ? &t->ucal : &t->zcal;
+    if (!*c) *c = open_cal(utc ? utc16 : t->zone16, t->locale);
+    return *c;
 }
 
 void nf_std_time_close(nf_std_time *t) {
@@ -189,7 +191,8 @@ const char *nf_std_time_error(const nf_std_time *t) {
 /* ---- calendar helpers ------------------------------------------------------------------ */
 
 static UCalendar *cal_at(nf_std_time *t, bool utc, int64_t ms) {
-    UCalendar *c = utc ? t->ucal : t->zcal;
+    UCalendar *c = the_cal(t, utc);
+    if (!c) return NULL;
     UErrorCode st = U_ZERO_ERROR;
     ucal_setMillis(c, to_udate(ms), &st);
     return U_FAILURE(st) ? NULL : c;
@@ -211,7 +214,8 @@ static int32_t offset_ms(UCalendar *c) {
 /* Wall-clock fields -> instant in the zone (or UTC); the fields must already be valid. */
 static nf_std_time_status local_to_ms(nf_std_time *t, bool utc, int64_t y, int mo, int d, int h,
                                       int mi, int s, int ms, int64_t *out) {
-    UCalendar *c = utc ? t->ucal : t->zcal;
+    UCalendar *c = the_cal(t, utc);
+    if (!c) return fail(t, NF_STD_TIME_RANGE, "cannot open an ICU calendar");
     UErrorCode st = U_ZERO_ERROR;
     ucal_clear(c);
     ucal_setDateTime(c, (int32_t)y, mo - 1, d, h, mi, s, &st);
@@ -308,6 +312,9 @@ nf_std_time_status nf_std_time_subtract(nf_std_time *t, bool utc, nf_std_time_un
 /* ---- between --------------------------------------------------------------------------- */
 
 static void local_ymd(UCalendar *c, int64_t *y, int *m, int *d) {
+    *y = 0;
+    *m = *d = 0;
+    if (!c) return; /* ICU could not open a calendar (out of memory) */
     UErrorCode st = U_ZERO_ERROR;
     *y = ucal_get(c, UCAL_EXTENDED_YEAR, &st);
     *m = ucal_get(c, UCAL_MONTH, &st) + 1;
@@ -338,7 +345,8 @@ nf_std_time_status nf_std_time_calendar_between(nf_std_time *t, nf_std_time_unit
 /* ---- begin / end / trim ---------------------------------------------------------------- */
 
 static int first_day_of_week(nf_std_time *t) {
-    return ucal_getAttribute(t->zcal, UCAL_FIRST_DAY_OF_WEEK);
+    UCalendar *c = the_cal(t, false);
+    return c ? ucal_getAttribute(c, UCAL_FIRST_DAY_OF_WEEK) : UCAL_SUNDAY;
 }
 
 nf_std_time_status nf_std_time_begin(nf_std_time *t, bool utc, nf_std_time_unit u, int64_t ms,
@@ -854,6 +862,7 @@ nf_std_time_status nf_std_time_format(nf_std_time *t, bool utc, nf_std_time_fmt 
     if (slot->dynamic) {
         dyn_values dv;
         UCalendar *c = cal_at(t, utc, ms);
+        if (!c) return fail(t, NF_STD_TIME_RANGE, "cannot open an ICU calendar");
         UErrorCode st = U_ZERO_ERROR;
         dv.iso_dow = (ucal_get(c, UCAL_DAY_OF_WEEK, &st) + 5) % 7 + 1;
         dv.millis = ucal_get(c, UCAL_MILLISECOND, &st);

@@ -182,21 +182,21 @@ enum nf_vm_obj_state {
 struct nf_vm_obj {
     uint32_t refs;
     uint32_t entity;
+    uint16_t nattrs;          /* attributes; the owned association slots follow them */
     uint8_t state;            /* nf_vm_obj_state */
     uint8_t changed;          /* changed since the last commit (or since it was read) */
     uint8_t stored;           /* has a row in the store */
-    uint8_t unsaved;          /* on vm->unsaved (and holds a reference when state is COMMITTED) */
+    uint8_t unsaved;          /* on vm->unsaved (2: and holds a reference) */
     uint8_t sync;             /* the row's nf_vm_sync_state */
     uint8_t id[16];           /* UUIDv7 */
     nf_vm_obj *prev, *next;   /* the runtime's list of live objects */
     nf_vm_obj *uprev, *unext; /* the runtime's unsaved list */
-    uint32_t nattrs;
-    nf_val *attrs;  /* nattrs values */
-    nf_val *saved;  /* attributes, then owned associations, as at the last commit or read: taken
-                       at the first change (for rollback and the changed-member set), or NULL */
-    nf_val *assocs; /* per module association: the owned value (object/list/empty), or NULL */
+    nf_val *saved; /* attributes, then owned associations, as at the last commit or read: taken
+                      at the first change (for rollback and the changed-member set), or NULL */
     uint8_t (*pending)[16]; /* per owned slot: the id of a target not loaded yet (zero: none), or
                                NULL when no slot is pending */
+    nf_val attrs[]; /* nattrs attribute values, then per owned association the value it holds
+                       (object, list or empty): see nf_vm_assoc_slot */
 };
 
 /* A stored row's synchronization state (the store's `_state` column). */

@@ -92,9 +92,7 @@ nf_vm_obj *nf_vm_obj_blank(nf_vm *vm, uint32_t entity) {
     o->refs = 1;
     o->entity = entity;
     o->state = NF_OBJ_NEW;
-    o->nattrs = lay->nattrs;
-    o->attrs = (nf_val *)(o + 1);
-    o->assocs = o->attrs + lay->nattrs;
+    o->nattrs = (uint16_t)lay->nattrs;
     memcpy(o->attrs, lay->blank, (lay->nattrs + lay->nowned) * sizeof(nf_val));
     /* link into the runtime's live objects */
     o->next = vm->objects;
@@ -149,7 +147,7 @@ void nf_vm_obj_destroy(nf_vm *vm, nf_vm_obj *o) {
     for (uint32_t i = 0; i < o->nattrs; i++)
         nf_vm_val_release(vm, &o->attrs[i]);
     for (uint32_t i = 0; i < lay->nowned; i++)
-        nf_vm_val_release(vm, &o->assocs[i]);
+        nf_vm_val_release(vm, &o->attrs[o->nattrs + i]);
     free_saved(vm, o);
     if (o->pending) nf_vm_dealloc(vm, o->pending, lay->nowned * 16);
     nf_vm_dealloc(vm, o, sizeof(nf_vm_obj) + (lay->nattrs + lay->nowned) * sizeof(nf_val));
@@ -173,8 +171,8 @@ nf_vm_status nf_vm_obj_touch(nf_vm *vm, nf_vm_obj *o) {
             nf_vm_val_retain(&o->saved[i]);
         }
         for (uint32_t i = 0; i < nowned; i++) {
-            o->saved[o->nattrs + i] = o->assocs[i];
-            nf_vm_val_retain(&o->assocs[i]);
+            o->saved[o->nattrs + i] = o->attrs[o->nattrs + i];
+            nf_vm_val_retain(&o->attrs[o->nattrs + i]);
         }
         if (o->stored && !o->unsaved) nf_vm_unsaved_link(vm, o);
     }
@@ -184,14 +182,15 @@ nf_vm_status nf_vm_obj_touch(nf_vm *vm, nf_vm_obj *o) {
 
 bool nf_vm_obj_member_changed(const nf_vm_obj *o, uint32_t i) {
     if (o->state == NF_OBJ_NEW || !o->saved) return o->state == NF_OBJ_NEW;
-    const nf_val *a = i < o->nattrs ? &o->attrs[i] : &o->assocs[i - o->nattrs], *b = &o->saved[i];
+    const nf_val *a = i < o->nattrs ? &o->attrs[i] : &o->attrs[o->nattrs + i - o->nattrs],
+                 *b = &o->saved[i];
     if (a->kind == NF_BT_LIST || b->kind == NF_BT_LIST) return true;
     if (i >= o->nattrs && nf_vm_is_empty(a) && nf_vm_is_empty(b)) return false;
     return !nf_vm_val_equal(a, b);
 }
 
 bool nf_vm_obj_slot_id(const nf_vm_obj *o, uint32_t slot, uint8_t id[16]) {
-    const nf_val *v = &o->assocs[slot];
+    const nf_val *v = &o->attrs[o->nattrs + slot];
     if (!nf_vm_is_empty(v) && v->kind == NF_BT_OBJ) {
         memcpy(id, v->u.o->id, 16);
         return true;
@@ -223,8 +222,8 @@ void nf_vm_obj_restore(nf_vm *vm, nf_vm_obj *o) {
             o->attrs[i] = o->saved[i];
         }
         for (uint32_t i = 0; i < nowned; i++) {
-            nf_vm_val_release(vm, &o->assocs[i]);
-            o->assocs[i] = o->saved[o->nattrs + i];
+            nf_vm_val_release(vm, &o->attrs[o->nattrs + i]);
+            o->attrs[o->nattrs + i] = o->saved[o->nattrs + i];
         }
         nf_vm_dealloc(vm, o->saved, (o->nattrs + nowned) * sizeof(nf_val));
         o->saved = NULL;

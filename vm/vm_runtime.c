@@ -48,6 +48,7 @@ static bool make_layouts(nf_vm *vm) {
     for (uint32_t e = 0; e < m->nentities; e++) {
         nf_vm_layout *l = &vm->layout[e];
         l->nattrs = nf_bc_entity_attr_count(m, e);
+        if (l->nattrs > UINT16_MAX) return false; /* objects count attributes in 16 bits */
         l->slot = malloc((m->nassocs ? m->nassocs : 1) * sizeof *l->slot);
         if (!l->slot) return false;
         for (uint32_t a = 0; a < m->nassocs; a++) {

@@ -146,7 +146,7 @@ nf_vm_status nf_vm_assoc_slot(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, nf_val **
     int16_t s = vm->layout[o->entity].slot[assoc];
     *slot = NULL;
     if (s < 0) return NF_VM_OK;
-    nf_val *v = &o->assocs[s];
+    nf_val *v = &o->attrs[o->nattrs + s];
     if (pending_at(o, (uint32_t)s)) {
         uint8_t id[16];
         memcpy(id, o->pending[s], 16);
@@ -238,7 +238,7 @@ static void clear_references(nf_vm *vm) {
     for (nf_vm_obj *x = vm->objects; x; x = x->next) {
         uint32_t nowned = vm->layout[x->entity].nowned;
         for (uint32_t s = 0; s < nowned; s++) {
-            nf_val *v = &x->assocs[s];
+            nf_val *v = &x->attrs[x->nattrs + s];
             if (!nf_vm_is_empty(v) && v->kind == NF_BT_OBJ && v->u.o->state == NF_OBJ_DELETED &&
                 v->u.o != x)
                 nf_vm_val_release(vm, v);
@@ -307,6 +307,7 @@ nf_vm_status nf_vm_clear_device(nf_vm *vm, uint32_t entity) {
         if (x->stored && nf_bc_entity_is_a(vm->m, x->entity, entity)) {
             nf_vm_idmap_remove(vm, x);
             x->stored = 0;
+            x->sync = NF_SYNC_NEW; /* written again, it is a new row */
         }
     return NF_VM_OK;
 }
@@ -317,7 +318,7 @@ nf_vm_status nf_vm_clear_device(nf_vm *vm, uint32_t entity) {
 static bool refers_to(nf_vm *vm, nf_vm_obj *x, uint32_t assoc, const nf_vm_obj *o) {
     int16_t s = vm->layout[x->entity].slot[assoc];
     if (s < 0) return false;
-    const nf_val *v = &x->assocs[s];
+    const nf_val *v = &x->attrs[x->nattrs + s];
     if (!nf_vm_is_empty(v))
         return v->kind == NF_BT_LIST ? nf_vm_list_contains(v->u.l, o) : v->u.o == o;
     return pending_at(x, (uint32_t)s) && memcmp(x->pending[s], o->id, 16) == 0;
