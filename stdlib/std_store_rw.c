@@ -476,7 +476,7 @@ static sqlite3_stmt *write_stmt(nf_std_store *s, nf_vm *vm, nf_std_table *t, boo
 
 /* The members changed since the snapshot, as ",A,B," (NULL: none or all). */
 static char *changed_list(nf_std_store *s, const nf_std_table *t, const nf_vm_obj *o) {
-    if (o->state == NF_OBJ_NEW || !o->saved) return NULL;
+    if (o->state == NF_OBJ_NEW || !nf_vm_obj_saved(o)) return NULL;
     size_t cap = 64, len = 1;
     char *out = malloc(cap);
     if (!out) return NULL;
@@ -548,7 +548,7 @@ static nf_vm_status write_row(nf_std_store *s, nf_vm *vm, nf_std_table *t, nf_vm
         uint8_t id[16];
         char rt[37];
         int col = (int)(t->nattrs + r) + 4;
-        if (nf_vm_obj_slot_id(o, t->ref_slot[r], id)) {
+        if (nf_vm_obj_slot_id(vm, o, t->ref_slot[r], id)) {
             nf_std_uuid_text(id, rt);
             rc = sqlite3_bind_text(st, col, rt, 36, SQLITE_TRANSIENT);
         } else {

@@ -147,11 +147,13 @@ nf_std_time *nf_std_time_open(const char *tz, const char *locale, char *err, siz
     strcpy(t->zone, tz);
     strcpy(t->locale, locale);
     u_uastrncpy(t->zone16, tz, (int32_t)(sizeof t->zone16 / sizeof t->zone16[0]));
-    /* ucal_open silently falls back to "Etc/Unknown" (GMT); insist on a known id. */
+    /* ucal_open silently falls back to "Etc/Unknown" (GMT); insist on a known id. UTC is
+     * known without asking ICU, which would load its zone data at start-up. */
     UChar canon[128];
-    UBool is_system = 0;
+    UBool is_system = 1;
     UErrorCode st = U_ZERO_ERROR;
-    ucal_getCanonicalTimeZoneID(t->zone16, -1, canon, 128, &is_system, &st);
+    if (strcmp(tz, "UTC") != 0)
+        ucal_getCanonicalTimeZoneID(t->zone16, -1, canon, 128, &is_system, &st);
     if (U_FAILURE(st) || !is_system) {
         if (err && errn) snprintf(err, errn, "unknown time zone '%s' (from %s)", tz, src);
         free(t);

@@ -179,22 +179,28 @@ enum nf_vm_obj_state {
  * that are new, or changed since their row was written, are on the runtime's unsaved list (the
  * changed ones also hold a reference: changes live in the client until committed or rolled
  * back, as in Mendix); retrieves evaluate those in memory so they see uncommitted changes. */
-struct nf_vm_obj {
-    uint32_t refs;
-    uint32_t entity;
-    uint16_t nattrs;          /* attributes; the owned association slots follow them */
-    uint8_t state;            /* nf_vm_obj_state */
-    uint8_t changed;          /* changed since the last commit (or since it was read) */
-    uint8_t stored;           /* has a row in the store */
-    uint8_t unsaved;          /* on vm->unsaved (2: and holds a reference) */
-    uint8_t sync;             /* the row's nf_vm_sync_state */
-    uint8_t id[16];           /* UUIDv7 */
-    nf_vm_obj *prev, *next;   /* the runtime's list of live objects */
+/* The part of an object only new or changed objects need, allocated on demand so the objects
+ * of a big retrieve stay small. */
+typedef struct nf_vm_obj_ext {
     nf_vm_obj *uprev, *unext; /* the runtime's unsaved list */
     nf_val *saved; /* attributes, then owned associations, as at the last commit or read: taken
                       at the first change (for rollback and the changed-member set), or NULL */
-    uint8_t (*pending)[16]; /* per owned slot: the id of a target not loaded yet (zero: none), or
-                               NULL when no slot is pending */
+} nf_vm_obj_ext;
+
+struct nf_vm_obj {
+    uint32_t refs;
+    uint32_t entity;
+    uint16_t nattrs; /* attributes; the owned association slots follow them */
+    uint8_t state;   /* nf_vm_obj_state */
+    uint8_t changed; /* changed since the last commit (or since it was read) */
+    uint8_t stored;  /* has a row in the store */
+    uint8_t unsaved; /* on vm->unsaved (2: and holds a reference) */
+    uint8_t sync;    /* the row's nf_vm_sync_state */
+    uint8_t rowids;  /* read from a row: the block ends with an id per owned slot, the target not
+                        loaded yet (zero: none; see nf_vm_obj_pending) */
+    uint8_t id[16];  /* UUIDv7 */
+    nf_vm_obj *prev, *next;    /* the runtime's list of live objects */
+    struct nf_vm_obj_ext *ext; /* what only unsaved or changed objects need, or NULL */
     nf_val attrs[]; /* nattrs attribute values, then per owned association the value it holds
                        (object, list or empty): see nf_vm_assoc_slot */
 };
@@ -451,8 +457,9 @@ bool nf_vm_val_equal(const nf_val *a, const nf_val *b);
  * -------------------------------------------------- */
 
 nf_vm_obj *nf_vm_obj_new(nf_vm *vm, uint32_t entity); /* defaults applied; one reference */
-/* An object with no id and every attribute empty (for rows read from a store). */
-nf_vm_obj *nf_vm_obj_blank(nf_vm *vm, uint32_t entity);
+/* An object with no id and every attribute empty; with rowids, room for the ids of targets
+ * not loaded yet (for rows read from a store). */
+nf_vm_obj *nf_vm_obj_blank(nf_vm *vm, uint32_t entity, bool rowids);
 void nf_vm_idmap_free(nf_vm *vm);
 void nf_vm_obj_release(nf_vm *vm, nf_vm_obj *o);
 nf_vm_list *nf_vm_list_new(nf_vm *vm, uint32_t entity, uint32_t cap);
@@ -496,15 +503,22 @@ nf_vm_status nf_vm_obj_set_pending(nf_vm *vm, nf_vm_obj *o, uint32_t slot, const
  * (always true for a new object). Owned slots are numbered after the attributes. */
 bool nf_vm_obj_member_changed(const nf_vm_obj *o, uint32_t i);
 /* The id of the object an owned slot refers to (held or pending); false when empty. */
-bool nf_vm_obj_slot_id(const nf_vm_obj *o, uint32_t slot, uint8_t id[16]);
+bool nf_vm_obj_slot_id(const nf_vm *vm, nf_vm_obj *o, uint32_t slot, uint8_t id[16]);
 /* Does o match XPath node x (evaluated in memory, with the store's semantics)? */
 nf_vm_status nf_vm_xpath_match(nf_vm *vm, nf_vm_obj *o, uint32_t x, const nf_val *regs,
                                bool *match);
 nf_vm_obj *nf_vm_idmap_get(nf_vm *vm, const uint8_t id[16]);
 bool nf_vm_idmap_put(nf_vm *vm, nf_vm_obj *o);
 void nf_vm_idmap_remove(nf_vm *vm, nf_vm_obj *o);
-/* Links/unlinks o on the unsaved list (unlinking drops the hold). */
-void nf_vm_unsaved_link(nf_vm *vm, nf_vm_obj *o);
+/* Links/unlinks o on the unsaved list (unlinking drops the hold). Linking can fail only for
+ * lack of memory (raised). */
+nf_vm_status nf_vm_unsaved_link(nf_vm *vm, nf_vm_obj *o);
+/* o's snapshot (nf_vm_obj_ext.saved), or NULL. */
+static inline nf_val *nf_vm_obj_saved(const nf_vm_obj *o) {
+    return o->ext ? o->ext->saved : NULL;
+}
+/* Frees o's side part once nothing in it is in use. */
+void nf_vm_obj_ext_trim(nf_vm *vm, nf_vm_obj *o);
 void nf_vm_unsaved_unlink(nf_vm *vm, nf_vm_obj *o);
 /* Is entity e persistable (a store may hold its objects)? */
 bool nf_vm_persistable(const nf_vm *vm, uint32_t e);
@@ -519,5 +533,12 @@ void nf_vm_list_remove(nf_vm *vm, nf_vm_list *l, const nf_vm_obj *o);
 
 int64_t nf_vm_now(nf_vm *vm);     /* ms since the epoch (host clock or the system's) */
 uint64_t nf_vm_random(nf_vm *vm); /* 64 random bits (host source or the runtime's) */
+
+/* The ids of targets not loaded yet, one per owned slot, or NULL (an object not read from a
+ * row). */
+static inline uint8_t (*nf_vm_obj_pending(const nf_vm *vm, nf_vm_obj *o))[16] {
+    if (!o->rowids) return NULL;
+    return (uint8_t(*)[16])(void *)(o->attrs + o->nattrs + vm->layout[o->entity].nowned);
+}
 
 #endif

@@ -80,9 +80,16 @@ static void default_value(nf_vm *vm, const nf_bc_attr *a, nf_val *out) {
 }
 
 /* An object of entity with its attributes empty of their types, linked into the live list. */
-nf_vm_obj *nf_vm_obj_blank(nf_vm *vm, uint32_t entity) {
+/* The size of an object's block: header, members, and the row ids when there are any. */
+static size_t obj_size(const nf_vm_layout *lay, bool rowids) {
+    return sizeof(nf_vm_obj) + (lay->nattrs + lay->nowned) * sizeof(nf_val) +
+           (rowids ? lay->nowned * 16 : 0);
+}
+
+nf_vm_obj *nf_vm_obj_blank(nf_vm *vm, uint32_t entity, bool rowids) {
     const nf_vm_layout *lay = &vm->layout[entity];
-    size_t size = sizeof(nf_vm_obj) + (lay->nattrs + lay->nowned) * sizeof(nf_val);
+    rowids = rowids && lay->nowned > 0;
+    size_t size = obj_size(lay, rowids);
     nf_vm_obj *o = nf_vm_alloc(vm, size);
     if (!o) {
         nf_vm_no_memory(vm, size, "creating an object");
@@ -94,6 +101,8 @@ nf_vm_obj *nf_vm_obj_blank(nf_vm *vm, uint32_t entity) {
     o->state = NF_OBJ_NEW;
     o->nattrs = (uint16_t)lay->nattrs;
     memcpy(o->attrs, lay->blank, (lay->nattrs + lay->nowned) * sizeof(nf_val));
+    o->rowids = rowids;
+    if (rowids) memset(o->attrs + lay->nattrs + lay->nowned, 0, lay->nowned * 16);
     /* link into the runtime's live objects */
     o->next = vm->objects;
     if (vm->objects) vm->objects->prev = o;
@@ -102,26 +111,31 @@ nf_vm_obj *nf_vm_obj_blank(nf_vm *vm, uint32_t entity) {
 }
 
 nf_vm_obj *nf_vm_obj_new(nf_vm *vm, uint32_t entity) {
-    nf_vm_obj *o = nf_vm_obj_blank(vm, entity);
+    nf_vm_obj *o = nf_vm_obj_blank(vm, entity, false);
     if (!o) return NULL;
     new_id(vm, o->id);
     for (uint32_t i = 0; i < o->nattrs; i++)
         default_value(vm, nf_bc_entity_attr(vm->m, entity, i), &o->attrs[i]);
-    if (vm->cfg.store && nf_vm_persistable(vm, entity)) nf_vm_unsaved_link(vm, o);
+    if (vm->cfg.store && nf_vm_persistable(vm, entity) && nf_vm_unsaved_link(vm, o) != NF_VM_OK) {
+        nf_vm_obj_release(vm, o);
+        return NULL;
+    }
     return o;
 }
 
 static void free_saved(nf_vm *vm, nf_vm_obj *o) {
-    if (!o->saved) return;
+    nf_val *saved = nf_vm_obj_saved(o);
+    if (!saved) return;
     uint32_t n = o->nattrs + vm->layout[o->entity].nowned;
+    o->ext->saved = NULL;
     for (uint32_t i = 0; i < n; i++)
-        nf_vm_val_release(vm, &o->saved[i]);
-    nf_vm_dealloc(vm, o->saved, n * sizeof(nf_val));
-    o->saved = NULL;
+        nf_vm_val_release(vm, &saved[i]);
+    nf_vm_dealloc(vm, saved, n * sizeof(nf_val));
 }
 
 void nf_vm_obj_drop_saved(nf_vm *vm, nf_vm_obj *o) {
     free_saved(vm, o);
+    nf_vm_obj_ext_trim(vm, o);
 }
 
 /* Frees o's storage without looking at its reference count (also used by nf_vm_free). */
@@ -133,13 +147,14 @@ void nf_vm_obj_destroy(nf_vm *vm, nf_vm_obj *o) {
     if (o->next) o->next->prev = o->prev;
     o->prev = o->next = NULL;
     if (o->unsaved) {
+        nf_vm_obj_ext *e = o->ext;
         o->unsaved = 0; /* a hold is never dropped here: refs are 0 or being ignored */
-        if (o->uprev)
-            o->uprev->unext = o->unext;
+        if (e->uprev)
+            e->uprev->ext->unext = e->unext;
         else if (vm->unsaved == o)
-            vm->unsaved = o->unext;
-        if (o->unext) o->unext->uprev = o->uprev;
-        o->uprev = o->unext = NULL;
+            vm->unsaved = e->unext;
+        if (e->unext) e->unext->ext->uprev = e->uprev;
+        e->uprev = e->unext = NULL;
     }
     if (o->stored) nf_vm_idmap_remove(vm, o);
     o->refs = 1; /* releasing the members below may reach o again through a cycle */
@@ -149,8 +164,8 @@ void nf_vm_obj_destroy(nf_vm *vm, nf_vm_obj *o) {
     for (uint32_t i = 0; i < lay->nowned; i++)
         nf_vm_val_release(vm, &o->attrs[o->nattrs + i]);
     free_saved(vm, o);
-    if (o->pending) nf_vm_dealloc(vm, o->pending, lay->nowned * 16);
-    nf_vm_dealloc(vm, o, sizeof(nf_vm_obj) + (lay->nattrs + lay->nowned) * sizeof(nf_val));
+    if (o->ext) nf_vm_dealloc(vm, o->ext, sizeof *o->ext);
+    nf_vm_dealloc(vm, o, obj_size(lay, o->rowids));
 }
 
 void nf_vm_obj_release(nf_vm *vm, nf_vm_obj *o) {
@@ -164,69 +179,65 @@ nf_vm_status nf_vm_obj_touch(nf_vm *vm, nf_vm_obj *o) {
     if (o->changed) return NF_VM_OK;
     if (o->state == NF_OBJ_COMMITTED) {
         uint32_t nowned = vm->layout[o->entity].nowned, n = o->nattrs + nowned;
-        o->saved = nf_vm_alloc(vm, n * sizeof(nf_val));
-        if (!o->saved) return nf_vm_no_memory(vm, n * sizeof(nf_val), "changing an object");
-        for (uint32_t i = 0; i < o->nattrs; i++) {
-            o->saved[i] = o->attrs[i];
-            nf_vm_val_retain(&o->saved[i]);
+        nf_val *saved = nf_vm_alloc(vm, n * sizeof(nf_val));
+        if (!saved || (!o->ext && !(o->ext = nf_vm_alloc(vm, sizeof *o->ext)))) {
+            if (saved) nf_vm_dealloc(vm, saved, n * sizeof(nf_val));
+            return nf_vm_no_memory(vm, n * sizeof(nf_val), "changing an object");
         }
-        for (uint32_t i = 0; i < nowned; i++) {
-            o->saved[o->nattrs + i] = o->attrs[o->nattrs + i];
-            nf_vm_val_retain(&o->attrs[o->nattrs + i]);
+        if (!o->unsaved) memset(o->ext, 0, sizeof *o->ext);
+        for (uint32_t i = 0; i < n; i++) {
+            saved[i] = o->attrs[i];
+            nf_vm_val_retain(&saved[i]);
         }
-        if (o->stored && !o->unsaved) nf_vm_unsaved_link(vm, o);
+        o->ext->saved = saved;
+        if (o->stored && !o->unsaved && nf_vm_unsaved_link(vm, o) != NF_VM_OK) return NF_VM_ERROR;
     }
     o->changed = 1;
     return NF_VM_OK;
 }
 
 bool nf_vm_obj_member_changed(const nf_vm_obj *o, uint32_t i) {
-    if (o->state == NF_OBJ_NEW || !o->saved) return o->state == NF_OBJ_NEW;
-    const nf_val *a = i < o->nattrs ? &o->attrs[i] : &o->attrs[o->nattrs + i - o->nattrs],
-                 *b = &o->saved[i];
+    const nf_val *saved = nf_vm_obj_saved(o);
+    if (o->state == NF_OBJ_NEW || !saved) return o->state == NF_OBJ_NEW;
+    const nf_val *a = &o->attrs[i], *b = &saved[i];
     if (a->kind == NF_BT_LIST || b->kind == NF_BT_LIST) return true;
     if (i >= o->nattrs && nf_vm_is_empty(a) && nf_vm_is_empty(b)) return false;
     return !nf_vm_val_equal(a, b);
 }
 
-bool nf_vm_obj_slot_id(const nf_vm_obj *o, uint32_t slot, uint8_t id[16]) {
+bool nf_vm_obj_slot_id(const nf_vm *vm, nf_vm_obj *o, uint32_t slot, uint8_t id[16]) {
     const nf_val *v = &o->attrs[o->nattrs + slot];
     if (!nf_vm_is_empty(v) && v->kind == NF_BT_OBJ) {
         memcpy(id, v->u.o->id, 16);
         return true;
     }
-    if (!o->pending) return false;
+    uint8_t(*pending)[16] = nf_vm_obj_pending(vm, o);
     static const uint8_t zero[16];
-    if (memcmp(o->pending[slot], zero, 16) == 0) return false;
-    memcpy(id, o->pending[slot], 16);
+    if (!pending || memcmp(pending[slot], zero, 16) == 0) return false;
+    memcpy(id, pending[slot], 16);
     return true;
 }
 
 nf_vm_status nf_vm_obj_set_pending(nf_vm *vm, nf_vm_obj *o, uint32_t slot, const uint8_t id[16]) {
-    uint32_t nowned = vm->layout[o->entity].nowned;
-    if (!o->pending) {
-        o->pending = nf_vm_alloc(vm, nowned * 16);
-        if (!o->pending) return nf_vm_no_memory(vm, nowned * 16, "reading an object");
-        memset(o->pending, 0, nowned * 16);
-    }
-    memcpy(o->pending[slot], id, 16);
+    uint8_t(*pending)[16] = nf_vm_obj_pending(vm, o);
+    if (!pending)
+        return nf_vm_raise(vm, NF_VM_E_RUNTIME, "internal: an object not read from a row");
+    memcpy(pending[slot], id, 16);
     return NF_VM_OK;
 }
 
 /* Undoes the changes since the last commit: the snapshot comes back. */
 void nf_vm_obj_restore(nf_vm *vm, nf_vm_obj *o) {
-    if (o->saved) {
-        uint32_t nowned = vm->layout[o->entity].nowned;
-        for (uint32_t i = 0; i < o->nattrs; i++) {
+    nf_val *saved = nf_vm_obj_saved(o);
+    if (saved) {
+        uint32_t n = o->nattrs + vm->layout[o->entity].nowned;
+        for (uint32_t i = 0; i < n; i++) {
             nf_vm_val_release(vm, &o->attrs[i]);
-            o->attrs[i] = o->saved[i];
+            o->attrs[i] = saved[i];
         }
-        for (uint32_t i = 0; i < nowned; i++) {
-            nf_vm_val_release(vm, &o->attrs[o->nattrs + i]);
-            o->attrs[o->nattrs + i] = o->saved[o->nattrs + i];
-        }
-        nf_vm_dealloc(vm, o->saved, (o->nattrs + nowned) * sizeof(nf_val));
-        o->saved = NULL;
+        nf_vm_dealloc(vm, saved, n * sizeof(nf_val));
+        o->ext->saved = NULL;
+        nf_vm_obj_ext_trim(vm, o);
     }
     o->changed = 0;
 }

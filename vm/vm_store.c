@@ -47,12 +47,14 @@ static void idmap_insert(nf_vm_obj **map, uint32_t cap, nf_vm_obj *o) {
 }
 
 bool nf_vm_idmap_put(nf_vm *vm, nf_vm_obj *o) {
-    if ((vm->idmap_used + 1) * 4 > vm->idmap_cap * 3) { /* rebuild: grow, drop tombstones */
+    /* rebuilt (grown, tombstones dropped) past 80 % full, to at most half full: a retrieve of
+     * 100k rows fits 128k slots (1 MB) */
+    if ((uint64_t)(vm->idmap_used + 1) * 5 > (uint64_t)vm->idmap_cap * 4) {
         uint32_t live = 0;
         for (uint32_t i = 0; i < vm->idmap_cap; i++)
             live += vm->idmap[i] && vm->idmap[i] != TOMB;
         uint32_t cap = 64;
-        while (cap * 3 < (live + 1) * 8)
+        while (cap < (live + 1) * 2)
             cap *= 2;
         nf_vm_obj **map = nf_vm_alloc(vm, cap * sizeof *map);
         if (!map) return false;
@@ -87,27 +89,47 @@ void nf_vm_idmap_free(nf_vm *vm) {
 
 /* ---- the unsaved list ----------------------------------------------------------------------- */
 
+static nf_vm_obj_ext *ext_of(nf_vm *vm, nf_vm_obj *o) {
+    if (!o->ext) {
+        o->ext = nf_vm_alloc(vm, sizeof *o->ext);
+        if (o->ext) memset(o->ext, 0, sizeof *o->ext);
+    }
+    return o->ext;
+}
+
+void nf_vm_obj_ext_trim(nf_vm *vm, nf_vm_obj *o) {
+    if (o->ext && !o->unsaved && !o->ext->saved) {
+        nf_vm_dealloc(vm, o->ext, sizeof *o->ext);
+        o->ext = NULL;
+    }
+}
+
 /* A committed object on the list is held (unsaved = 2): its changes outlive the variables. */
-void nf_vm_unsaved_link(nf_vm *vm, nf_vm_obj *o) {
-    if (o->unsaved) return;
+nf_vm_status nf_vm_unsaved_link(nf_vm *vm, nf_vm_obj *o) {
+    if (o->unsaved) return NF_VM_OK;
+    nf_vm_obj_ext *e = ext_of(vm, o);
+    if (!e) return nf_vm_no_memory(vm, sizeof *e, "tracking a changed object");
     o->unsaved = o->state == NF_OBJ_COMMITTED ? 2 : 1;
     if (o->unsaved == 2) o->refs++;
-    o->uprev = NULL;
-    o->unext = vm->unsaved;
-    if (vm->unsaved) vm->unsaved->uprev = o;
+    e->uprev = NULL;
+    e->unext = vm->unsaved;
+    if (vm->unsaved) vm->unsaved->ext->uprev = o;
     vm->unsaved = o;
+    return NF_VM_OK;
 }
 
 void nf_vm_unsaved_unlink(nf_vm *vm, nf_vm_obj *o) {
     if (!o->unsaved) return;
     bool held = o->unsaved == 2;
+    nf_vm_obj_ext *e = o->ext;
     o->unsaved = 0;
-    if (o->uprev)
-        o->uprev->unext = o->unext;
+    if (e->uprev)
+        e->uprev->ext->unext = e->unext;
     else
-        vm->unsaved = o->unext;
-    if (o->unext) o->unext->uprev = o->uprev;
-    o->uprev = o->unext = NULL;
+        vm->unsaved = e->unext;
+    if (e->unext) e->unext->ext->uprev = e->uprev;
+    e->uprev = e->unext = NULL;
+    nf_vm_obj_ext_trim(vm, o);
     if (held) nf_vm_obj_release(vm, o);
 }
 
@@ -120,7 +142,7 @@ nf_vm_obj *nf_vm_obj_row(nf_vm *vm, uint32_t entity, const uint8_t id[16], bool 
         o->refs++;
         return o;
     }
-    o = nf_vm_obj_blank(vm, entity);
+    o = nf_vm_obj_blank(vm, entity, true);
     if (!o) return NULL;
     memcpy(o->id, id, 16);
     o->state = NF_OBJ_COMMITTED;
@@ -135,11 +157,13 @@ nf_vm_obj *nf_vm_obj_row(nf_vm *vm, uint32_t entity, const uint8_t id[16], bool 
     return o;
 }
 
-static bool pending_at(const nf_vm_obj *o, uint32_t s) {
-    if (!o->pending) return false;
+/* The id of slot s's target not loaded yet, or NULL. */
+static uint8_t *pending_at(const nf_vm *vm, nf_vm_obj *o, uint32_t s) {
+    uint8_t(*p)[16] = nf_vm_obj_pending(vm, o);
+    if (!p) return NULL;
     for (int i = 0; i < 16; i++)
-        if (o->pending[s][i]) return true;
-    return false;
+        if (p[s][i]) return p[s];
+    return NULL;
 }
 
 nf_vm_status nf_vm_assoc_slot(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, nf_val **slot) {
@@ -147,25 +171,27 @@ nf_vm_status nf_vm_assoc_slot(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, nf_val **
     *slot = NULL;
     if (s < 0) return NF_VM_OK;
     nf_val *v = &o->attrs[o->nattrs + s];
-    if (pending_at(o, (uint32_t)s)) {
+    uint8_t *pend = pending_at(vm, o, (uint32_t)s);
+    if (pend) {
         uint8_t id[16];
-        memcpy(id, o->pending[s], 16);
+        memcpy(id, pend, 16);
         nf_vm_obj *t = nf_vm_idmap_get(vm, id);
         if (t)
             t->refs++;
         else if (vm->cfg.store && vm->cfg.store->load(vm->cfg.store->ud, vm,
                                                       vm->m->assocs[assoc].to, id, &t) != NF_VM_OK)
             return NF_VM_ERROR;
-        memset(o->pending[s], 0, 16);
+        memset(pend, 0, 16);
         if (t) { /* a target gone from the device (cleared) reads as empty */
             nf_vm_val_release(vm, v);
             v->u.o = t;
             v->flags = 0;
-            if (o->saved && nf_vm_is_empty(&o->saved[o->nattrs + (uint32_t)s])) {
+            nf_val *saved = nf_vm_obj_saved(o);
+            if (saved && nf_vm_is_empty(&saved[o->nattrs + (uint32_t)s])) {
                 /* pending means unchanged since the read: the snapshot had it too */
                 t->refs++;
-                o->saved[o->nattrs + (uint32_t)s].u.o = t;
-                o->saved[o->nattrs + (uint32_t)s].flags = 0;
+                saved[o->nattrs + (uint32_t)s].u.o = t;
+                saved[o->nattrs + (uint32_t)s].flags = 0;
             }
         }
     }
@@ -242,9 +268,10 @@ static void clear_references(nf_vm *vm) {
             if (!nf_vm_is_empty(v) && v->kind == NF_BT_OBJ && v->u.o->state == NF_OBJ_DELETED &&
                 v->u.o != x)
                 nf_vm_val_release(vm, v);
-            if (pending_at(x, s)) {
-                nf_vm_obj *t = nf_vm_idmap_get(vm, x->pending[s]);
-                if (t && t->state == NF_OBJ_DELETED) memset(x->pending[s], 0, 16);
+            uint8_t *pend = pending_at(vm, x, s);
+            if (pend) {
+                nf_vm_obj *t = nf_vm_idmap_get(vm, pend);
+                if (t && t->state == NF_OBJ_DELETED) memset(pend, 0, 16);
             }
         }
     }
@@ -321,7 +348,8 @@ static bool refers_to(nf_vm *vm, nf_vm_obj *x, uint32_t assoc, const nf_vm_obj *
     const nf_val *v = &x->attrs[x->nattrs + s];
     if (!nf_vm_is_empty(v))
         return v->kind == NF_BT_LIST ? nf_vm_list_contains(v->u.l, o) : v->u.o == o;
-    return pending_at(x, (uint32_t)s) && memcmp(x->pending[s], o->id, 16) == 0;
+    const uint8_t *pend = pending_at(vm, x, (uint32_t)s);
+    return pend && memcmp(pend, o->id, 16) == 0;
 }
 
 nf_vm_status nf_vm_assoc_reverse(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, nf_vm_list **out) {
@@ -340,7 +368,7 @@ nf_vm_status nf_vm_assoc_reverse(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, nf_vm_
             if (!x->unsaved && x->state != NF_OBJ_DELETED) rc = nf_vm_list_push(vm, l, x);
         }
         if (rows) nf_vm_list_release(vm, rows);
-        for (nf_vm_obj *x = vm->unsaved; rc == NF_VM_OK && x; x = x->unext)
+        for (nf_vm_obj *x = vm->unsaved; rc == NF_VM_OK && x; x = x->ext->unext)
             if (x->state != NF_OBJ_DELETED && refers_to(vm, x, assoc, o))
                 rc = nf_vm_list_push(vm, l, x);
     } else {
@@ -432,7 +460,7 @@ static nf_vm_status merge_unsaved(nf_vm *vm, const nf_vm_query *q, nf_vm_list *r
     nf_vm_status rc = NF_VM_OK;
     for (uint32_t i = 0; rc == NF_VM_OK && i < rows->n; i++)
         if (!rows->items[i]->unsaved) rc = nf_vm_list_push(vm, l, rows->items[i]);
-    for (nf_vm_obj *x = vm->unsaved; rc == NF_VM_OK && x; x = x->unext) {
+    for (nf_vm_obj *x = vm->unsaved; rc == NF_VM_OK && x; x = x->ext->unext) {
         if (x->state != NF_OBJ_COMMITTED || !nf_bc_entity_is_a(vm->m, x->entity, q->entity))
             continue;
         bool match = true;
@@ -481,7 +509,7 @@ nf_vm_status nf_vm_retrieve(nf_vm *vm, const uint32_t *d, const nf_val *R, nf_va
     if (limit == 0) limit = -1; /* amount 0 means all (Mendix) */
     if (first) limit = 1;
     bool unsaved = false;
-    for (nf_vm_obj *x = vm->unsaved; x && !unsaved; x = x->unext)
+    for (nf_vm_obj *x = vm->unsaved; x && !unsaved; x = x->ext->unext)
         unsaved = x->state == NF_OBJ_COMMITTED && nf_bc_entity_is_a(vm->m, x->entity, entity);
     nf_vm_query q = {entity, d[1], R, NF_BC_NONE, NULL, d[5], d + 6, 0, -1};
     if (!unsaved) {
