@@ -9,6 +9,18 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <string.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define NF_CC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NF_CC_ASAN 1
+#endif
+#endif
+#ifdef NF_CC_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 typedef struct nf_cc_arena_block nf_cc_arena_block;
 
@@ -21,8 +33,42 @@ typedef struct nf_cc_arena {
 
 void nf_cc_arena_init(nf_cc_arena *a);
 void nf_cc_arena_free(nf_cc_arena *a);
-/* Returns zeroed, 8-byte aligned memory, or NULL on out-of-memory. */
-void *nf_cc_arena_alloc(nf_cc_arena *a, size_t n);
+/* Starts a new block holding n bytes (a multiple of 8) and returns them, not zeroed. */
+void *nf_cc_arena_alloc_block(nf_cc_arena *a, size_t n);
+/* Returns 8-byte aligned memory that is NOT zeroed, or NULL on out-of-memory: for callers that
+ * write every byte (string copies). */
+static inline void *nf_cc_arena_alloc_uninit(nf_cc_arena *a, size_t n) {
+    n = n ? (n + 7u) & ~(size_t)7u : 8;
+    if ((size_t)(a->end - a->cur) < n) return nf_cc_arena_alloc_block(a, n);
+    void *p = a->cur;
+    a->cur += n;
+    return p;
+}
+/* Returns zeroed, 8-byte aligned memory, or NULL on out-of-memory. Inline so that zeroing a
+ * node of constant size compiles to a few stores instead of a call. */
+static inline void *nf_cc_arena_alloc(nf_cc_arena *a, size_t n) {
+    void *p = nf_cc_arena_alloc_uninit(a, n);
+    if (p) memset(p, 0, n ? (n + 7u) & ~(size_t)7u : 8);
+    return p;
+}
+/* A zeroed node of type size `full` of which only the first `used` bytes (a multiple of 8) are
+ * ever accessed, as syntax nodes whose union holds one kind's member: normal builds allocate
+ * `used` bytes; AddressSanitizer builds allocate `full` and poison the rest, so that an access
+ * beyond `used` is reported. */
+static inline void *nf_cc_arena_alloc_part(nf_cc_arena *a, size_t used, size_t full) {
+#ifdef NF_CC_ASAN
+    char *p = nf_cc_arena_alloc(a, full);
+    if (p && used < full) ASAN_POISON_MEMORY_REGION(p + used, full - used);
+    return p;
+#else
+    (void)full;
+    return nf_cc_arena_alloc(a, used);
+#endif
+}
+/* Hands the malloc'd buffer mem of `size` bytes over to the arena, which allocates from it
+ * when it is larger than the free space left in the current block (and frees it otherwise):
+ * memory already touched is reused instead of fresh pages. */
+void nf_cc_arena_adopt(nf_cc_arena *a, void *mem, size_t size);
 /* Copies n bytes and appends a NUL. */
 char *nf_cc_arena_strndup(nf_cc_arena *a, const char *s, size_t n);
 static inline bool nf_cc_arena_failed(const nf_cc_arena *a) {

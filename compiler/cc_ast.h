@@ -8,7 +8,9 @@
 #define NF_CC_AST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cc_arena.h"
 #include "cc_intern.h"
@@ -152,11 +154,21 @@ typedef struct nf_cc_step {
     bool reverse;                /* association followed from its TO side */
 } nf_cc_step;
 
+/* An expression node. Nodes are allocated at nf_cc_expr_size(kind) bytes, not sizeof: only the
+ * union member of their own kind is there (it comes last), so copy one with nf_cc_expr_copy. */
 struct nf_cc_expr {
     uint8_t kind;   /* nf_cc_exkind */
     uint8_t op;     /* nf_cc_op for UNARY/BINARY */
     bool in_parens; /* written inside ( ) — keeps `not(a) = b` readable in messages */
     nf_cc_span span;
+    /* sema */
+    nf_cc_type type;
+    union {
+        struct nf_cc_var *var;           /* VAR */
+        struct nf_cc_constant *constant; /* CONSTANT */
+        int32_t enum_value;              /* QNAME resolved to an enum value: its index */
+        int32_t builtin;                 /* CALL: builtin function id */
+    } ref;
     union {
         struct {
             const char *text;
@@ -197,15 +209,42 @@ struct nf_cc_expr {
             nf_cc_expr *inner;
         } pred;
     } u;
-    /* sema */
-    nf_cc_type type;
-    union {
-        struct nf_cc_var *var;           /* VAR */
-        struct nf_cc_constant *constant; /* CONSTANT */
-        int32_t enum_value;              /* QNAME resolved to an enum value: its index */
-        int32_t builtin;                 /* CALL: builtin function id */
-    } ref;
 };
+
+#define NF_CC_EXPR_MEMBER_SIZE(m) (offsetof(nf_cc_expr, u) + sizeof(((nf_cc_expr *)0)->u.m))
+
+/* The bytes an expression node of this kind takes (a multiple of 8, at most sizeof). */
+static inline size_t nf_cc_expr_size(nf_cc_exkind kind) {
+    size_t n;
+    switch (kind) {
+    case NF_EX_INT:
+    case NF_EX_DECIMAL: n = NF_CC_EXPR_MEMBER_SIZE(lit); break;
+    case NF_EX_STRING: n = NF_CC_EXPR_MEMBER_SIZE(str); break;
+    case NF_EX_BOOL: n = NF_CC_EXPR_MEMBER_SIZE(b); break;
+    case NF_EX_EMPTY: n = offsetof(nf_cc_expr, u); break;
+    case NF_EX_VAR:
+    case NF_EX_MXTOKEN: n = NF_CC_EXPR_MEMBER_SIZE(var); break;
+    case NF_EX_PATH: n = NF_CC_EXPR_MEMBER_SIZE(path); break;
+    case NF_EX_LISTATTR: n = NF_CC_EXPR_MEMBER_SIZE(listattr); break;
+    case NF_EX_CONSTANT:
+    case NF_EX_QNAME: n = NF_CC_EXPR_MEMBER_SIZE(qname); break;
+    case NF_EX_UNARY:
+    case NF_EX_BINARY: n = NF_CC_EXPR_MEMBER_SIZE(bin); break;
+    case NF_EX_CALL: n = NF_CC_EXPR_MEMBER_SIZE(call); break;
+    case NF_EX_IF: n = NF_CC_EXPR_MEMBER_SIZE(cond); break;
+    case NF_EX_XPATH_PATH: n = NF_CC_EXPR_MEMBER_SIZE(xpath); break;
+    case NF_EX_XPATH_PRED: n = NF_CC_EXPR_MEMBER_SIZE(pred); break;
+    default: n = sizeof(nf_cc_expr); break;
+    }
+    n = (n + 7u) & ~(size_t)7u;
+    return n < sizeof(nf_cc_expr) ? n : sizeof(nf_cc_expr);
+}
+
+/* *to = *from for a node allocated at its kind's size (members of other kinds read as zero). */
+static inline void nf_cc_expr_copy(nf_cc_expr *to, const nf_cc_expr *from) {
+    memset(to, 0, sizeof *to);
+    memcpy(to, from, nf_cc_expr_size((nf_cc_exkind)from->kind));
+}
 
 /* ---- statements ------------------------------------------------------------------------------ */
 
@@ -354,6 +393,8 @@ typedef struct nf_cc_template_param {
     nf_cc_expr *value;
 } nf_cc_template_param;
 
+/* A statement node. Like expressions, nodes are allocated at nf_cc_stmt_size(kind) bytes: only
+ * the union member of their own kind is there. */
 struct nf_cc_stmt {
     uint8_t kind; /* nf_cc_stkind */
     nf_cc_span span;
@@ -530,6 +571,56 @@ struct nf_cc_stmt {
         } forbidden; /* e.g. "call java action" */
     } u;
 };
+
+#define NF_CC_STMT_MEMBER_SIZE(m) (offsetof(nf_cc_stmt, u) + sizeof(((nf_cc_stmt *)0)->u.m))
+
+/* The bytes a statement node of this kind takes (a multiple of 8, at most sizeof). */
+static inline size_t nf_cc_stmt_size(nf_cc_stkind kind) {
+    size_t n;
+    switch (kind) {
+    case NF_ST_DECLARE: n = NF_CC_STMT_MEMBER_SIZE(declare); break;
+    case NF_ST_SET: /* semantic analysis turns `$x = find($List, …)` into a LISTOP */
+        n = NF_CC_STMT_MEMBER_SIZE(set) > NF_CC_STMT_MEMBER_SIZE(listop)
+                ? NF_CC_STMT_MEMBER_SIZE(set)
+                : NF_CC_STMT_MEMBER_SIZE(listop);
+        break;
+    case NF_ST_CREATE:
+    case NF_ST_CHANGE: n = NF_CC_STMT_MEMBER_SIZE(object); break;
+    case NF_ST_COMMIT: n = NF_CC_STMT_MEMBER_SIZE(commit); break;
+    case NF_ST_DELETE:
+    case NF_ST_ROLLBACK:
+    case NF_ST_CLEAR: n = NF_CC_STMT_MEMBER_SIZE(target); break;
+    case NF_ST_CAST: n = NF_CC_STMT_MEMBER_SIZE(cast); break;
+    case NF_ST_RETRIEVE: n = NF_CC_STMT_MEMBER_SIZE(retrieve); break;
+    case NF_ST_CREATE_LIST: n = NF_CC_STMT_MEMBER_SIZE(create_list); break;
+    case NF_ST_ADD:
+    case NF_ST_REMOVE: n = NF_CC_STMT_MEMBER_SIZE(change_list); break;
+    case NF_ST_LISTOP: n = NF_CC_STMT_MEMBER_SIZE(listop); break;
+    case NF_ST_AGGREGATE: n = NF_CC_STMT_MEMBER_SIZE(aggregate); break;
+    case NF_ST_IF: n = NF_CC_STMT_MEMBER_SIZE(if_); break;
+    case NF_ST_CASE: n = NF_CC_STMT_MEMBER_SIZE(case_); break;
+    case NF_ST_SPLIT: n = NF_CC_STMT_MEMBER_SIZE(split); break;
+    case NF_ST_LOOP: n = NF_CC_STMT_MEMBER_SIZE(loop); break;
+    case NF_ST_WHILE: n = NF_CC_STMT_MEMBER_SIZE(while_); break;
+    case NF_ST_RETURN:
+    case NF_ST_THROW: n = NF_CC_STMT_MEMBER_SIZE(ret); break;
+    case NF_ST_CALL: n = NF_CC_STMT_MEMBER_SIZE(call); break;
+    case NF_ST_SHOW_PAGE: n = NF_CC_STMT_MEMBER_SIZE(show_page); break;
+    case NF_ST_SHOW_MESSAGE: n = NF_CC_STMT_MEMBER_SIZE(message); break;
+    case NF_ST_FEEDBACK: n = NF_CC_STMT_MEMBER_SIZE(feedback); break;
+    case NF_ST_LOG: n = NF_CC_STMT_MEMBER_SIZE(log); break;
+    case NF_ST_SYNC: n = NF_CC_STMT_MEMBER_SIZE(sync); break;
+    case NF_ST_TRY: n = NF_CC_STMT_MEMBER_SIZE(try_); break;
+    case NF_ST_MERGE:
+    case NF_ST_JOIN: n = NF_CC_STMT_MEMBER_SIZE(label); break;
+    case NF_ST_CLEAR_DEVICE: n = NF_CC_STMT_MEMBER_SIZE(clear_device); break;
+    case NF_ST_FORBIDDEN:
+    case NF_ST_BROKEN: n = NF_CC_STMT_MEMBER_SIZE(forbidden); break;
+    default: n = sizeof(nf_cc_stmt); break; /* BREAK, CONTINUE, RAISE, …: rare, no member */
+    }
+    n = (n + 7u) & ~(size_t)7u;
+    return n < sizeof(nf_cc_stmt) ? n : sizeof(nf_cc_stmt);
+}
 
 /* ---- declarations ------------------------------------------------------------------------- */
 

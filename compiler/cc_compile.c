@@ -140,8 +140,7 @@ bool nf_cc_build(nf_cc_compilation *c, struct nf_bc_module *out) {
     g.srcs = &c->sources;
     g.out = out;
     bool ok = nf_cg_module(&g);
-    nf_cc_map_free(&g.str_index);
-    nf_cc_map_free(&g.const_index);
+    nf_cg_free(&g);
     if (g.oom) c->diags.oom = true;
     nf_cc_diags_sort(&c->diags);
     return ok && !g.oom;

@@ -72,7 +72,11 @@ typedef struct nf_cg {
     nf_cc_map str_index;   /* interned text → string index + 1 */
     nf_cc_map const_index; /* "kind:text" → constant index + 1 */
     nf_cg_buf strings, consts, xnodes, xwords;
-    nf_cg_flow *f; /* the flow being generated */
+    nf_cg_flow *f;          /* the flow being generated */
+    nf_cg_flow *flow_state; /* storage of *f, reused from flow to flow */
+    /* malloc'd storage of f->code and f->lines, reused from flow to flow (a flow's finished
+     * code and lines are copied to the arena at their exact size); freed by nf_cg_free */
+    nf_cg_buf code_scratch, line_scratch;
     /* grants by target, in declaration order: first[entity or flow index] and next[grant], each
      * NF_BC_NONE-terminated (one pass over the grants instead of one per entity and flow) */
     uint32_t *entity_grant, *flow_grant, *grant_next;
@@ -101,6 +105,8 @@ void nf_cg_error(nf_cg *g, nf_cc_span at, const char *fmt, ...)
 
 /* Builds the whole module into g->out; false after errors or out-of-memory. */
 bool nf_cg_module(nf_cg *g);
+/* Frees what g holds outside the arena (after nf_cg_module). */
+void nf_cg_free(nf_cg *g);
 
 /* ---- cc_gen_flow.c --------------------------------------------------------------------------- */
 void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out);

@@ -464,7 +464,8 @@ static int pick_form(const char *name, nf_cc_expr **args, uint32_t n) {
     for (int pass = 0; pass < 2; pass++)
         for (int f = 0; f < NF_FN_COUNT_; f++) {
             const nf_bc_fninfo *fi = &nf_bc_fninfo_table[f];
-            if (strcmp(fi->name, name) != 0 || strlen(fi->args) != n) continue;
+            if (fi->name[0] != name[0] || strcmp(fi->name, name) != 0 || strlen(fi->args) != n)
+                continue;
             bool ok = true;
             for (uint32_t i = 0; i < n && ok; i++) {
                 nf_bc_type t = nf_cg_type(args[i]->type);
@@ -688,7 +689,8 @@ static void arith(nf_cg *g, nf_cc_expr *e, int to) {
                !is_literal(spine[n - 1]->u.bin.b)) {
         /* K + x and K * x commute: x + K uses the constant in place (ADDK_D, MULK_D) */
         nf_cc_expr *first = spine[n - 1];
-        nf_cc_expr swapped = *first;
+        nf_cc_expr swapped;
+        nf_cc_expr_copy(&swapped, first);
         swapped.u.bin.a = first->u.bin.b;
         swapped.u.bin.b = first->u.bin.a;
         left = nf_cg_expr_any(g, swapped.u.bin.a, t0, &left_temp);

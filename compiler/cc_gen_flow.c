@@ -28,6 +28,45 @@ uint32_t nf_cg_pc(nf_cg *g) {
     return g->f->code.n;
 }
 
+/* nf_cg_push for the flow's code and lines, which live in malloc'd scratch storage. */
+static void *scratch_push(nf_cg *g, nf_cg_buf *b, size_t size) {
+    if (b->n == b->cap) {
+        uint32_t cap = b->cap ? b->cap * 2 : 256;
+        void *items = realloc(b->items, (size_t)cap * size);
+        if (!items) {
+            g->oom = true;
+            return NULL;
+        }
+        b->items = items;
+        b->cap = cap;
+    }
+    void *slot = (char *)b->items + (size_t)b->n * size;
+    memset(slot, 0, size);
+    b->n++;
+    return slot;
+}
+
+/* An arena copy of the n items of b (NULL when n is 0, or out of memory). */
+static void *scratch_copy(nf_cg *g, const nf_cg_buf *b, size_t size) {
+    if (!b->n) return NULL;
+    void *m = nf_cc_arena_alloc_uninit(g->arena, (size_t)b->n * size);
+    if (!m) {
+        g->oom = true;
+        return NULL;
+    }
+    memcpy(m, b->items, (size_t)b->n * size);
+    return m;
+}
+
+void nf_cg_free(nf_cg *g) {
+    nf_cc_map_free(&g->str_index);
+    nf_cc_map_free(&g->const_index);
+    free(g->code_scratch.items);
+    free(g->line_scratch.items);
+    memset(&g->code_scratch, 0, sizeof g->code_scratch);
+    memset(&g->line_scratch, 0, sizeof g->line_scratch);
+}
+
 uint32_t nf_cg_emit(nf_cg *g, nf_bc_insn in) {
     nf_cg_flow *f = g->f;
     if (f->code.n + 1 > 16u * 1024 * 1024) {
@@ -35,7 +74,7 @@ uint32_t nf_cg_emit(nf_cg *g, nf_bc_insn in) {
             nf_cg_error(g, f->flow->decl->name.span, "flow %s has too much code", f->flow->name->s);
         return f->code.n ? f->code.n - 1 : 0;
     }
-    nf_bc_insn *slot = nf_cg_push(g, &f->code, sizeof *slot);
+    nf_bc_insn *slot = scratch_push(g, &f->code, sizeof *slot);
     if (slot) *slot = in;
     return f->code.n - 1;
 }
@@ -197,7 +236,7 @@ static void mark_line(nf_cg *g, nf_cc_span at) {
         return;
     }
     if (last && last->line == line) return;
-    nf_bc_line *l = nf_cg_push(g, &f->lines, sizeof *l);
+    nf_bc_line *l = scratch_push(g, &f->lines, sizeof *l);
     if (l) {
         l->pc = f->code.n;
         l->line = line;
@@ -1059,7 +1098,8 @@ static void set_stmt(nf_cg *g, nf_cc_stmt *st) {
         }
     } else if (t->kind == NF_EX_PATH && t->u.path.nsteps) {
         /* the object the last step belongs to */
-        nf_cc_expr base = *t;
+        nf_cc_expr base;
+        nf_cc_expr_copy(&base, t);
         base.u.path.nsteps--;
         nf_cc_expr *obj_e = base.u.path.nsteps ? &base : t->u.path.base;
         nf_cc_step *last = &t->u.path.steps[t->u.path.nsteps - 1];
@@ -1353,11 +1393,15 @@ static void block(nf_cg *g, nf_cc_block *b) {
 }
 
 void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
-    nf_cg_flow *f = nf_cc_arena_alloc(g->arena, sizeof *f);
+    /* one flow state (about 12 KB) serves every flow of the module: nothing points into it
+     * once a flow is done */
+    if (!g->flow_state) g->flow_state = nf_cc_arena_alloc(g->arena, sizeof *g->flow_state);
+    nf_cg_flow *f = g->flow_state;
     if (!f) {
         g->oom = true;
         return;
     }
+    memset(f, 0, sizeof *f);
     g->f = f;
     f->flow = flow;
     f->nanoflow = flow->kind == NF_FLOW_NANOFLOW;
@@ -1369,6 +1413,8 @@ void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
     }
     for (uint32_t i = 0; i < flow->nvars; i++)
         f->var_reg[i] = -1;
+    f->code = (nf_cg_buf){g->code_scratch.items, 0, g->code_scratch.cap};
+    f->lines = (nf_cg_buf){g->line_scratch.items, 0, g->line_scratch.cap};
     for (uint32_t i = 0; i < flow->nparams; i++) /* parameters are registers 0 … n-1 */
         if (flow->params[i]) nf_cg_var_reg(g, flow->params[i]);
     block(g, &flow->decl->u.flow.body);
@@ -1394,6 +1440,11 @@ void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
         }
     }
     nf_cg_finish_code(g);
+    /* the finished code and lines go to the arena; the scratch storage serves the next flow */
+    void *code = scratch_copy(g, &f->code, sizeof(nf_bc_insn));
+    void *lines = scratch_copy(g, &f->lines, sizeof(nf_bc_line));
+    g->code_scratch = (nf_cg_buf){f->code.items, 0, f->code.cap};
+    g->line_scratch = (nf_cg_buf){f->lines.items, 0, f->lines.cap};
     out->name = nf_cg_string(g, flow->name->s, flow->name->len);
     out->kind = flow->kind == NF_FLOW_NANOFLOW    ? NF_BF_NANOFLOW
                 : flow->kind == NF_FLOW_MICROFLOW ? NF_BF_MICROFLOW
@@ -1410,12 +1461,12 @@ void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
     }
     memcpy(out->regs, f->regs, f->nregs * sizeof *out->regs);
     memcpy(out->reg_names, f->reg_names, f->nregs * sizeof *out->reg_names);
-    out->ncode = f->code.n;
-    out->code = f->code.items;
+    out->ncode = code ? f->code.n : 0;
+    out->code = code;
     out->nhandlers = f->handlers.n;
     out->handlers = f->handlers.items;
-    out->nlines = f->lines.n;
-    out->lines = f->lines.items;
+    out->nlines = lines ? f->lines.n : 0;
+    out->lines = lines;
     out->ndescs = f->descs.n;
     out->descs = f->descs.items;
     out->nmembers = f->nmembers;

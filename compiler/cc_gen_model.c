@@ -71,10 +71,28 @@ static uint32_t add_const(nf_cg *g, uint8_t kind, int64_t i, uint32_t str, const
     return g->consts.n - 1;
 }
 
+/* Writes tag, ':' and the decimal digits of v (as "%lld" would) to key; returns the length.
+ * The constant keys are built for every literal, so this avoids snprintf. */
+static size_t const_key(char key[24], char tag, int64_t v) {
+    char digits[24];
+    size_t nd = 0, n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[nd++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    key[n++] = tag;
+    key[n++] = ':';
+    if (v < 0) key[n++] = '-';
+    while (nd)
+        key[n++] = digits[--nd];
+    return n;
+}
+
 uint32_t nf_cg_const_int(nf_cg *g, int64_t v) {
-    char key[40];
-    int n = snprintf(key, sizeof key, "I:%lld", (long long)v);
-    return add_const(g, NF_BT_INT, v, NF_BC_NONE, key, (size_t)n);
+    char key[24];
+    size_t n = const_key(key, 'I', v);
+    return add_const(g, NF_BT_INT, v, NF_BC_NONE, key, n);
 }
 
 uint32_t nf_cg_const_bool(nf_cg *g, bool b) {
@@ -129,17 +147,20 @@ uint32_t nf_cg_const_dec(nf_cg *g, const char *text, uint32_t len) {
             *--e = '\0';
         if (e == dotp + 1) *dotp = '\0';
     }
-    uint32_t s = nf_cg_cstring(g, p);
+    size_t plen = strlen(p);
+    uint32_t s = nf_cg_string(g, p, (uint32_t)plen);
     char key[620];
-    int n = snprintf(key, sizeof key, "D:%s", p);
-    return add_const(g, NF_BT_DEC, 0, s, key, (size_t)n);
+    key[0] = 'D';
+    key[1] = ':';
+    memcpy(key + 2, p, plen + 1);
+    return add_const(g, NF_BT_DEC, 0, s, key, plen + 2);
 }
 
 uint32_t nf_cg_const_str(nf_cg *g, const char *s, uint32_t len) {
     uint32_t si = nf_cg_string(g, s, len);
     char key[24];
-    int n = snprintf(key, sizeof key, "S:%u", si);
-    return add_const(g, NF_BT_STR, 0, si, key, (size_t)n);
+    size_t n = const_key(key, 'S', si);
+    return add_const(g, NF_BT_STR, 0, si, key, n);
 }
 
 nf_bc_type nf_cg_type(nf_cc_type t) {
@@ -692,7 +713,7 @@ static uint64_t model_hash(nf_cg *g) {
     nf_cc_model *mdl = g->mdl;
     size_t cap = 64, n = 0;
     char **lines = malloc(cap * sizeof *lines);
-    char tb[160];
+    char tb[160], lb[512]; /* lb: a line formatted once, copied when it fits */
 #define LINE(...)                                                                                  \
     do {                                                                                           \
         if (n == cap) {                                                                            \
@@ -701,10 +722,14 @@ static uint64_t model_hash(nf_cg *g) {
             lines = nl;                                                                            \
             cap *= 2;                                                                              \
         }                                                                                          \
-        int len_ = snprintf(NULL, 0, __VA_ARGS__);                                                 \
+        int len_ = snprintf(lb, sizeof lb, __VA_ARGS__);                                           \
+        if (len_ < 0) len_ = 0;                                                                    \
         lines[n] = malloc((size_t)len_ + 1);                                                       \
         if (!lines[n]) goto oom;                                                                   \
-        snprintf(lines[n++], (size_t)len_ + 1, __VA_ARGS__);                                       \
+        if ((size_t)len_ < sizeof lb)                                                              \
+            memcpy(lines[n++], lb, (size_t)len_ + 1);                                              \
+        else                                                                                       \
+            snprintf(lines[n++], (size_t)len_ + 1, __VA_ARGS__);                                   \
     } while (0)
     if (!lines) return 0;
     for (uint32_t i = 0; i < mdl->entities.n; i++) {

@@ -62,6 +62,7 @@ nf_cc_sym *nf_cc_intern(nf_cc_interner *in, const char *s, uint32_t len) {
     e->s = copy;
     e->len = len;
     e->hash = h;
+    e->self = e;
     in->slots[j] = e;
     in->n++;
     return e;

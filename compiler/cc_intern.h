@@ -14,6 +14,8 @@ typedef struct nf_cc_sym {
     const char *s; /* NUL-terminated */
     uint32_t len;
     uint32_t hash;
+    struct nf_cc_sym *self; /* this symbol: &self is a one-element array of it (the parts of
+                               a one-part qualified name) */
 } nf_cc_sym;
 
 typedef struct nf_cc_interner {

@@ -15,34 +15,52 @@ static inline unsigned char lower(unsigned char c) {
     return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
-static uint32_t kw_hash(const char *s, uint32_t len) {
-    uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < len; i++)
-        h = (h ^ lower((unsigned char)s[i])) * 16777619u;
-    return h;
+/* Hash of a word for the keyword table, from its length and its first two and last two
+ * letters (c | 0x20 lower-cases letters and keeps digits and '_' distinct): computed after the
+ * word is scanned, not per character. Collisions only cost a comparison (matches are compared
+ * in full). len >= 2. */
+static inline uint32_t kw_hash(const char *s, uint32_t len) {
+    uint32_t a = ((unsigned char)s[0] | 0x20u) | ((unsigned char)s[1] | 0x20u) << 8;
+    uint32_t b = ((unsigned char)s[len - 2] | 0x20u) | ((unsigned char)s[len - 1] | 0x20u) << 8;
+    uint32_t h = (a | b << 16) ^ len * 0x9E3779B9u;
+    h ^= h >> 15;
+    h *= 0x2C1B3C6Du;
+    return h ^ h >> 13;
 }
 
 void nf_cc_keywords_init(nf_cc_keywords *kw) {
     memset(kw, 0, sizeof *kw);
     for (unsigned k = 1; k < NF_KW_COUNT_; k++) {
         const char *w = keyword_words[k];
-        uint32_t j = kw_hash(w, (uint32_t)strlen(w)) & 1023u;
+        uint32_t h = kw_hash(w, (uint32_t)strlen(w));
+        uint32_t j = h & 1023u;
         while (kw->slots[j])
             j = (j + 1) & 1023u;
         kw->slots[j] = (uint16_t)k;
+        kw->hashes[j] = h;
     }
 }
 
-nf_cc_kw nf_cc_keyword(const nf_cc_keywords *kw, const char *s, uint32_t len) {
+/* The keyword spelled by s[0..len) whose kw_hash is h. */
+static inline nf_cc_kw keyword_hashed(const nf_cc_keywords *kw, const char *s, uint32_t len,
+                                      uint32_t h) {
     if (len < 2 || len > 26) return NF_KW_NONE;
-    for (uint32_t j = kw_hash(s, len) & 1023u; kw->slots[j]; j = (j + 1) & 1023u) {
+    for (uint32_t j = h & 1023u; kw->slots[j]; j = (j + 1) & 1023u) {
+        if (kw->hashes[j] != h) continue;
         const char *w = keyword_words[kw->slots[j]];
-        uint32_t i = 0;
-        while (i < len && w[i] && lower((unsigned char)s[i]) == (unsigned char)w[i])
+        uint32_t i = 0; /* keywords are lower case: s[i] == w[i] is the common match */
+        while (i < len && w[i] &&
+               ((unsigned char)s[i] == (unsigned char)w[i] ||
+                lower((unsigned char)s[i]) == (unsigned char)w[i]))
             i++;
         if (i == len && w[i] == '\0') return (nf_cc_kw)kw->slots[j];
     }
     return NF_KW_NONE;
+}
+
+nf_cc_kw nf_cc_keyword(const nf_cc_keywords *kw, const char *s, uint32_t len) {
+    if (len < 2 || len > 26) return NF_KW_NONE;
+    return keyword_hashed(kw, s, len, kw_hash(s, len));
 }
 
 const char *nf_cc_keyword_text(nf_cc_kw k) {
@@ -77,18 +95,24 @@ typedef struct lexer {
     bool doubled; /* string literals are written '' … '' (XPath inside a string) */
 } lexer;
 
-static void emit(lexer *lx, nf_cc_tkind kind, uint32_t off, uint32_t len, uint16_t kw) {
+/* Makes room for at least one more token (at least `want` in all); false when out of memory. */
+static bool grow_tokens(lexer *lx, uint32_t want) {
     nf_cc_tokens *o = lx->out;
-    if (o->n == o->cap) {
-        uint32_t cap = o->cap ? o->cap * 2 : 1024;
-        nf_cc_token *t = realloc(o->t, (size_t)cap * sizeof *t);
-        if (!t) {
-            lx->oom = true;
-            return;
-        }
-        o->t = t;
-        o->cap = cap;
+    uint32_t cap = o->cap ? o->cap * 2 : 1024;
+    if (cap < want) cap = want;
+    nf_cc_token *t = realloc(o->t, (size_t)cap * sizeof *t);
+    if (!t) {
+        lx->oom = true;
+        return false;
     }
+    o->t = t;
+    o->cap = cap;
+    return true;
+}
+
+static inline void emit(lexer *lx, nf_cc_tkind kind, uint32_t off, uint32_t len, uint16_t kw) {
+    nf_cc_tokens *o = lx->out;
+    if (o->n == o->cap && !grow_tokens(lx, 0)) return;
     o->t[o->n++] = (nf_cc_token){(uint8_t)kind, lx->flags, kw, off, len};
     lx->flags = 0;
 }
@@ -341,12 +365,44 @@ bool nf_cc_lex_range(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t
     /* files saved by Windows editors may start with a UTF-8 byte-order mark */
     if (start == 0 && end >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0) lx.pos = 3;
     const char *s = lx.s;
+    /* about one token per 5 bytes of source: reserve a little more up front instead of
+     * growing (pages not written to are not touched) */
+    if (!grow_tokens(&lx, (end > lx.pos ? end - lx.pos : 0) / 4 + 16)) return false;
     uint32_t bad_start = UINT32_MAX, bad_end = 0; /* coalesce runs of invalid bytes */
+    const uint32_t len = lx.len;
     while (!lx.oom) {
-        skip_trivia(&lx);
-        if (lx.pos >= lx.len) break;
+        /* white space inline; comments (which start with '-' or '/') in skip_trivia */
         uint32_t p = lx.pos;
+        uint8_t flags = lx.flags;
+        for (; p < len; p++) {
+            unsigned char c = (unsigned char)s[p];
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v')
+                flags |= NF_TF_SPACE_BEFORE;
+            else if (c == '\n')
+                flags |= NF_TF_SPACE_BEFORE | NF_TF_NEWLINE_BEFORE;
+            else
+                break;
+        }
+        lx.pos = p;
+        lx.flags = flags;
+        if (p < len && (s[p] == '-' || s[p] == '/')) {
+            skip_trivia(&lx);
+            p = lx.pos;
+        }
+        if (p >= len) break;
         unsigned char c = (unsigned char)s[p];
+        if (is_ident_start(c)) {
+            if (bad_start != UINT32_MAX) flush_bad(&lx, &bad_start, bad_end);
+            uint32_t q = p + 1;
+            while (q < len && is_ident_char((unsigned char)s[q]))
+                q++;
+            uint32_t n = q - p;
+            nf_cc_kw k =
+                n >= 2 && n <= 26 ? keyword_hashed(kw, s + p, n, kw_hash(s + p, n)) : NF_KW_NONE;
+            emit(&lx, NF_TK_IDENT, p, n, (uint16_t)k);
+            lx.pos = q;
+            continue;
+        }
         unsigned char c1 = p + 1 < lx.len ? (unsigned char)s[p + 1] : 0;
         if (!starts_token(c, c1)) {
             if (bad_start == UINT32_MAX || p != bad_end) {
@@ -362,14 +418,6 @@ bool nf_cc_lex_range(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t
             continue;
         }
         flush_bad(&lx, &bad_start, bad_end);
-        if (is_ident_start(c)) {
-            uint32_t q = p + 1;
-            while (q < lx.len && is_ident_char((unsigned char)s[q]))
-                q++;
-            emit(&lx, NF_TK_IDENT, p, q - p, (uint16_t)nf_cc_keyword(kw, s + p, q - p));
-            lx.pos = q;
-            continue;
-        }
         if (is_digit(c)) {
             lex_number(&lx);
             continue;

@@ -84,7 +84,8 @@ typedef struct nf_cc_tokens {
 
 /* Keyword lookup table, built once per compiler instance (no global state). */
 typedef struct nf_cc_keywords {
-    uint16_t slots[1024]; /* keyword id or 0; open addressing on the lower-cased word */
+    uint16_t slots[1024];  /* keyword id or 0; open addressing on the lower-cased word */
+    uint32_t hashes[1024]; /* the full hash of the keyword in each slot */
 } nf_cc_keywords;
 
 void nf_cc_keywords_init(nf_cc_keywords *kw);

@@ -9,45 +9,6 @@
 
 /* ---- spans and errors ---------------------------------------------------------------------- */
 
-nf_cc_span nf_p_tok_span(const nf_cc_parser *p, const nf_cc_token *t) {
-    uint32_t off = t->off, len = t->len;
-    /* widen delimited tokens to include their delimiters so carets point at the quote */
-    switch ((nf_cc_tkind)t->kind) {
-    case NF_TK_STRING:
-    case NF_TK_QIDENT:
-        off -= 1;
-        len += 2;
-        break;
-    case NF_TK_VAR:
-        off -= 1;
-        len += 1;
-        break;
-    case NF_TK_MXTOKEN:
-        off -= 2;
-        len += 4;
-        break;
-    case NF_TK_DOLLAR:
-        off -= 2;
-        len += 4;
-        break;
-    default: break;
-    }
-    if (off + len > p->src->len) len = (uint32_t)p->src->len - off;
-    return (nf_cc_span){p->file, off, len};
-}
-
-nf_cc_span nf_p_span(const nf_cc_parser *p) {
-    return nf_p_tok_span(p, nf_p_tok(p));
-}
-
-nf_cc_span nf_p_span_from(const nf_cc_parser *p, uint32_t from_tok) {
-    nf_cc_span a = nf_p_tok_span(p, &p->t[from_tok]);
-    uint32_t last = p->pos > from_tok ? p->pos - 1 : from_tok;
-    nf_cc_span b = nf_p_tok_span(p, &p->t[last]);
-    uint32_t end = b.off + b.len;
-    return (nf_cc_span){p->file, a.off, end > a.off ? end - a.off : a.len};
-}
-
 void nf_p_error(nf_cc_parser *p, nf_cc_diag_code code, nf_cc_span span, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -107,12 +68,6 @@ bool nf_p_enter(nf_cc_parser *p) {
 
 /* ---- values -------------------------------------------------------------------------------- */
 
-void *nf_p_alloc(nf_cc_parser *p, size_t n) {
-    void *m = nf_cc_arena_alloc(p->env->arena, n);
-    if (!m) p->oom = true;
-    return m;
-}
-
 nf_cc_sym *nf_p_intern(nf_cc_parser *p, const char *s, uint32_t len) {
     nf_cc_sym *sym = nf_cc_intern(p->env->interner, s, len);
     if (!sym) p->oom = true;
@@ -140,18 +95,34 @@ char *nf_p_string(nf_cc_parser *p, const nf_cc_token *t, uint32_t *len_out) {
 
 void *nf_p_copy(nf_cc_parser *p, const void *items, size_t n, size_t size) {
     if (n == 0) return NULL;
-    void *m = nf_p_alloc(p, n * size);
-    if (m) memcpy(m, items, n * size);
+    void *m = nf_cc_arena_alloc_uninit(p->env->arena, n * size); /* every byte is copied */
+    if (!m) {
+        p->oom = true;
+        return NULL;
+    }
+    memcpy(m, items, n * size);
     return m;
 }
 
 void *nf_p_buf_push(nf_cc_parser *p, nf_p_buf *b) {
     if (b->n == b->cap) {
-        uint32_t cap = b->cap ? b->cap * 2 : 8;
-        void *items = realloc(b->items, cap * b->size);
-        if (!items) {
-            p->oom = true;
-            return NULL;
+        void *items;
+        uint32_t cap;
+        if (!b->items && b->size <= sizeof b->small.bytes / 2) {
+            items = b->small.bytes; /* short lists never touch malloc */
+            cap = (uint32_t)(sizeof b->small.bytes / b->size);
+        } else {
+            cap = b->cap ? b->cap * 2 : 8;
+            if (b->items == b->small.bytes) {
+                items = malloc(cap * b->size);
+                if (items) memcpy(items, b->items, (size_t)b->n * b->size);
+            } else {
+                items = realloc(b->items, cap * b->size);
+            }
+            if (!items) {
+                p->oom = true;
+                return NULL;
+            }
         }
         b->items = items;
         b->cap = cap;
@@ -170,7 +141,7 @@ void *nf_p_buf_take(nf_cc_parser *p, nf_p_buf *b, uint32_t *n_out) {
 }
 
 void nf_p_buf_free(nf_p_buf *b) {
-    free(b->items);
+    if (b->items != b->small.bytes) free(b->items);
     b->items = NULL;
     b->n = b->cap = 0;
 }
@@ -212,9 +183,14 @@ bool nf_p_qname(nf_cc_parser *p, nf_cc_qname *out, const char *what) {
         nf_p_error(p, NF_D_SYNTAX, nf_p_span_from(p, start), "name has more than 8 parts");
         n = 8;
     }
-    out->parts = nf_p_copy(p, parts, n, sizeof parts[0]);
+    /* the parts of a one-part name need no array of their own */
+    out->parts = n == 1 && parts[0] ? &parts[0]->self : nf_p_copy(p, parts, n, sizeof parts[0]);
     out->nparts = n;
-    out->full = nf_p_intern(p, buf, (uint32_t)blen);
+    /* a one-part name is its own full text: same symbol, no second lookup */
+    if (n == 1 && parts[0] && parts[0]->len == blen)
+        out->full = parts[0];
+    else
+        out->full = nf_p_intern(p, buf, (uint32_t)blen);
     out->span = nf_p_span_from(p, start);
     return out->full != NULL;
 }
@@ -415,6 +391,10 @@ bool nf_cc_parse_file(nf_cc_parse_env *env, const nf_cc_source *src, uint32_t fi
         }
     }
     bool ok = !p.oom;
+    /* the token array's pages are already in memory: the arena allocates from them next
+     * (the rest of the front end and the code generator) instead of from fresh pages */
+    nf_cc_arena_adopt(env->arena, toks.t, (size_t)toks.cap * sizeof *toks.t);
+    toks.t = NULL;
     nf_cc_tokens_free(&toks);
     return ok;
 }

@@ -15,8 +15,11 @@
 #include "cc_parse_internal.h"
 
 nf_cc_expr *nf_p_new_expr(nf_cc_parser *p, nf_cc_exkind kind, nf_cc_span span) {
-    nf_cc_expr *e = nf_p_alloc(p, sizeof *e);
-    if (!e) return NULL;
+    nf_cc_expr *e = nf_cc_arena_alloc_part(p->env->arena, nf_cc_expr_size(kind), sizeof *e);
+    if (!e) {
+        p->oom = true;
+        return NULL;
+    }
     e->kind = (uint8_t)kind;
     e->span = span;
     return e;

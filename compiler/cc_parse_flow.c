@@ -9,8 +9,11 @@
 #include "cc_parse_internal.h"
 
 static nf_cc_stmt *new_stmt(nf_cc_parser *p, nf_cc_stkind kind, uint32_t start) {
-    nf_cc_stmt *s = nf_p_alloc(p, sizeof *s);
-    if (!s) return NULL;
+    nf_cc_stmt *s = nf_cc_arena_alloc_part(p->env->arena, nf_cc_stmt_size(kind), sizeof *s);
+    if (!s) {
+        p->oom = true;
+        return NULL;
+    }
     s->kind = (uint8_t)kind;
     s->span = nf_p_tok_span(p, &p->t[start]);
     return s;

@@ -2,6 +2,7 @@
 #ifndef NF_CC_PARSE_INTERNAL_H
 #define NF_CC_PARSE_INTERNAL_H
 
+#include <stddef.h>
 #include <string.h>
 
 #include "cc_parser.h"
@@ -70,10 +71,45 @@ static inline bool nf_p_is_name(const nf_cc_token *t) {
     return t->kind == NF_TK_IDENT || t->kind == NF_TK_QIDENT;
 }
 
-/* Span of the current token, of token i, and from token `from` to the previous token. */
-nf_cc_span nf_p_span(const nf_cc_parser *p);
-nf_cc_span nf_p_span_from(const nf_cc_parser *p, uint32_t from_tok);
-nf_cc_span nf_p_tok_span(const nf_cc_parser *p, const nf_cc_token *t);
+/* Span of token t, of the current token, and from token `from` to the previous token. */
+static inline nf_cc_span nf_p_tok_span(const nf_cc_parser *p, const nf_cc_token *t) {
+    uint32_t off = t->off, len = t->len;
+    /* widen delimited tokens to include their delimiters so carets point at the quote */
+    switch ((nf_cc_tkind)t->kind) {
+    case NF_TK_STRING:
+    case NF_TK_QIDENT:
+        off -= 1;
+        len += 2;
+        break;
+    case NF_TK_VAR:
+        off -= 1;
+        len += 1;
+        break;
+    case NF_TK_MXTOKEN:
+        off -= 2;
+        len += 4;
+        break;
+    case NF_TK_DOLLAR:
+        off -= 2;
+        len += 4;
+        break;
+    default: break;
+    }
+    if (off + len > p->src->len) len = (uint32_t)p->src->len - off;
+    return (nf_cc_span){p->file, off, len};
+}
+
+static inline nf_cc_span nf_p_span(const nf_cc_parser *p) {
+    return nf_p_tok_span(p, nf_p_tok(p));
+}
+
+static inline nf_cc_span nf_p_span_from(const nf_cc_parser *p, uint32_t from_tok) {
+    nf_cc_span a = nf_p_tok_span(p, &p->t[from_tok]);
+    uint32_t last = p->pos > from_tok ? p->pos - 1 : from_tok;
+    nf_cc_span b = nf_p_tok_span(p, &p->t[last]);
+    uint32_t end = b.off + b.len;
+    return (nf_cc_span){p->file, a.off, end > a.off ? end - a.off : a.len};
+}
 
 /* ---- errors -------------------------------------------------------------------------------- */
 
@@ -94,7 +130,12 @@ static inline void nf_p_leave(nf_cc_parser *p) {
 
 /* ---- values -------------------------------------------------------------------------------- */
 
-void *nf_p_alloc(nf_cc_parser *p, size_t n);
+/* Zeroed arena memory; sets p->oom when out of memory. */
+static inline void *nf_p_alloc(nf_cc_parser *p, size_t n) {
+    void *m = nf_cc_arena_alloc(p->env->arena, n);
+    if (!m) p->oom = true;
+    return m;
+}
 nf_cc_sym *nf_p_intern(nf_cc_parser *p, const char *s, uint32_t len);
 /* Interns the current token's text (name, quoted name, variable). */
 nf_cc_sym *nf_p_tok_sym(nf_cc_parser *p, const nf_cc_token *t);
@@ -114,11 +155,17 @@ void nf_p_skip_group(nf_cc_parser *p);
 /* Copies a temporary vector into arena storage. */
 void *nf_p_copy(nf_cc_parser *p, const void *items, size_t n, size_t size);
 
-/* A growable temporary array (malloc-backed, freed by nf_p_buf_take). */
+/* A growable temporary array, freed by nf_p_buf_take or nf_p_buf_free. The first items are
+ * stored in the buffer itself (malloc only when a list outgrows it), so a nf_p_buf must not
+ * be copied. */
 typedef struct nf_p_buf {
     void *items;
     uint32_t n, cap;
     size_t size;
+    union {
+        max_align_t align;
+        unsigned char bytes[192];
+    } small;
 } nf_p_buf;
 void *nf_p_buf_push(nf_cc_parser *p, nf_p_buf *b);
 /* Moves the contents into the arena, frees the buffer and returns the arena copy. */

@@ -581,7 +581,7 @@ static bool set_is_listop(nf_cc_sema *s, nf_cc_stmt *st) {
     nf_cc_sym *var = t->u.var;
     nf_cc_span vspan = t->span;
     nf_cc_expr *list = v->u.call.args[0], *arg = v->u.call.args[1];
-    memset(&st->u, 0, sizeof st->u);
+    memset(&st->u, 0, sizeof st->u.listop); /* a SET node has room for a LISTOP */
     st->kind = NF_ST_LISTOP;
     st->u.listop.var = var;
     st->u.listop.var_span = vspan;

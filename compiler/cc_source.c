@@ -5,11 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void nf_cc_sources_free(nf_cc_sources *s) {
     for (uint32_t i = 0; i < s->n; i++) {
         free(s->files[i].path);
-        free(s->files[i].text);
+        if (s->files[i].mapped)
+            munmap(s->files[i].text, s->files[i].len);
+        else
+            free(s->files[i].text);
         free(s->files[i].lines);
     }
     free(s->files);
@@ -46,11 +52,45 @@ int nf_cc_sources_add(nf_cc_sources *s, const char *path, const char *text, size
     return idx;
 }
 
+/* Files from this size on are mapped rather than read: the pages come from the page cache
+ * (many per fault) instead of being faulted in zeroed and then copied. */
+#define NF_CC_MAP_MIN ((off_t)64 * 1024)
+
+/* A private mapping of the regular file fp, NUL-terminated by the zero fill of its last page,
+ * and its length; NULL when the file is better read (small, not regular, or a multiple of
+ * the page size long, so that there is no byte after it to hold the terminator). */
+static char *map_file(FILE *fp, size_t *len) {
+    struct stat st;
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0 || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size < NF_CC_MAP_MIN || (uint64_t)st.st_size >= NF_CC_MAX_SOURCE ||
+        st.st_size % page == 0)
+        return NULL;
+    /* writable copy-on-write, like a malloc'd copy; untouched pages stay shared */
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fileno(fp), 0);
+    if (m == MAP_FAILED) return NULL;
+    *len = (size_t)st.st_size;
+    return m;
+}
+
 int nf_cc_sources_read(nf_cc_sources *s, const char *path, const char **err) {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         *err = strerror(errno);
         return -1;
+    }
+    size_t mlen = 0;
+    char *mtext = map_file(fp, &mlen);
+    if (mtext) {
+        fclose(fp);
+        int idx = add_owned(s, path, mtext, mlen);
+        if (idx < 0) {
+            munmap(mtext, mlen);
+            *err = "out of memory";
+            return -1;
+        }
+        s->files[idx].mapped = 1;
+        return idx;
     }
     /* size the buffer from the file when it can be known, so large sources are read once */
     size_t cap = 1 << 16, len = 0;
@@ -119,14 +159,25 @@ uint32_t nf_cc_source_line_of(nf_cc_source *src, uint32_t off) {
     if (!src->lines) build_lines(src);
     if (!src->lines) return 1;
     if (off > src->len) off = (uint32_t)src->len;
-    uint32_t lo = 0, hi = src->nlines;
+    /* the line of the last lookup or the next one, else a binary search: the last line start
+     * at or before off */
+    const uint32_t *l = src->lines, n = src->nlines;
+    for (uint32_t k = src->line_hint; k < n && k <= src->line_hint + 1; k++) {
+        if (l[k] > off) break;
+        if (k + 1 == n || off < l[k + 1]) {
+            src->line_hint = k;
+            return k + 1;
+        }
+    }
+    uint32_t lo = 0, hi = n;
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (src->lines[mid] <= off)
+        if (l[mid] <= off)
             lo = mid;
         else
             hi = mid;
     }
+    src->line_hint = lo;
     return lo + 1;
 }
 

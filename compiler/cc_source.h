@@ -16,8 +16,11 @@ typedef struct nf_cc_source {
     char *path;      /* as given by the user (owned) */
     char *text;      /* contents, NUL-terminated (owned); may contain NUL bytes */
     size_t len;      /* bytes, not counting the terminator */
+    int mapped;      /* text is a private mapping of the file (munmap), not malloc'd */
     uint32_t *lines; /* offsets of line starts, built on first use (owned) */
     uint32_t nlines;
+    uint32_t line_hint; /* index into lines of the last line found: the code generator asks
+                           for the lines of statements in source order */
     uint32_t col_line, col_off, col; /* last column computed: diagnostics come in offset order,
                                         so a long line is scanned once, not once per diagnostic */
 } nf_cc_source;
