@@ -207,41 +207,28 @@ static void reportf(nf_std_store *s, const char *fmt, ...) {
     s->report(s->report_ud, buf);
 }
 
-/* The module names of the model, sorted, comma-separated: identifies the app. */
+/* The module names of the model in entity order, comma-separated: identifies the app. */
 static char *module_list(const nf_bc_module *m) {
-    size_t cap = 64, len = 0;
-    char *out = malloc(cap);
-    if (!out) return NULL;
-    out[0] = '\0';
-    for (uint32_t e = 0; e < m->nentities; e++) {
+    nf_std_text out = {0};
+    nf_std_text_put(&out, "%s", "");
+    for (uint32_t e = 0; e < m->nentities && !out.oom; e++) {
         const char *n = m->strings[m->entities[e].name], *dot = strchr(n, '.');
         if (!dot || (m->entities[e].flags & NF_BE_SYSTEM)) continue;
-        size_t k = (size_t)(dot - n);
-        /* already listed? */
-        bool seen = false;
-        for (const char *p = out; *p && !seen;) {
+        int k = (int)(dot - n);
+        bool seen = false; /* already listed? */
+        for (const char *p = out.s; *p && !seen;) {
             const char *c = strchr(p, ',');
             size_t l = c ? (size_t)(c - p) : strlen(p);
-            seen = l == k && strncmp(p, n, k) == 0;
+            seen = l == (size_t)k && strncmp(p, n, (size_t)k) == 0;
             p = c ? c + 1 : p + l;
         }
-        if (seen) continue;
-        if (len + k + 2 > cap) {
-            while (len + k + 2 > cap)
-                cap *= 2;
-            char *g = realloc(out, cap);
-            if (!g) {
-                free(out);
-                return NULL;
-            }
-            out = g;
-        }
-        if (len) out[len++] = ',';
-        memcpy(out + len, n, k);
-        len += k;
-        out[len] = '\0';
+        if (!seen) nf_std_text_put(&out, "%s%.*s", out.len ? "," : "", k, n);
     }
-    return out;
+    if (out.oom) {
+        free(out.s);
+        return NULL;
+    }
+    return out.s;
 }
 
 static bool lists_share(const char *a, const char *b) {
@@ -308,46 +295,10 @@ static bool make_tables(nf_std_store *s) {
     return true;
 }
 
-/* A growing SQL text. */
-typedef struct sqlbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} sqlbuf;
-
-static void put(sqlbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void put(sqlbuf *b, const char *fmt, ...) {
-    if (b->oom) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (n >= 0 && b->len + (size_t)n + 1 > cap)
-            cap *= 2;
-        char *g = n < 0 ? NULL : realloc(b->s, cap);
-        if (!g) {
-            b->oom = true;
-            return;
-        }
-        b->s = g;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
 /* Unsynchronized rows of table t with a value in column col. */
 static int64_t unsynced_values(nf_std_store *s, const char *table, const char *col) {
-    sqlbuf b = {0};
-    put(&b, "SELECT count(*) FROM %s WHERE _state != 0 AND %s IS NOT NULL", table, col);
+    nf_std_text b = {0};
+    nf_std_text_put(&b, "SELECT count(*) FROM %s WHERE _state != 0 AND %s IS NOT NULL", table, col);
     int64_t n = b.oom ? 0 : query_int(s->db, b.s, 0);
     free(b.s);
     return n;
@@ -355,17 +306,18 @@ static int64_t unsynced_values(nf_std_store *s, const char *table, const char *c
 
 static bool create_table(opener *o, nf_std_table *t) {
     nf_std_store *s = o->s;
-    sqlbuf b = {0};
-    put(&b,
+    nf_std_text b = {0};
+    nf_std_text_put(
+        &b,
         "CREATE TABLE %s (_id TEXT PRIMARY KEY NOT NULL, _state INTEGER NOT NULL DEFAULT 1, "
         "_changed TEXT, _rev INTEGER, _seq INTEGER",
         t->name);
     for (uint32_t a = 0; a < t->nattrs; a++)
-        put(&b, ", %s %s", t->attr_cols[a],
-            nf_std_store_coltype(nf_bc_entity_attr(s->m, t->entity, a)->type.kind));
+        nf_std_text_put(&b, ", %s %s", t->attr_cols[a],
+                        nf_std_store_coltype(nf_bc_entity_attr(s->m, t->entity, a)->type.kind));
     for (uint32_t r = 0; r < t->nrefs; r++)
-        put(&b, ", %s REFERENCE_TEXT", t->ref_cols[r]);
-    put(&b, ") WITHOUT ROWID");
+        nf_std_text_put(&b, ", %s REFERENCE_TEXT", t->ref_cols[r]);
+    nf_std_text_put(&b, ") WITHOUT ROWID");
     bool ok = !b.oom && exec(o, b.s, "creating a table");
     free(b.s);
     return ok;
@@ -376,8 +328,8 @@ static bool create_table(opener *o, nf_std_table *t) {
  * the model no longer has stay. Unsynchronized data affected is reported. */
 static bool migrate_table(opener *o, nf_std_table *t, const char *plain) {
     nf_std_store *s = o->s;
-    sqlbuf q = {0};
-    put(&q, "PRAGMA table_info(%s)", t->name);
+    nf_std_text q = {0};
+    nf_std_text_put(&q, "PRAGMA table_info(%s)", t->name);
     sqlite3_stmt *st;
     if (q.oom || sqlite3_prepare_v2(s->db, q.s, -1, &st, NULL) != SQLITE_OK) {
         free(q.s);
@@ -423,7 +375,7 @@ static bool migrate_table(opener *o, nf_std_table *t, const char *plain) {
         size_t found = ncols;
         for (size_t c = 0; c < ncols; c++)
             if (strcmp(names[c], col) == 0) found = c;
-        sqlbuf b = {0};
+        nf_std_text b = {0};
         if (found < ncols) {
             used[found] = true;
             if (strcmp(types[found], want) == 0) continue;
@@ -433,7 +385,8 @@ static bool migrate_table(opener *o, nf_std_table *t, const char *plain) {
             snprintf(attr, sizeof attr, "%.*s", (int)strlen(col) - 2, col + 1);
             snprintf(old, sizeof old, "%s$old_%s", attr, types[found]);
             char *oq = nf_std_store_quote(old);
-            put(&b, "ALTER TABLE %s RENAME COLUMN %s TO %s; ALTER TABLE %s ADD COLUMN %s %s",
+            nf_std_text_put(
+                &b, "ALTER TABLE %s RENAME COLUMN %s TO %s; ALTER TABLE %s ADD COLUMN %s %s",
                 t->name, col, oq ? oq : "\"?\"", t->name, col, want);
             ok = oq && !b.oom && exec(o, b.s, "changing a column's type");
             if (ok)
@@ -443,7 +396,7 @@ static bool migrate_table(opener *o, nf_std_table *t, const char *plain) {
                         plain, attr, types[found], want, old, (long long)n);
             free(oq);
         } else {
-            put(&b, "ALTER TABLE %s ADD COLUMN %s %s", t->name, col, want);
+            nf_std_text_put(&b, "ALTER TABLE %s ADD COLUMN %s %s", t->name, col, want);
             ok = !b.oom && exec(o, b.s, "adding a column");
         }
         free(b.s);
@@ -483,9 +436,9 @@ static bool make_indexes(opener *o, nf_std_table *t) {
         char name[400];
         snprintf(name, sizeof name, "%s$%s", plain, m->strings[m->assocs[t->ref_assoc[r]].name]);
         char *q = nf_std_store_quote(name);
-        sqlbuf b = {0};
-        put(&b, "CREATE INDEX IF NOT EXISTS %s ON %s (%s)", q ? q : "\"?\"", t->name,
-            t->ref_cols[r]);
+        nf_std_text b = {0};
+        nf_std_text_put(&b, "CREATE INDEX IF NOT EXISTS %s ON %s (%s)", q ? q : "\"?\"", t->name,
+                        t->ref_cols[r]);
         ok = q && !b.oom && exec(o, b.s, "creating an index");
         free(q);
         free(b.s);
@@ -498,13 +451,14 @@ static bool make_indexes(opener *o, nf_std_table *t) {
         char name[400];
         snprintf(name, sizeof name, "%s$index%u", plain, i);
         char *q = nf_std_store_quote(name);
-        sqlbuf b = {0};
-        put(&b, "CREATE INDEX IF NOT EXISTS %s ON %s (", q ? q : "\"?\"", t->name);
+        nf_std_text b = {0};
+        nf_std_text_put(&b, "CREATE INDEX IF NOT EXISTS %s ON %s (", q ? q : "\"?\"", t->name);
         for (uint32_t c = 0; c < ix->ncols; c++) {
             uint32_t a = ix->attrs[c] < t->nattrs ? ix->attrs[c] : base;
-            put(&b, "%s%s%s", c ? ", " : "", t->attr_cols[a], ix->desc[c] ? " DESC" : "");
+            nf_std_text_put(&b, "%s%s%s", c ? ", " : "", t->attr_cols[a],
+                            ix->desc[c] ? " DESC" : "");
         }
-        put(&b, ")");
+        nf_std_text_put(&b, ")");
         ok = q && !b.oom && exec(o, b.s, "creating an index");
         free(q);
         free(b.s);
@@ -527,8 +481,8 @@ static void report_dropped_tables(nf_std_store *s) {
             known = s->tables[e].name && strcmp(s->m->strings[s->m->entities[e].name], name) == 0;
         if (known) continue;
         char *q = nf_std_store_quote(name);
-        sqlbuf b = {0};
-        put(&b, "SELECT count(*) FROM %s WHERE _state != 0", q ? q : "\"?\"");
+        nf_std_text b = {0};
+        nf_std_text_put(&b, "SELECT count(*) FROM %s WHERE _state != 0", q ? q : "\"?\"");
         int64_t n = q && !b.oom ? query_int(s->db, b.s, 0) : 0;
         if (n > 0)
             reportf(s,

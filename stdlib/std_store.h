@@ -80,6 +80,18 @@ struct nf_std_store {
     void *report_ud;
 };
 
+/* A growing text (SQL, member lists); after a failed allocation oom is set and puts stop. */
+typedef struct nf_std_text {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} nf_std_text;
+void nf_std_text_put(nf_std_text *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /* The SQL type name of an attribute type. */
 const char *nf_std_store_coltype(uint8_t kind);
 /* A quoted identifier (malloc'd): "name" with inner quotes doubled. */
@@ -103,11 +115,9 @@ bool nf_std_store_text_find(void *ud, const char *hay, size_t hlen, const char *
 
 /* std_store_sql.c: a query as SQL with bound values. */
 typedef struct nf_std_sqlq {
-    char *sql;
-    size_t len, cap;
+    nf_std_text sql;
     nf_val *binds; /* values to bind in order (references held) */
     uint32_t nbinds, bcap;
-    bool oom;
 } nf_std_sqlq;
 void nf_std_sqlq_free(nf_vm *vm, nf_std_sqlq *q);
 /* Builds the SELECT for q over the tables of its entity: columns `_e` (entity index), then the

@@ -178,6 +178,34 @@ nf_vm_status nf_std_store_load(void *ud, nf_vm *vm, uint32_t entity, const uint8
     return NF_VM_OK;
 }
 
+/* Steps st (bound, reset after) and appends each row's object to out. Rows have t's columns
+ * after an entity tag when tagged (a query over specializations: a row of another entity than
+ * `entity` is loaded from its own table). */
+static nf_vm_status collect(nf_std_store *s, nf_vm *vm, sqlite3_stmt *st, const nf_std_table *t,
+                            bool tagged, uint32_t entity, nf_vm_list *out) {
+    nf_vm_status rc = NF_VM_OK;
+    int step;
+    while (rc == NF_VM_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        nf_vm_obj *o = NULL;
+        uint32_t e = tagged ? (uint32_t)sqlite3_column_int64(st, 0) : entity;
+        if (e == entity) {
+            rc = read_row(s, vm, st, tagged ? 1 : 0, t, &o);
+        } else if (e < s->m->nentities) { /* a specialization: its own table has every column */
+            uint8_t id[16];
+            const char *idt = (const char *)sqlite3_column_text(st, 1);
+            if (nf_std_uuid_parse(idt, idt ? (size_t)sqlite3_column_bytes(st, 1) : 0, id))
+                rc = nf_std_store_load(s, vm, e, id, &o);
+        }
+        if (rc == NF_VM_OK && o) {
+            rc = nf_vm_list_push(vm, out, o);
+            nf_vm_obj_release(vm, o);
+        }
+    }
+    if (rc == NF_VM_OK && step != SQLITE_DONE) rc = nf_std_store_fail(s, vm, "a retrieve");
+    sqlite3_reset(st);
+    return rc;
+}
+
 /* The rows of table t whose Reference column r holds target, in id order: one prepared
  * statement per column (retrieves over an association from its other side are frequent). */
 static nf_vm_status query_by_ref(nf_std_store *s, nf_vm *vm, nf_std_table *t, uint32_t r,
@@ -198,19 +226,7 @@ static nf_vm_status query_by_ref(nf_std_store *s, nf_vm *vm, nf_std_table *t, ui
     nf_std_uuid_text(target, idt);
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, idt, 36, SQLITE_STATIC);
-    nf_vm_status rc = NF_VM_OK;
-    int step;
-    while (rc == NF_VM_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        nf_vm_obj *o = NULL;
-        rc = read_row(s, vm, st, 0, t, &o);
-        if (rc == NF_VM_OK && o) {
-            rc = nf_vm_list_push(vm, out, o);
-            nf_vm_obj_release(vm, o);
-        }
-    }
-    if (rc == NF_VM_OK && step != SQLITE_DONE) rc = nf_std_store_fail(s, vm, "a retrieve");
-    sqlite3_reset(st);
-    return rc;
+    return collect(s, vm, st, t, false, t->entity, out);
 }
 
 nf_vm_status nf_std_store_query(void *ud, nf_vm *vm, const nf_vm_query *q, nf_vm_list *out) {
@@ -228,36 +244,16 @@ nf_vm_status nf_std_store_query(void *ud, nf_vm *vm, const nf_vm_query *q, nf_vm
         nf_std_sqlq_free(vm, &sq);
         return NF_VM_ERROR;
     }
-    sqlite3_stmt *st = nf_std_store_stmt(s, vm, sq.sql);
+    sqlite3_stmt *st = nf_std_store_stmt(s, vm, sq.sql.s);
     if (!st || !nf_std_store_bind_all(vm, st, &sq)) {
         if (st) nf_std_store_fail(s, vm, "binding a query");
         nf_std_sqlq_free(vm, &sq);
         return NF_VM_ERROR;
     }
     const nf_std_table *t = &s->tables[q->entity];
-    bool tagged = strncmp(sq.sql, "SELECT * FROM (", 15) == 0;
+    bool tagged = strncmp(sq.sql.s, "SELECT * FROM (", 15) == 0;
     nf_std_sqlq_free(vm, &sq);
-    nf_vm_status rc = NF_VM_OK;
-    int step;
-    while (rc == NF_VM_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        nf_vm_obj *o = NULL;
-        uint32_t e = tagged ? (uint32_t)sqlite3_column_int64(st, 0) : q->entity;
-        if (e == q->entity) {
-            rc = read_row(s, vm, st, tagged ? 1 : 0, t, &o);
-        } else if (e < s->m->nentities) { /* a specialization: its own table has every column */
-            uint8_t id[16];
-            const char *idt = (const char *)sqlite3_column_text(st, 1);
-            if (nf_std_uuid_parse(idt, idt ? (size_t)sqlite3_column_bytes(st, 1) : 0, id))
-                rc = nf_std_store_load(s, vm, e, id, &o);
-        }
-        if (rc == NF_VM_OK && o) {
-            rc = nf_vm_list_push(vm, out, o);
-            nf_vm_obj_release(vm, o);
-        }
-    }
-    if (rc == NF_VM_OK && step != SQLITE_DONE) rc = nf_std_store_fail(s, vm, "a retrieve");
-    sqlite3_reset(st);
-    return rc;
+    return collect(s, vm, st, t, tagged, q->entity, out);
 }
 
 static nf_vm_status unsupported_unique(nf_vm *vm) {
@@ -477,33 +473,21 @@ static sqlite3_stmt *write_stmt(nf_std_store *s, nf_vm *vm, nf_std_table *t, boo
 /* The members changed since the snapshot, as ",A,B," (NULL: none or all). */
 static char *changed_list(nf_std_store *s, const nf_std_table *t, const nf_vm_obj *o) {
     if (o->state == NF_OBJ_NEW || !nf_vm_obj_saved(o)) return NULL;
-    size_t cap = 64, len = 1;
-    char *out = malloc(cap);
-    if (!out) return NULL;
-    strcpy(out, ",");
+    nf_std_text out = {0};
+    nf_std_text_put(&out, ",");
     for (uint32_t i = 0; i < t->nattrs + t->nrefs; i++) {
         uint32_t member = i < t->nattrs ? i : t->nattrs + t->ref_slot[i - t->nattrs];
         if (!nf_vm_obj_member_changed(o, member)) continue;
-        const char *name = i < t->nattrs
-                               ? s->m->strings[nf_bc_entity_attr(s->m, t->entity, i)->name]
-                               : s->m->strings[s->m->assocs[t->ref_assoc[i - t->nattrs]].name];
-        size_t n = strlen(name);
-        if (len + n + 2 > cap) {
-            while (len + n + 2 > cap)
-                cap *= 2;
-            char *g = realloc(out, cap);
-            if (!g) {
-                free(out);
-                return NULL;
-            }
-            out = g;
-        }
-        memcpy(out + len, name, n);
-        len += n;
-        out[len++] = ',';
-        out[len] = '\0';
+        nf_std_text_put(&out, "%s,",
+                        i < t->nattrs
+                            ? s->m->strings[t->attrs[i]->name]
+                            : s->m->strings[s->m->assocs[t->ref_assoc[i - t->nattrs]].name]);
     }
-    return out;
+    if (out.oom) {
+        free(out.s);
+        return NULL;
+    }
+    return out.s;
 }
 
 static nf_vm_status write_row(nf_std_store *s, nf_vm *vm, nf_std_table *t, nf_vm_obj *o,

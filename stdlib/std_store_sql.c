@@ -28,38 +28,35 @@ typedef struct gen {
     int naliases;
 } gen;
 
-static void put(nf_std_sqlq *q, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void put(nf_std_sqlq *q, const char *fmt, ...) {
-    if (q->oom) return;
+void nf_std_text_put(nf_std_text *t, const char *fmt, ...) {
+    if (t->oom) return;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0) {
-        q->oom = true;
+        t->oom = true;
         return;
     }
-    if (q->len + (size_t)n + 1 > q->cap) {
-        size_t cap = q->cap ? q->cap : 512;
-        while (q->len + (size_t)n + 1 > cap)
+    if (t->len + (size_t)n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 512;
+        while (t->len + (size_t)n + 1 > cap)
             cap *= 2;
-        char *g = realloc(q->sql, cap);
+        char *g = realloc(t->s, cap);
         if (!g) {
-            q->oom = true;
+            t->oom = true;
             return;
         }
-        q->sql = g;
-        q->cap = cap;
+        t->s = g;
+        t->cap = cap;
     }
     va_start(ap, fmt);
-    vsnprintf(q->sql + q->len, q->cap - q->len, fmt, ap);
+    vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
     va_end(ap);
-    q->len += (size_t)n;
+    t->len += (size_t)n;
 }
+
+#define put(q, ...) nf_std_text_put(&(q)->sql, __VA_ARGS__)
 
 /* Appends "?" and remembers v (a new reference) to bind there. */
 static void bind(gen *g, const nf_val *v) {
@@ -68,7 +65,7 @@ static void bind(gen *g, const nf_val *v) {
         uint32_t cap = q->bcap ? q->bcap * 2 : 8;
         nf_val *b = realloc(q->binds, cap * sizeof *b);
         if (!b) {
-            q->oom = true;
+            q->sql.oom = true;
             return;
         }
         q->binds = b;
@@ -84,7 +81,7 @@ void nf_std_sqlq_free(nf_vm *vm, nf_std_sqlq *q) {
     for (uint32_t i = 0; i < q->nbinds; i++)
         nf_vm_val_release(vm, &q->binds[i]);
     free(q->binds);
-    free(q->sql);
+    free(q->sql.s);
     memset(q, 0, sizeof *q);
 }
 
@@ -540,7 +537,7 @@ nf_vm_status nf_std_store_build_query(nf_std_store *s, nf_vm *vm, const nf_vm_qu
         put(out, " OFFSET ");
         bind(&g, &off);
     }
-    if (out->oom) return nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory building a query");
+    if (out->sql.oom) return nf_vm_raise(vm, NF_VM_E_LIMIT, "out of memory building a query");
     return NF_VM_OK;
 }
 

@@ -57,6 +57,16 @@ static nf_vm_status path_value(const xp_ctx *x, const nf_bc_xnode *n, nf_val *ou
 
 static nf_vm_status value(const xp_ctx *x, uint32_t at, nf_val *out);
 
+/* The values of a binary node's two operands (new references; none on failure). */
+static nf_vm_status operands(const xp_ctx *x, const nf_bc_xnode *n, nf_val *a, nf_val *b) {
+    if (value(x, n->a, a) != NF_VM_OK) return NF_VM_ERROR;
+    if (value(x, n->b, b) != NF_VM_OK) {
+        nf_vm_val_release(x->vm, a);
+        return NF_VM_ERROR;
+    }
+    return NF_VM_OK;
+}
+
 static bool is_null(const nf_val *v) {
     return nf_vm_is_empty(v) || (v->kind == NF_BT_STR && v->u.s->len == 0);
 }
@@ -126,11 +136,7 @@ static nf_vm_status order(const xp_ctx *x, const nf_val *a, const nf_val *b, int
 
 static nf_vm_status compare(const xp_ctx *x, const nf_bc_xnode *n, bool *out) {
     nf_val a, b;
-    if (value(x, n->a, &a) != NF_VM_OK) return NF_VM_ERROR;
-    if (value(x, n->b, &b) != NF_VM_OK) {
-        nf_vm_val_release(x->vm, &a);
-        return NF_VM_ERROR;
-    }
+    if (operands(x, n, &a, &b) != NF_VM_OK) return NF_VM_ERROR;
     nf_vm_status rc = NF_VM_OK;
     bool ea = is_null(&a), eb = is_null(&b);
     if (ea || eb) {
@@ -205,11 +211,7 @@ static nf_vm_status function(const xp_ctx *x, const nf_bc_xnode *n, nf_val *out)
 
 static nf_vm_status arith(const xp_ctx *x, const nf_bc_xnode *n, nf_val *out) {
     nf_val a, b;
-    if (value(x, n->a, &a) != NF_VM_OK) return NF_VM_ERROR;
-    if (value(x, n->b, &b) != NF_VM_OK) {
-        nf_vm_val_release(x->vm, &a);
-        return NF_VM_ERROR;
-    }
+    if (operands(x, n, &a, &b) != NF_VM_OK) return NF_VM_ERROR;
     bool ints = (a.kind == NF_BT_INT || a.kind == NF_BT_DT) &&
                 (b.kind == NF_BT_INT || b.kind == NF_BT_DT) && !is_null(&a) && !is_null(&b);
     nf_vm_status rc = NF_VM_OK;

@@ -4,29 +4,7 @@
 # usage: run.sh NANOFLOW_BINARY SOURCE_DIR
 set -u
 nf=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { printf 'ok   %s\n' "$1"; }
-fail() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
-# name, wanted exit status, wanted stdout, command...
-expect() {
-    local name=$1 want=$2 out=$3
-    shift 3
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        fail "$name (exit $got, wanted $want)"; cat "$tmp/err"
-    elif [ "$(cat "$tmp/out")" != "$out" ]; then
-        fail "$name: stdout '$(cat "$tmp/out")', wanted '$out'"
-    else
-        pass "$name"
-    fi
-}
-# name, text wanted in stderr
-expect_err() {
-    if grep -qF -- "$2" "$tmp/err"; then pass "$1"; else fail "$1: stderr lacks '$2'"; cat "$tmp/err"; fi
-}
+. "$(dirname "$0")/lib/expect.sh"
 
 cat >"$tmp/app.mdl" <<'MDL'
 create module M;
@@ -145,5 +123,4 @@ expect "eval: an expression cannot close its flow" 1 "" \
 expect_err "it is refused" "cannot close the flow"
 expect "eval: no expression is a usage error" 2 "" "$nf" eval
 
-echo "$fails failed"
-[ "$fails" = 0 ]
+finish

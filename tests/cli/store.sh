@@ -7,27 +7,7 @@
 set -u
 nf=$1
 kills=${3:-100}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { printf 'ok   %s\n' "$1"; }
-fail() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
-expect() {
-    local name=$1 want=$2 out=$3
-    shift 3
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        fail "$name (exit $got, wanted $want)"; cat "$tmp/err"
-    elif [ "$(cat "$tmp/out")" != "$out" ]; then
-        fail "$name: stdout '$(cat "$tmp/out")', wanted '$out'"
-    else
-        pass "$name"
-    fi
-}
-expect_err() {
-    if grep -qF -- "$2" "$tmp/err"; then pass "$1"; else fail "$1: stderr lacks '$2'"; cat "$tmp/err"; fi
-}
+. "$(dirname "$0")/lib/expect.sh"
 
 cat >"$tmp/app.mdl" <<'EOF'
 create module Kill;
@@ -117,5 +97,4 @@ fi
 n=$(sqlite3 "$db" 'SELECT count(*) FROM "Kill.Row"')
 expect "after the kills the app still runs on the file" 0 "$((n + 1))" "$nf" run "$app" Kill.Add --arg N=-1 --db "$db"
 
-if [ "$fails" -gt 0 ]; then echo "$fails failed"; exit 1; fi
-echo "all passed"
+finish
