@@ -245,6 +245,15 @@ typedef struct nf_config {
      * or another app's. Model changes the file cannot take in place keep their data and are
      * reported through host.log (level NF_LOG_WARNING, node "LocalDatabase"). */
     const char *database;
+    /* Synchronization (docs/sync-client.md): the server's base URL ("https://host:port"; plain
+     * "http://" only to 127.0.0.1), and the user and password the runtime logs in with when it
+     * has no session token (at the first synchronize, and again once when the server answers
+     * 401). All three are borrowed for nf_runtime_new only (copied); NULL server: synchronize
+     * raises a ConnectionError "no server is configured". The password is kept in memory only
+     * (wiped when the runtime is freed) and never logged or put in an error message. */
+    const char *server;
+    const char *user;
+    const char *password;
     nf_host host;
 } nf_config;
 
