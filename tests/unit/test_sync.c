@@ -10,8 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "nanoflow.h"
 #include "std_api.h"
@@ -382,10 +387,10 @@ static void failures_change_nothing(void **state) {
     fx *f = *state;
     add(f, "apple", "1");
     nf_std_fake_fault faults[] = {NF_STD_FAKE_DROP, NF_STD_FAKE_FAIL500, NF_STD_FAKE_TRUNCATE};
-    const char *want[] = {"ConnectionError: synchronization failed: cannot reach the server",
-                          "ConnectionError: synchronization failed: the server answered 500: boom",
-                          "ConnectionError: synchronization failed: the server's answer is "
-                          "malformed"};
+    const char *want[] = {
+        "ConnectionError: synchronization failed: cannot reach the server",
+        "ConnectionError: synchronization failed: the server answered 500: boom",
+        "ConnectionError: synchronization failed: the server's answer is malformed"};
     for (int i = 0; i < 3; i++) {
         nf_std_fake_inject(f->fake, f->srv.logins ? 0 : 1, faults[i]);
         const char *r = run(f, "Shop.Sync", NULL, NULL, NULL, NULL);
@@ -583,6 +588,74 @@ static void wire_times(void **state) {
     assert_false(nf_std_wire_time_parse("", &ms));
 }
 
+/* ---- the libcurl transport against a one-shot HTTP server on loopback ---------------------- */
+
+typedef struct oneshot {
+    int fd;
+    char request[4096];
+} oneshot;
+
+static void *serve_once(void *ud) {
+    oneshot *o = ud;
+    int c = accept(o->fd, NULL, NULL);
+    if (c < 0) return NULL;
+    size_t n = 0;
+    for (;;) { /* headers, then Content-Length bytes of body */
+        ssize_t k = read(c, o->request + n, sizeof o->request - 1 - n);
+        if (k <= 0) break;
+        n += (size_t)k;
+        o->request[n] = '\0';
+        char *end = strstr(o->request, "\r\n\r\n");
+        const char *cl = strstr(o->request, "Content-Length: ");
+        if (end && (!cl || n >= (size_t)(end + 4 - o->request) + (size_t)atoi(cl + 16))) break;
+    }
+    static const char answer_text[] =
+        "HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n"
+        "Content-Length: 54\r\nConnection: close\r\n\r\n"
+        "{\"error\": {\"type\": \"ModelError\", \"message\": \"update\"}}";
+    ssize_t w = write(c, answer_text, sizeof answer_text - 1);
+    (void)w;
+    close(c);
+    return NULL;
+}
+
+static void curl_transport_round_trip(void **state) {
+    (void)state;
+    oneshot o = {0};
+    o.fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(o.fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(o.fd, 1), 0);
+    socklen_t len = sizeof a;
+    getsockname(o.fd, (struct sockaddr *)&a, &len);
+    pthread_t th;
+    pthread_create(&th, NULL, serve_once, &o);
+    char url[64], err[200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(a.sin_port));
+    nf_std_transport *t = nf_std_transport_curl_new(url, err, sizeof err);
+    assert_non_null(t);
+    nf_std_http_header h[] = {{"Authorization", "Bearer tok"}, {"X-NF-Client", "abc"}};
+    nf_std_http_request rq = {"POST", "/nf/v1/upload", h, 2, "{\"units\":[]}", 12};
+    nf_std_http_response rs;
+    nf_std_transport_status ts = t->send(t->ud, &rq, &rs, err, sizeof err);
+    if (ts != NF_STD_NET_OK) fprintf(stderr, "curl: %s\n", err);
+    assert_int_equal(ts, NF_STD_NET_OK);
+    pthread_join(th, NULL);
+    close(o.fd);
+    assert_int_equal(rs.status, 409);
+    assert_non_null(strstr(rs.body, "ModelError"));
+    assert_non_null(strstr(o.request, "POST /nf/v1/upload HTTP/1.1\r\n"));
+    assert_non_null(strstr(o.request, "Authorization: Bearer tok\r\n"));
+    assert_non_null(strstr(o.request, "{\"units\":[]}"));
+    char type[32], msg[32];
+    assert_true(nf_std_wire_error(rs.body, rs.body_len, type, sizeof type, msg, sizeof msg));
+    assert_string_equal(type, "ModelError");
+    nf_std_http_response_free(&rs);
+    t->destroy(t->ud);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(upload_then_download, setup, teardown),
@@ -599,6 +672,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(no_server_is_a_connection_error, setup, teardown),
         cmocka_unit_test(curl_transport_refuses_unsafe_urls),
         cmocka_unit_test(wire_times),
+        cmocka_unit_test(curl_transport_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
