@@ -31,6 +31,8 @@ typedef struct fsrv {
     int token_gen;
     char token[32];
     char download_paths[8][256];
+    int refuse;              /* nonzero: every request after login gets this status */
+    const char *next_answer; /* the next upload or download answers this body (then NULL) */
 } fsrv;
 
 static void answer(nf_std_http_response *rs, int status, json_t *body) {
@@ -208,8 +210,19 @@ static void handler(void *ud, const nf_std_http_request *rq, nf_std_http_respons
         err_answer(rs, 401, "AccessDenied", "the session expired");
         return;
     }
-    if (strcmp(header(rq, "X-NF-Model") ? header(rq, "X-NF-Model") : "", "0") == 0) {
-        err_answer(rs, 409, "ModelError", "update the app");
+    if (s->refuse == 409) {
+        err_answer(rs, 409, "ModelError", "this app needs an update");
+        return;
+    }
+    if (s->refuse == 403) {
+        err_answer(rs, 403, "AccessDenied", "you may not synchronize");
+        return;
+    }
+    if (s->next_answer) {
+        rs->status = 200;
+        rs->body = strdup(s->next_answer);
+        rs->body_len = strlen(rs->body);
+        s->next_answer = NULL;
         return;
     }
     if (strcmp(rq->path, "/nf/v1/upload") == 0) {
@@ -491,6 +504,68 @@ static void selective_and_unsynchronized(void **state) {
     assert_int_equal(pending(f), 1); /* bread was not selected */
 }
 
+static void refused_requests_have_their_error_types(void **state) {
+    fx *f = *state;
+    add(f, "apple", "1");
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
+    add(f, "bread", "2");
+    f->srv.refuse = 409;
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL),
+                        "ModelError: synchronization failed: this app needs an update");
+    f->srv.refuse = 403;
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL),
+                        "AccessDenied: synchronization failed: you may not synchronize");
+    assert_int_equal(pending(f), 1);
+}
+
+/* Answers that are JSON but not the protocol's: refused whole, nothing changes locally. */
+static void malformed_answers_change_nothing(void **state) {
+    fx *f = *state;
+    add(f, "apple", "1");
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
+    add(f, "bread", "2");
+    char id[40];
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(nf_std_store_db(f->rt->store),
+                       "SELECT _id FROM \"Shop.Item\" WHERE \"Name\" = 'bread'", -1, &st, NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    static char bodies[8][512];
+    const char *const fmt[] = {
+        "{\"units\": 5}",
+        "{\"units\": [{\"seq\": \"2\", \"status\": \"applied\", \"objects\": []}]}",
+        "{\"units\": [{\"seq\": 2, \"status\": \"maybe\", \"objects\": []}]}",
+        "{\"units\": [{\"seq\": 2, \"status\": \"applied\", \"objects\": [{\"id\": "
+        "\"0190a000-0000-7000-8000-00000000dead\", \"status\": \"applied\"}]}]}",
+        "{\"units\": [{\"seq\": 2, \"status\": \"applied\", \"objects\": [{\"id\": \"%s\", "
+        "\"status\": \"applied\", \"rev\": 1, \"row\": {\"rev\": 1, \"values\": {\"Qty\": "
+        "\"many\"}}}]}]}",
+        "{\"units\": [{\"seq\": 2, \"status\": \"applied\", \"objects\": [{\"id\": \"%s\", "
+        "\"status\": \"applied\", \"row\": {\"values\": {\"When\": \"yesterday\"}}}]}]}",
+        "{\"units\": [{\"seq\": 2, \"status\": \"applied\", \"objects\": [{\"id\": \"%s\", "
+        "\"status\": \"applied\", \"rev\": 1, \"row\": [1]}]}]}",
+        "[1, 2, 3]",
+    };
+    for (int i = 0; i < 8; i++) {
+        snprintf(bodies[i], sizeof bodies[i], fmt[i], id);
+        f->srv.next_answer = bodies[i];
+        const char *r = run(f, "Shop.Sync", NULL, NULL, NULL, NULL);
+        if (!strstr(r, "ConnectionError: synchronization failed: the server's answer is malformed"))
+            fail_msg("answer %d: %s", i, r);
+        assert_int_equal(pending(f), 1);
+        assert_string_equal(run(f, "Shop.Summary", NULL, NULL, NULL, NULL), "apple=1;bread=2*;");
+    }
+    /* a download page with a row without id */
+    f->srv.next_answer = NULL;
+    assert_string_equal(run(f, "Shop.SyncUnsynced", NULL, NULL, NULL, NULL), "ok");
+    f->srv.next_answer = "{\"entity\": \"Shop.Item\", \"rows\": [{\"rev\": 1, \"values\": {}}], "
+                         "\"next\": null}";
+    assert_non_null(strstr(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "malformed"));
+    assert_string_equal(run(f, "Shop.Summary", NULL, NULL, NULL, NULL), "apple=1;bread=2;");
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
+}
+
 static void busy_pause(void *ud) {
     fx *f = ud;
     nf_value *v = NULL;
@@ -667,6 +742,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(objects_in_memory_see_the_server, setup, teardown),
         cmocka_unit_test_setup_teardown(selective_and_unsynchronized, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_synchronize_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(refused_requests_have_their_error_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(malformed_answers_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(expired_token_logs_in_again, setup, teardown),
         cmocka_unit_test_setup_teardown(wrong_password_is_access_denied, setup, teardown),
         cmocka_unit_test_setup_teardown(no_server_is_a_connection_error, setup, teardown),
