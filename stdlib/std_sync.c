@@ -19,6 +19,7 @@ struct nf_std_sync {
     char model[17];
     uint64_t requests;
     uint32_t batch, page;
+    size_t max_bytes; /* of JSON per upload request (whole units) */
     nf_std_sync_log log;
     void *log_ud;
 };
@@ -190,13 +191,16 @@ static nf_vm_status upload(nf_std_sync *c, nf_vm *vm, int mode, nf_vm_obj *const
     if (nf_std_sync_pending(c->s, vm, mode, objs, n, &l) != NF_VM_OK) return NF_VM_ERROR;
     nf_vm_status r = NF_VM_OK;
     for (size_t from = 0; r == NF_VM_OK && from < l.n;) {
-        /* whole units, at most `batch` objects unless one unit is bigger (it goes alone) */
-        size_t to = from;
+        /* whole units, at most `batch` objects and 4 MB of JSON unless one unit is bigger (it
+         * goes alone) */
+        size_t to = from, bytes = 0;
         while (to < l.n) {
-            size_t end = to + 1;
-            while (end < l.n && l.v[end].seq == l.v[to].seq)
-                end++;
-            if (to > from && end - from > c->batch) break;
+            size_t end = to, ubytes = 0;
+            do
+                ubytes += json_dumpb(l.v[end].json, NULL, 0, JSON_COMPACT) + 1;
+            while (++end < l.n && l.v[end].seq == l.v[to].seq);
+            if (to > from && (end - from > c->batch || bytes + ubytes > c->max_bytes)) break;
+            bytes += ubytes;
             to = end;
         }
         r = upload_batch(c, vm, &l, from, to, quarantined);
@@ -311,6 +315,7 @@ nf_std_sync *nf_std_sync_new(nf_std_store *s, nf_std_transport *t, const char *u
     c->s = s;
     c->t = t;
     c->batch = 1000;
+    c->max_bytes = (size_t)4 << 20;
     c->page = 500;
     c->log = log;
     c->log_ud = log_ud;
@@ -351,8 +356,9 @@ const nf_vm_sync *nf_std_sync_iface(nf_std_sync *c) {
 int64_t nf_std_sync_quarantined(nf_std_sync *c) {
     return nf_std_sync_store_quarantined(c->s);
 }
-void nf_std_sync_set_batch(nf_std_sync *c, uint32_t objects) {
+void nf_std_sync_set_batch(nf_std_sync *c, uint32_t objects, size_t bytes) {
     c->batch = objects ? objects : 1;
+    c->max_bytes = bytes ? bytes : 1;
 }
 void nf_std_sync_set_page(nf_std_sync *c, uint32_t rows) {
     c->page = rows ? rows : 1;

@@ -26,8 +26,9 @@ void nf_std_sync_free(nf_std_sync *c);
 const nf_vm_sync *nf_std_sync_iface(nf_std_sync *c);
 /* Objects in the quarantine. */
 int64_t nf_std_sync_quarantined(nf_std_sync *c);
-/* Objects per upload request (default 1,000; tests lower it). */
-void nf_std_sync_set_batch(nf_std_sync *c, uint32_t objects);
+/* Objects and bytes of JSON per upload request (default 1,000 and 4 MB; tests lower them). A
+ * request holds whole units; a unit bigger than the limits goes alone. */
+void nf_std_sync_set_batch(nf_std_sync *c, uint32_t objects, size_t bytes);
 /* Rows per download page (default 500). */
 void nf_std_sync_set_page(nf_std_sync *c, uint32_t rows);
 

@@ -566,6 +566,22 @@ static void malformed_answers_change_nothing(void **state) {
     assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
 }
 
+static void uploads_go_in_batches_of_whole_units(void **state) {
+    fx *f = *state;
+    for (int i = 0; i < 5; i++)
+        add(f, "x", "1");
+    nf_std_sync_set_batch(f->rt->sync, 2, 1 << 20);
+    assert_string_equal(run(f, "Shop.SyncUnsynced", NULL, NULL, NULL, NULL), "ok");
+    assert_int_equal(f->srv.uploads, 3); /* 2 + 2 + 1 units */
+    assert_int_equal(f->srv.applied_units, 5);
+    for (int i = 0; i < 3; i++)
+        add(f, "y", "1");
+    nf_std_sync_set_batch(f->rt->sync, 1000, 100); /* every unit alone by size */
+    assert_string_equal(run(f, "Shop.SyncUnsynced", NULL, NULL, NULL, NULL), "ok");
+    assert_int_equal(f->srv.uploads, 6);
+    assert_int_equal(pending(f), 0);
+}
+
 static void busy_pause(void *ud) {
     fx *f = ud;
     nf_value *v = NULL;
@@ -742,6 +758,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(objects_in_memory_see_the_server, setup, teardown),
         cmocka_unit_test_setup_teardown(selective_and_unsynchronized, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_synchronize_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(uploads_go_in_batches_of_whole_units, setup, teardown),
         cmocka_unit_test_setup_teardown(refused_requests_have_their_error_types, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_answers_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(expired_token_logs_in_again, setup, teardown),
