@@ -313,6 +313,21 @@ const char *nf_runtime_error_message(const nf_runtime *rt);
 const char *nf_runtime_error_flow(const nf_runtime *rt);
 uint32_t nf_runtime_error_line(const nf_runtime *rt);
 
+/* ---- synchronization's quarantine (docs/sync-client.md)
+ * ------------------------------------------------------------------------------------------- */
+
+/* The objects the server rejected or found in conflict, oldest first, as one line of JSON:
+ * [{"qid": N, "entity": "Module.Entity", "id": "<uuid>", "seq": N, "status": "rejected" |
+ * "conflict", "reason": "…", "device": {the object as uploaded, values included}, "server":
+ * {the server's row} | null, "at": "<UTC time>"}]. *json is freed with nf_free. Errors (no
+ * local database): NF_ERR_ARGUMENT with nf_runtime_error_message. */
+nf_status nf_sync_quarantine(nf_runtime *rt, char **json);
+/* Puts the device's values of entry qid back into the local database as a new commit, which
+ * the next synchronize uploads (as a new object when the device no longer has a row of it),
+ * and removes the entry; objects in memory see the values. NF_ERR_NOT_FOUND: no such entry;
+ * NF_ERR_STATE: a synchronize is running. */
+nf_status nf_sync_resubmit(nf_runtime *rt, int64_t qid);
+
 /* ---- expressions
  * --------------------------------------------------------------------------------- */
 

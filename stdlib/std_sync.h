@@ -91,5 +91,11 @@ nf_vm_status nf_std_sync_clear_synced(nf_std_store *s, nf_vm *vm, nf_std_table *
 /* Creates the client's tables when missing. */
 bool nf_std_sync_store_prepare(nf_std_store *s, char *err, size_t errn);
 int64_t nf_std_sync_store_quarantined(nf_std_store *s);
+/* The quarantine as a JSON array (docs/sync-client.md), oldest first. */
+nf_vm_status nf_std_sync_quarantine_list(nf_std_store *s, nf_vm *vm, json_t **out);
+/* Puts entry qid's device values back as a new local commit (uploaded by the next synchronize:
+ * new when the device has no row of the object, else changed) and removes the entry, in one
+ * transaction; the object in memory is refreshed. *found false: no such entry. */
+nf_vm_status nf_std_sync_resubmit(nf_std_store *s, nf_vm *vm, int64_t qid, bool *found);
 
 #endif

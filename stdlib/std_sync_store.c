@@ -308,11 +308,11 @@ static nf_vm_status refresh(nf_std_store *s, nf_vm *vm, touched *tc) {
 
 typedef enum { W_OK, W_BAD, W_FAIL } wres;
 
-/* Inserts or replaces the row of t with id from the server's values (members it does not send
- * keep their local value; unknown members are ignored), synchronized at revision rev. With
- * only_synced, a row with local changes is left alone. */
-static wres write_server_row(nf_std_store *s, nf_std_table *t, const char *id, const json_t *values,
-                             int64_t rev, bool only_synced) {
+/* Inserts or replaces the row of t with id from values (members not given keep their local
+ * value; unknown members are ignored) in `state` (0: synchronized at revision rev; 1/2: a local
+ * change of commit seq, rev kept). With only_synced, a row with local changes is left alone. */
+static wres write_values(nf_std_store *s, nf_std_table *t, const char *id, const json_t *values,
+                         int state, int64_t rev, int64_t seq, bool only_synced) {
     if (!json_is_object(values)) return W_BAD;
     uint32_t nm = t->nattrs + t->nrefs, *cols = malloc((nm + 1) * sizeof *cols);
     const json_t **vals = malloc((nm + 1) * sizeof *vals);
@@ -329,14 +329,16 @@ static wres write_server_row(nf_std_store *s, nf_std_table *t, const char *id, c
             vals[n++] = v;
         }
     }
+    /* ?1 id, ?2 revision (NULL: keep), ?3 state, ?4 commit (NULL: keep), members from ?5 */
     nf_std_text q = {0};
-    nf_std_text_put(&q, "INSERT INTO %s (_id, _state, _changed, _rev", t->name);
+    nf_std_text_put(&q, "INSERT INTO %s (_id, _state, _changed, _rev, _seq", t->name);
     for (uint32_t k = 0; k < n; k++)
         nf_std_text_put(&q, ", %s", member_col(t, cols[k]));
-    nf_std_text_put(&q, ") VALUES (?1, 0, NULL, ?2");
+    nf_std_text_put(&q, ") VALUES (?1, ?3, NULL, ?2, ?4");
     for (uint32_t k = 0; k < n; k++)
-        nf_std_text_put(&q, ", ?%u", k + 3);
-    nf_std_text_put(&q, ") ON CONFLICT(_id) DO UPDATE SET _state = 0, _changed = NULL, _rev = ?2");
+        nf_std_text_put(&q, ", ?%u", k + 5);
+    nf_std_text_put(&q, ") ON CONFLICT(_id) DO UPDATE SET _state = ?3, _changed = NULL, _rev = "
+                        "COALESCE(?2, _rev), _seq = COALESCE(?4, _seq)");
     for (uint32_t k = 0; k < n; k++)
         nf_std_text_put(&q, ", %s = excluded.%s", member_col(t, cols[k]), member_col(t, cols[k]));
     if (only_synced) nf_std_text_put(&q, " WHERE _state = 0");
@@ -345,9 +347,17 @@ static wres write_server_row(nf_std_store *s, nf_std_table *t, const char *id, c
     if (st) {
         w = W_OK;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, rev);
+        if (state == 0)
+            sqlite3_bind_int64(st, 2, rev);
+        else
+            sqlite3_bind_null(st, 2);
+        sqlite3_bind_int(st, 3, state);
+        if (seq > 0)
+            sqlite3_bind_int64(st, 4, seq);
+        else
+            sqlite3_bind_null(st, 4);
         for (uint32_t k = 0; k < n && w == W_OK; k++)
-            if (!nf_std_wire_bind(st, (int)k + 3, member_kind(t, cols[k]), vals[k])) w = W_BAD;
+            if (!nf_std_wire_bind(st, (int)k + 5, member_kind(t, cols[k]), vals[k])) w = W_BAD;
         if (w == W_OK && sqlite3_step(st) != SQLITE_DONE) w = W_FAIL;
         sqlite3_reset(st);
     }
@@ -355,6 +365,11 @@ static wres write_server_row(nf_std_store *s, nf_std_table *t, const char *id, c
     free(cols);
     free(vals);
     return w;
+}
+
+static wres write_server_row(nf_std_store *s, nf_std_table *t, const char *id, const json_t *values,
+                             int64_t rev, bool only_synced) {
+    return write_values(s, t, id, values, 0, rev, 0, only_synced);
 }
 
 static bool run(nf_std_store *s, const char *sql, const char *a, const char *b, int64_t i3,
@@ -674,6 +689,121 @@ nf_vm_status nf_std_sync_clear_synced(nf_std_store *s, nf_vm *vm, nf_std_table *
     } else {
         r = refresh(s, vm, &tc);
     }
+    free(tc.v);
+    return r;
+}
+
+/* ---- the quarantine -------------------------------------------------------------------------- */
+
+nf_vm_status nf_std_sync_quarantine_list(nf_std_store *s, nf_vm *vm, json_t **out) {
+    *out = json_array();
+    sqlite3_stmt *st = nf_std_store_stmt(
+        s, vm,
+        "SELECT qid, entity, id, seq, status, reason, device, server, at FROM _nf_quarantine "
+        "ORDER BY qid");
+    if (!st || !*out) {
+        json_decref(*out);
+        *out = NULL;
+        return st ? nf_vm_no_memory(vm, 0, "listing the quarantine") : NF_VM_ERROR;
+    }
+    int rc;
+    bool ok = true;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *dev = (const char *)sqlite3_column_text(st, 6);
+        const char *srv = (const char *)sqlite3_column_text(st, 7);
+        char at[32];
+        nf_std_wire_time_text(sqlite3_column_int64(st, 8), at);
+        json_t *e =
+            json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:s}", "qid",
+                      (json_int_t)sqlite3_column_int64(st, 0), "entity",
+                      (const char *)sqlite3_column_text(st, 1), "id",
+                      (const char *)sqlite3_column_text(st, 2), "seq",
+                      (json_int_t)sqlite3_column_int64(st, 3), "status",
+                      (const char *)sqlite3_column_text(st, 4), "reason",
+                      sqlite3_column_text(st, 5) ? (const char *)sqlite3_column_text(st, 5) : "",
+                      "device", dev ? json_loads(dev, 0, NULL) : json_null(), "server",
+                      srv ? json_loads(srv, 0, NULL) : json_null(), "at", at);
+        ok = e && !json_array_append_new(*out, e);
+    }
+    sqlite3_reset(st);
+    if (!ok) {
+        json_decref(*out);
+        *out = NULL;
+        return nf_vm_no_memory(vm, 0, "listing the quarantine");
+    }
+    return NF_VM_OK;
+}
+
+nf_vm_status nf_std_sync_resubmit(nf_std_store *s, nf_vm *vm, int64_t qid, bool *found) {
+    *found = false;
+    sqlite3_stmt *st =
+        nf_std_store_stmt(s, vm, "SELECT entity, device FROM _nf_quarantine WHERE qid = ?1");
+    if (!st) return NF_VM_ERROR;
+    sqlite3_bind_int64(st, 1, qid);
+    json_t *dev = NULL;
+    nf_std_table *t = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *en = (const char *)sqlite3_column_text(st, 0);
+        const char *d = (const char *)sqlite3_column_text(st, 1);
+        dev = d ? json_loads(d, 0, NULL) : NULL;
+        for (uint32_t e = 0; en && e < s->m->nentities && !t; e++)
+            if (s->tables[e].name && strcmp(ent_name(s, e), en) == 0) t = &s->tables[e];
+        *found = true;
+    }
+    sqlite3_reset(st);
+    if (!*found) return NF_VM_OK;
+    const char *id = json_string_value(json_object_get(dev, "id"));
+    const char *op = json_string_value(json_object_get(dev, "op"));
+    uint8_t b[16];
+    if (!t || !id || !op || !nf_std_uuid_parse(id, strlen(id), b)) {
+        json_decref(dev);
+        return nf_vm_raise(vm, NF_VM_E_MODEL,
+                           "quarantine entry %lld cannot be resubmitted: its entity is no longer "
+                           "in the model or its data is damaged",
+                           (long long)qid);
+    }
+    char idt[37]; /* id is the JSON's: it goes with dev */
+    nf_std_uuid_text(b, idt);
+    id = idt;
+    if (!exec(s, "BEGIN IMMEDIATE")) {
+        json_decref(dev);
+        return nf_std_store_fail(s, vm, "resubmitting");
+    }
+    int64_t seq = s->seq + 1;
+    int state = 0;
+    int64_t lseq;
+    bool have = local_row(s, t, id, &state, &lseq);
+    wres w = W_OK;
+    char sql[600];
+    if (strcmp(op, "delete") == 0) {
+        snprintf(sql, sizeof sql, "UPDATE %s SET _state = 3, _seq = ?3 WHERE _id = ?1", t->name);
+        if (have && !run(s, sql, id, NULL, seq, true)) w = W_FAIL;
+    } else {
+        /* the server has the object when a row of it is here: a change; otherwise new */
+        w = write_values(s, t, id, json_object_get(dev, "values"),
+                         have ? NF_SYNC_CHANGED : NF_SYNC_NEW, 0, seq, false);
+    }
+    char q[32];
+    snprintf(q, sizeof q, "%lld", (long long)qid);
+    if (w == W_OK &&
+        !(run(s, "DELETE FROM _nf_quarantine WHERE qid = CAST(?1 AS INTEGER)", q, NULL, 0, false) &&
+          run(s, "UPDATE _nf_meta SET value = ?3 WHERE key = 'seq'", NULL, NULL, seq, true) &&
+          exec(s, "COMMIT")))
+        w = W_FAIL;
+    json_decref(dev);
+    if (w != W_OK) {
+        nf_vm_status r = w == W_BAD ? nf_vm_raise(vm, NF_VM_E_MODEL,
+                                                  "quarantine entry %lld holds values this model "
+                                                  "cannot store",
+                                                  (long long)qid)
+                                    : nf_std_store_fail(s, vm, "resubmitting");
+        rollback(s);
+        return r;
+    }
+    s->seq = seq;
+    touched tc = {0};
+    nf_vm_status r =
+        touch(&tc, t, id) ? refresh(s, vm, &tc) : nf_vm_no_memory(vm, 0, "resubmitting");
     free(tc.v);
     return r;
 }

@@ -582,6 +582,33 @@ static void uploads_go_in_batches_of_whole_units(void **state) {
     assert_int_equal(pending(f), 0);
 }
 
+static void quarantine_is_listed_and_resubmitted(void **state) {
+    fx *f = *state;
+    add(f, "reject-me", "5");
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
+    char *js = NULL;
+    assert_int_equal(nf_sync_quarantine(f->rt, &js), NF_OK);
+    json_t *list = json_loads(js, 0, NULL);
+    nf_free(js);
+    assert_int_equal(json_array_size(list), 1);
+    json_t *e = json_array_get(list, 0);
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "rejected");
+    assert_string_equal(json_string_value(json_object_get(e, "entity")), "Shop.Item");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_object_get(e, "device"), "values"), "Qty")),
+                     5);
+    int64_t qid = json_integer_value(json_object_get(e, "qid"));
+    json_decref(list);
+    assert_int_equal(nf_sync_resubmit(f->rt, qid + 100), NF_ERR_NOT_FOUND);
+    assert_int_equal(nf_sync_resubmit(f->rt, qid), NF_OK);
+    assert_int_equal(nf_std_sync_quarantined(f->rt->sync), 0);
+    assert_string_equal(run(f, "Shop.Summary", NULL, NULL, NULL, NULL), "reject-me=5*;");
+    assert_int_equal(sql_int(f, "SELECT _state FROM \"Shop.Item\""), 1);
+    /* the server still refuses it: back in the quarantine, nothing lost */
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
+    assert_int_equal(nf_std_sync_quarantined(f->rt->sync), 1);
+}
+
 static void busy_pause(void *ud) {
     fx *f = ud;
     nf_value *v = NULL;
@@ -758,6 +785,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(objects_in_memory_see_the_server, setup, teardown),
         cmocka_unit_test_setup_teardown(selective_and_unsynchronized, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_synchronize_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(quarantine_is_listed_and_resubmitted, setup, teardown),
         cmocka_unit_test_setup_teardown(uploads_go_in_batches_of_whole_units, setup, teardown),
         cmocka_unit_test_setup_teardown(refused_requests_have_their_error_types, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_answers_change_nothing, setup, teardown),
