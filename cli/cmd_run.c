@@ -13,7 +13,8 @@
 /* Options of run and eval. */
 typedef struct run_opts {
     const char *timezone;
-    const char *db; /* run only */
+    const char *db;                       /* run only */
+    const char *server, *user, *password; /* run only: synchronization */
     bool json;
     bool microflow;
     uint64_t max_instructions;
@@ -49,6 +50,18 @@ static int run_option(const char *cmd, int argc, char **argv, int *i, run_opts *
         o->db = v;
         return 1;
     }
+    static const char *const sync_opts[] = {"--server", "--user", "--password"};
+    for (int k = 0; strcmp(cmd, "run") == 0 && k < 3; k++)
+        if ((v = nf_cli_value_of(sync_opts[k], argc, argv, i, &missing))) {
+            if (missing || !*v) {
+                fprintf(stderr, "nanoflow run: %s needs a value\n", sync_opts[k]);
+                return -1;
+            }
+            if (k == 0) o->server = v;
+            if (k == 1) o->user = v;
+            if (k == 2) o->password = v;
+            return 1;
+        }
     if ((v = nf_cli_value_of("--max-instructions", argc, argv, i, &missing))) {
         char *end;
         errno = 0;
@@ -89,6 +102,9 @@ static void configure(nf_config *cfg, const run_opts *o) {
     cfg->timezone = o->timezone;
     cfg->max_instructions = o->max_instructions;
     cfg->database = o->db;
+    cfg->server = o->server;
+    cfg->user = o->user;
+    cfg->password = o->password;
     cfg->host.show_message = cli_show_message;
     cfg->host.log = cli_log;
 }
@@ -135,7 +151,8 @@ static void run_usage(FILE *out) {
     fprintf(
         out,
         "usage: nanoflow run APP MODULE.FLOW [--arg NAME=VALUE]... [--db PATH] [--timezone TZ]\n"
-        "                    [--json] [--max-instructions N]\n\n"
+        "                    [--json] [--max-instructions N]\n"
+        "                    [--server URL [--user NAME --password PW]]\n\n"
         "Runs a flow and prints its result (toString() form; `empty` when empty; nothing for\n"
         "flows without a result). APP is a compiled .nfb module or one or more .mdl files or\n"
         "directories. --arg values are parsed by the parameter's type: numbers in plain\n"
@@ -144,7 +161,10 @@ static void run_usage(FILE *out) {
         "message, flow and line and exits 1.\n"
         "--db PATH keeps the local database in PATH (a SQLite file, created when missing),\n"
         "so committed objects stay across runs; without it the database lives in memory for\n"
-        "the run. --server, --user and --password arrive with synchronization.\n");
+        "the run.\n"
+        "--server URL lets the flow's `synchronize` reach a sync server (https://, or\n"
+        "http://127.0.0.1:PORT); --user and --password are the account it logs in with\n"
+        "(the password is never printed or logged).\n");
 }
 
 /* Loads or compiles APP. A missing or unreadable path is a usage error (exit 2, DESIGN §9),
@@ -201,13 +221,6 @@ int nf_cmd_run(int argc, char **argv) {
             names[nargs] = v[0] == '$' ? v + 1 : v;
             values[nargs++] = eq + 1;
             continue;
-        }
-        if (strncmp(argv[i], "--server", 8) == 0 || strncmp(argv[i], "--user", 6) == 0 ||
-            strncmp(argv[i], "--password", 10) == 0) {
-            fprintf(stderr,
-                    "nanoflow run: %s is not available yet: it arrives with synchronization\n",
-                    argv[i]);
-            goto done;
         }
         if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "nanoflow run: unknown option %s\n", argv[i]);

@@ -245,6 +245,15 @@ typedef struct nf_config {
      * or another app's. Model changes the file cannot take in place keep their data and are
      * reported through host.log (level NF_LOG_WARNING, node "LocalDatabase"). */
     const char *database;
+    /* Synchronization (docs/sync-client.md): the server's base URL ("https://host:port"; plain
+     * "http://" only to 127.0.0.1), and the user and password the runtime logs in with when it
+     * has no session token (at the first synchronize, and again once when the server answers
+     * 401). All three are borrowed for nf_runtime_new only (copied); NULL server: synchronize
+     * raises a ConnectionError "no server is configured". The password is kept in memory only
+     * (wiped when the runtime is freed) and never logged or put in an error message. */
+    const char *server;
+    const char *user;
+    const char *password;
     nf_host host;
 } nf_config;
 
@@ -303,6 +312,21 @@ nf_error_type nf_runtime_error_type(const nf_runtime *rt);
 const char *nf_runtime_error_message(const nf_runtime *rt);
 const char *nf_runtime_error_flow(const nf_runtime *rt);
 uint32_t nf_runtime_error_line(const nf_runtime *rt);
+
+/* ---- synchronization's quarantine (docs/sync-client.md)
+ * ------------------------------------------------------------------------------------------- */
+
+/* The objects the server rejected or found in conflict, oldest first, as one line of JSON:
+ * [{"qid": N, "entity": "Module.Entity", "id": "<uuid>", "seq": N, "status": "rejected" |
+ * "conflict", "reason": "…", "device": {the object as uploaded, values included}, "server":
+ * {the server's row} | null, "at": "<UTC time>"}]. *json is freed with nf_free. Errors (no
+ * local database): NF_ERR_ARGUMENT with nf_runtime_error_message. */
+nf_status nf_sync_quarantine(nf_runtime *rt, char **json);
+/* Puts the device's values of entry qid back into the local database as a new commit, which
+ * the next synchronize uploads (as a new object when the device no longer has a row of it),
+ * and removes the entry; objects in memory see the values. NF_ERR_NOT_FOUND: no such entry;
+ * NF_ERR_STATE: a synchronize is running. */
+nf_status nf_sync_resubmit(nf_runtime *rt, int64_t qid);
 
 /* ---- expressions
  * --------------------------------------------------------------------------------- */

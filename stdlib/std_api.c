@@ -8,6 +8,7 @@
 #include "nf_compiler.h"
 #include "std_api.h"
 #include "std_store.h"
+#include "std_sync.h"
 #include "std_time.h"
 
 /* ---- small helpers ------------------------------------------------------------------------------
@@ -420,7 +421,7 @@ nf_status nf_runtime_new(const nf_module *m, const nf_config *cfg, nf_runtime **
     vc.host.microflow = h->microflow ? h_microflow : NULL;
     vc.host.now = h->now ? h_now : NULL;
     vc.host.random = h->random ? h_random : NULL;
-    if (cfg->database || has_persistable(&m->bc)) {
+    if (cfg->database || cfg->server || has_persistable(&m->bc)) {
         rt->store = nf_std_store_open(&m->bc, cfg->database, store_report, rt, err, sizeof err);
         if (!rt->store) {
             set_text(error, nf_api_strdup(err));
@@ -447,14 +448,58 @@ nf_status nf_runtime_new(const nf_module *m, const nf_config *cfg, nf_runtime **
         }
         return NF_ERR_NOMEM;
     }
+    rt->cfg.server = rt->cfg.database = NULL; /* borrowed for this call only */
+    rt->user = nf_api_strdup(cfg->user);
+    rt->password = nf_api_strdup(cfg->password);
+    rt->cfg.user = rt->cfg.password = NULL;
+    if (cfg->server) {
+        nf_std_transport *t = nf_std_transport_curl_new(cfg->server, err, sizeof err);
+        char *e2 = NULL;
+        nf_status st = t ? nf_api_runtime_set_transport(rt, t, &e2) : NF_ERR_ARGUMENT;
+        if (st != NF_OK) {
+            set_text(error, e2 ? e2 : nf_api_strdup(err));
+            nf_api_runtime_release(rt);
+            return st;
+        }
+    }
     *out = rt;
+    return NF_OK;
+}
+
+static void sync_log(void *ud, int level, const char *text) {
+    nf_runtime *rt = ud;
+    if (rt->cfg.host.log)
+        rt->cfg.host.log(rt->cfg.host.ud, rt, (nf_log_level)level, "Synchronization", text);
+}
+
+nf_status nf_api_runtime_set_transport(nf_runtime *rt, nf_std_transport *t, char **error) {
+    char err[256] = "";
+    if (error) *error = NULL;
+    if (!rt->store) {
+        if (t && t->destroy) t->destroy(t->ud);
+        set_text(error, nf_api_strdup("synchronization needs a local database"));
+        return NF_ERR_ARGUMENT;
+    }
+    nf_std_sync *c =
+        nf_std_sync_new(rt->store, t, rt->user, rt->password, sync_log, rt, err, sizeof err);
+    if (!c) {
+        set_text(error, nf_api_strdup(err));
+        return NF_ERR_ARGUMENT;
+    }
+    nf_std_sync_free(rt->sync);
+    rt->sync = c;
+    rt->vm->cfg.sync = nf_std_sync_iface(c);
     return NF_OK;
 }
 
 void nf_api_runtime_release(nf_runtime *rt) {
     if (--rt->refs > 0) return;
     nf_vm_free(rt->vm);
+    nf_std_sync_free(rt->sync);
     nf_std_store_close(rt->store);
+    if (rt->password) memset(rt->password, 0, strlen(rt->password));
+    free(rt->user);
+    free(rt->password);
     nf_std_ctx_close(&rt->ctx);
     nf_module_free(rt->owned_mod);
     free(rt->timezone);

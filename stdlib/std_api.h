@@ -18,9 +18,11 @@ struct nf_runtime {
     nf_vm *vm;
     struct nf_std_store *store; /* the local database (NULL when the module has no
                                    persistable entity and no file was named) */
+    struct nf_std_sync *sync;   /* the sync client (NULL: no server configured) */
     nf_std_ctx ctx;
     nf_config cfg;
     char *timezone, *locale; /* copies */
+    char *user, *password;   /* copies, for the sync client (the password wiped at free) */
     uint32_t refs;           /* the handle plus every live nf_value */
     bool closed;             /* nf_runtime_free was called */
 };
@@ -40,6 +42,11 @@ nf_value *nf_api_wrap(nf_runtime *rt, const nf_val *v, bool is_long);
 nf_value *nf_api_wrap_move(nf_runtime *rt, nf_val *v, bool is_long);
 void nf_api_runtime_release(nf_runtime *rt);
 char *nf_api_strdup(const char *s);
+struct nf_std_transport;
+/* Connects rt's synchronize to transport t (owned from now on, even on failure), logging in
+ * with the config's user and password: for tests (the fake transport) and hosts with their
+ * own HTTP stack. Replaces a client set before. */
+nf_status nf_api_runtime_set_transport(nf_runtime *rt, struct nf_std_transport *t, char **error);
 /* malloc'd printf. */
 char *nf_api_format(const char *fmt, ...)
 #if defined(__GNUC__)

@@ -198,9 +198,8 @@ NF_STD_FN(IS_SYNCED) {
     return NF_VM_OK;
 }
 NF_STD_FN(IS_SYNCING0) {
-    (void)vm;
     (void)args;
-    out->u.b = false;
+    out->u.b = vm->syncing != 0;
     out->flags = 0;
     return NF_VM_OK;
 }

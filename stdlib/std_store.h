@@ -139,4 +139,10 @@ nf_vm_status nf_std_store_load(void *ud, nf_vm *vm, uint32_t entity, const uint8
                                nf_vm_obj **out);
 nf_vm_status nf_std_store_clear(void *ud, nf_vm *vm, uint32_t entity);
 
+/* ---- for the sync client ---- */
+
+/* Column c of st (an attribute a as stored) into *out (empty of a's kind before; its ref kept). */
+nf_vm_status nf_std_store_read_value(nf_std_store *s, nf_vm *vm, sqlite3_stmt *st, int c,
+                                     const nf_bc_attr *a, nf_val *out);
+
 #endif

@@ -45,8 +45,8 @@ static nf_vm_status finish(nf_std_store *s, nf_vm *vm, int64_t seq, const char *
 
 /* ---- rows to objects ------------------------------------------------------------------------- */
 
-static nf_vm_status read_value(nf_std_store *s, nf_vm *vm, sqlite3_stmt *st, int c,
-                               const nf_bc_attr *a, nf_val *out) {
+nf_vm_status nf_std_store_read_value(nf_std_store *s, nf_vm *vm, sqlite3_stmt *st, int c,
+                                     const nf_bc_attr *a, nf_val *out) {
     int type = sqlite3_column_type(st, c);
     if (type == SQLITE_NULL) {
         if (a->type.kind == NF_BT_BOOL) *out = nf_vm_bool(false);
@@ -112,7 +112,8 @@ static nf_vm_status read_row(nf_std_store *s, nf_vm *vm, sqlite3_stmt *st, int c
     if (fresh) {
         o->sync = (uint8_t)sqlite3_column_int(st, c0 + 1);
         for (uint32_t a = 0; a < t->nattrs; a++)
-            if (read_value(s, vm, st, c0 + 2 + (int)a, t->attrs[a], &o->attrs[a]) != NF_VM_OK) {
+            if (nf_std_store_read_value(s, vm, st, c0 + 2 + (int)a, t->attrs[a], &o->attrs[a]) !=
+                NF_VM_OK) {
                 nf_vm_obj_release(vm, o);
                 return NF_VM_ERROR;
             }

@@ -311,6 +311,23 @@ typedef struct nf_vm_store {
                       int how);
 } nf_vm_store;
 
+/* Synchronization (stdlib/std_sync*.c: the sync protocol over a transport). mode 0: all
+ * (upload every unit, then download by the offline profile), 1: unsynchronized objects, 2: the n
+ * objects objs (each with a reference held by the VM for the call; new, uncommitted and deleted
+ * objects already left out). The VM refuses a second synchronize while one runs and keeps
+ * nf_vm.syncing set during the call (isSyncing()). Failures are raised with their
+ * $latestErrorType (ConnectionError: nothing changed locally). The implementation keeps objects
+ * of the identity map consistent with the rows it writes. */
+typedef struct nf_vm_sync {
+    void *ud;
+    nf_vm_status (*synchronize)(void *ud, nf_vm *vm, int mode, nf_vm_obj *const *objs, uint32_t n);
+} nf_vm_sync;
+
+/* Mendix's message for a synchronize started while another runs. */
+#define NF_VM_SYNC_BUSY_MESSAGE                                                                    \
+    "Performing simultaneous synchronizations is not supported. Please try again after the "       \
+    "current synchronization is completed."
+
 /* ---- the runtime
  * ----------------------------------------------------------------------------------- */
 
@@ -334,6 +351,7 @@ typedef struct nf_vm_config {
     nf_vm_status (*datetime_text)(nf_vm *vm, int64_t ms, nf_val *out);
     nf_vm_host host;
     const nf_vm_store *store; /* NULL: objects live in memory only (retrieves fail) */
+    const nf_vm_sync *sync;   /* NULL: synchronize raises "no server is configured" */
 } nf_vm_config;
 
 /* Per entity: the flattened attribute count and the associations its objects own (the `from`
@@ -382,6 +400,7 @@ struct nf_vm {
     uint8_t suspended;
     uint8_t susp_reg;     /* the top frame's register for the host's result, 255 for none */
     uint8_t resume_error; /* nf_vm_resume_error: raise at the parked instruction */
+    uint8_t syncing;      /* a synchronize is running (isSyncing()) */
     /* the error being raised */
     nf_vm_errtype err_type;
     char err_msg[512];
@@ -492,6 +511,9 @@ nf_vm_status nf_vm_retrieve(nf_vm *vm, const uint32_t *d, const nf_val *R, nf_va
  * a new list. */
 nf_vm_status nf_vm_assoc_reverse(nf_vm *vm, nf_vm_obj *o, uint32_t assoc, nf_vm_list **out);
 nf_vm_status nf_vm_clear_device(nf_vm *vm, uint32_t entity);
+/* synchronize (vm_sync.c): mode as nf_vm_sync; for mode 2 the n values at regs (objects or
+ * lists). */
+nf_vm_status nf_vm_synchronize(nf_vm *vm, int mode, const nf_val *regs, uint32_t n);
 /* For stores: the object of a row with `id` of `entity`. *fresh tells whether it was created
  * (the store then fills attrs, pending references and sync, and it is COMMITTED and stored); an
  * instance already in memory is returned as it is. Returns a new reference, or NULL after

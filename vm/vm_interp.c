@@ -1231,8 +1231,10 @@ resume:
                 vmbreak;
             }
             vmcase(SYNC) {
-                CHECK(nf_vm_raise(vm, NF_VM_E_CONNECTION,
-                                  "cannot synchronize: no server is configured"));
+                fr->pc = PC_INDEX;
+                nf_vm_status st = nf_vm_synchronize(vm, B, RA, C);
+                LOAD_FRAME();
+                CHECK(st);
                 vmbreak;
             }
             vmcase(CLEARDEV) {
