@@ -28,11 +28,17 @@ typedef struct nf_cc_arena {
     nf_cc_arena_block *head; /* current block; older blocks chain through ->next */
     char *cur, *end;         /* free space in the current block */
     size_t total;            /* bytes obtained from malloc, for limits and reports */
+    size_t next;             /* at least this size for the next block (after a reset), or 0 */
     bool failed;             /* an allocation failed */
 } nf_cc_arena;
 
 void nf_cc_arena_init(nf_cc_arena *a);
 void nf_cc_arena_free(nf_cc_arena *a);
+/* Frees everything allocated, keeping a single block for reuse (its pages are already in
+ * memory); when there were several, the next block takes their combined size, so that as much
+ * fits in one block next time. AddressSanitizer builds free every block, so that a use after
+ * the reset is reported. */
+void nf_cc_arena_reset(nf_cc_arena *a);
 /* Starts a new block holding n bytes (a multiple of 8) and returns them, not zeroed. */
 void *nf_cc_arena_alloc_block(nf_cc_arena *a, size_t n);
 /* Returns 8-byte aligned memory that is NOT zeroed, or NULL on out-of-memory: for callers that
@@ -69,6 +75,10 @@ static inline void *nf_cc_arena_alloc_part(nf_cc_arena *a, size_t used, size_t f
  * when it is larger than the free space left in the current block (and frees it otherwise):
  * memory already touched is reused instead of fresh pages. */
 void nf_cc_arena_adopt(nf_cc_arena *a, void *mem, size_t size);
+/* Enters the pages of [p, p + n) into memory now, writable, in one system call where the
+ * system has one (Linux: MADV_POPULATE_WRITE), instead of one page fault per page on first
+ * write; elsewhere, or when it fails, nothing happens (the pages fault in as usual). */
+void nf_cc_prefault(void *p, size_t n);
 /* Copies n bytes and appends a NUL. */
 char *nf_cc_arena_strndup(nf_cc_arena *a, const char *s, size_t n);
 static inline bool nf_cc_arena_failed(const nf_cc_arena *a) {

@@ -835,6 +835,11 @@ typedef struct nf_cc_decl {
             nf_cc_block body;
             char *folder;
             struct nf_cc_flow *sym; /* sema */
+            /* a body deferred by nf_cc_parse_env.defer_bodies: its tokens [body_first,
+             * body_end) (body_end is the guessed closing `end`) and the parser's nesting depth
+             * and MDL version there, for nf_cc_parse_body */
+            uint32_t body_first, body_end, body_depth, body_mdl_version;
+            bool body_deferred;
         } flow;
         struct {
             uint8_t kind; /* nf_cc_actionkind */

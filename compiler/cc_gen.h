@@ -62,6 +62,10 @@ typedef struct nf_cg_flow {
 
 typedef struct nf_cg {
     nf_cc_arena *arena;
+    /* what serves one flow's generation only (its variables' registers, jump lists, labels):
+     * g->arena, or (nf_cc_build flow by flow) an arena reset after each flow, from which the
+     * flow's handler and descriptor tables are then copied to g->arena */
+    nf_cc_arena *tmp;
     nf_cc_interner *in;
     nf_cc_diags *d;
     nf_cc_model *mdl;
@@ -105,6 +109,13 @@ void nf_cg_error(nf_cg *g, nf_cc_span at, const char *fmt, ...)
 
 /* Builds the whole module into g->out; false after errors or out-of-memory. */
 bool nf_cg_module(nf_cg *g);
+/* nf_cg_module in three steps, for generating each flow right after checking it: the
+ * module-level tables (false on out-of-memory), flow i of the model, then the rest. The
+ * entities' offline flags and the flows' offline_called are taken again at the end, so flows
+ * checked after the start still set them. */
+bool nf_cg_module_begin(nf_cg *g);
+void nf_cg_module_flow(nf_cg *g, uint32_t i);
+bool nf_cg_module_end(nf_cg *g);
 /* Frees what g holds outside the arena (after nf_cg_module). */
 void nf_cg_free(nf_cg *g);
 

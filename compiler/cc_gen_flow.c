@@ -58,15 +58,6 @@ static void *scratch_copy(nf_cg *g, const nf_cg_buf *b, size_t size) {
     return m;
 }
 
-void nf_cg_free(nf_cg *g) {
-    nf_cc_map_free(&g->str_index);
-    nf_cc_map_free(&g->const_index);
-    free(g->code_scratch.items);
-    free(g->line_scratch.items);
-    memset(&g->code_scratch, 0, sizeof g->code_scratch);
-    memset(&g->line_scratch, 0, sizeof g->line_scratch);
-}
-
 uint32_t nf_cg_emit(nf_cg *g, nf_bc_insn in) {
     nf_cg_flow *f = g->f;
     if (f->code.n + 1 > 16u * 1024 * 1024) {
@@ -769,8 +760,8 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
         if (!f) return;
         idx = f->index;
         n = f->nparams;
-        types = nf_cc_arena_alloc(g->arena, (n + 1) * sizeof *types);
-        names = nf_cc_arena_alloc(g->arena, (n + 1) * sizeof *names);
+        types = nf_cc_arena_alloc(g->tmp, (n + 1) * sizeof *types);
+        names = nf_cc_arena_alloc(g->tmp, (n + 1) * sizeof *names);
         if (!types || !names) {
             g->oom = true;
             return;
@@ -787,8 +778,8 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
         idx = a->index;
         oc = NF_OPC_CALLACT;
         n = a->nparams;
-        types = nf_cc_arena_alloc(g->arena, (n + 1) * sizeof *types);
-        names = nf_cc_arena_alloc(g->arena, (n + 1) * sizeof *names);
+        types = nf_cc_arena_alloc(g->tmp, (n + 1) * sizeof *types);
+        names = nf_cc_arena_alloc(g->tmp, (n + 1) * sizeof *names);
         if (!types || !names) {
             g->oom = true;
             return;
@@ -962,7 +953,7 @@ static bool uses_current_index(const nf_cc_expr *e) {
 static void case_stmt(nf_cg *g, nf_cc_stmt *st) {
     bool temp;
     int subj = nf_cg_expr_any(g, st->u.case_.subject, nf_cg_type(st->u.case_.subject->type), &temp);
-    nf_cg_buf *to_body = nf_cc_arena_alloc(g->arena, (st->u.case_.n + 1) * sizeof *to_body);
+    nf_cg_buf *to_body = nf_cc_arena_alloc(g->tmp, (st->u.case_.n + 1) * sizeof *to_body);
     if (!to_body) {
         g->oom = true;
         return;
@@ -1010,7 +1001,7 @@ static void split_stmt(nf_cg *g, nf_cc_stmt *st) {
     if (!v) return;
     int subj = nf_cg_var_reg(g, v);
     uint32_t n = st->u.split.n;
-    nf_cg_buf *to_body = nf_cc_arena_alloc(g->arena, (n + 1) * sizeof *to_body);
+    nf_cg_buf *to_body = nf_cc_arena_alloc(g->tmp, (n + 1) * sizeof *to_body);
     if (!to_body) {
         g->oom = true;
         return;
@@ -1406,7 +1397,7 @@ void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
     f->flow = flow;
     f->nanoflow = flow->kind == NF_FLOW_NANOFLOW;
     f->current_object_reg = f->current_result_reg = -1;
-    f->var_reg = nf_cc_arena_alloc(g->arena, (flow->nvars + 1) * sizeof *f->var_reg);
+    f->var_reg = nf_cc_arena_alloc(g->tmp, (flow->nvars + 1) * sizeof *f->var_reg);
     if (!f->var_reg) {
         g->oom = true;
         return;

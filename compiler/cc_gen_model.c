@@ -19,7 +19,8 @@ void nf_cg_error(nf_cg *g, nf_cc_span at, const char *fmt, ...) {
 void *nf_cg_push(nf_cg *g, nf_cg_buf *b, size_t size) {
     if (b->n == b->cap) {
         uint32_t cap = b->cap ? b->cap * 2 : 16;
-        void *items = nf_cc_arena_alloc(g->arena, (size_t)cap * size);
+        bool module = b == &g->strings || b == &g->consts || b == &g->xnodes || b == &g->xwords;
+        void *items = nf_cc_arena_alloc(module ? g->arena : g->tmp, (size_t)cap * size);
         if (!items) {
             g->oom = true;
             return NULL;
@@ -379,6 +380,11 @@ static void *arr(nf_cg *g, size_t n, size_t size) {
     return p;
 }
 
+static uint8_t entity_flags(const nf_cc_entity *e) {
+    return (uint8_t)((e->offline ? NF_BE_OFFLINE : 0) | (e->system ? NF_BE_SYSTEM : 0) |
+                     (e->in_profile ? NF_BE_IN_PROFILE : 0));
+}
+
 static void gen_entity(nf_cg *g, nf_cc_entity *e, nf_bc_entity *out) {
     out->name = S(g, e->name);
     out->generalization = e->generalization ? e->generalization->index : NF_BC_NONE;
@@ -392,8 +398,7 @@ static void gen_entity(nf_cg *g, nf_cc_entity *e, nf_bc_entity *out) {
                     "entity %s extends more than %d entities in a chain: flatten the hierarchy",
                     e->name->s, NF_BC_MAX_GENERALIZATION);
     out->persist = e->persist == NF_PERSISTENT ? 0 : 1;
-    out->flags = (uint8_t)((e->offline ? NF_BE_OFFLINE : 0) | (e->system ? NF_BE_SYSTEM : 0) |
-                           (e->in_profile ? NF_BE_IN_PROFILE : 0));
+    out->flags = entity_flags(e);
     out->download = NF_BD_ALL;
     out->conflict = NF_BC_LAST_WINS;
     out->profile_xpath = out->revision_attr = NF_BC_NONE;
@@ -579,6 +584,16 @@ static void free_grant_index(nf_cg *g) {
     free(g->flow_grant);
     free(g->grant_next);
     g->entity_grant = g->flow_grant = g->grant_next = NULL;
+}
+
+void nf_cg_free(nf_cg *g) {
+    nf_cc_map_free(&g->str_index);
+    nf_cc_map_free(&g->const_index);
+    free(g->code_scratch.items);
+    free(g->line_scratch.items);
+    memset(&g->code_scratch, 0, sizeof g->code_scratch);
+    memset(&g->line_scratch, 0, sizeof g->line_scratch);
+    free_grant_index(g); /* when nf_cg_module_end was not reached */
 }
 
 /* Access rules: grants in order, revokes removing what earlier grants gave. */
@@ -782,7 +797,25 @@ oom:
 
 /* ---- the module ------------------------------------------------------------------------------ */
 
+/* An arena copy of the n items at p (NULL when n is 0, or out of memory). */
+static void *copy_out(nf_cg *g, const void *p, uint32_t n, size_t size) {
+    if (!n) return NULL;
+    void *m = nf_cc_arena_alloc_uninit(g->arena, (size_t)n * size);
+    if (!m)
+        g->oom = true;
+    else
+        memcpy(m, p, (size_t)n * size);
+    return m;
+}
+
 bool nf_cg_module(nf_cg *g) {
+    if (!nf_cg_module_begin(g)) return false;
+    for (uint32_t i = 0; i < g->mdl->flows.n; i++)
+        nf_cg_module_flow(g, i);
+    return nf_cg_module_end(g);
+}
+
+bool nf_cg_module_begin(nf_cg *g) {
     nf_cc_model *mdl = g->mdl;
     nf_bc_module *m = g->out;
     memset(m, 0, sizeof *m);
@@ -847,11 +880,32 @@ bool nf_cg_module(nf_cg *g) {
     }
     m->nflows = mdl->flows.n;
     m->flows = arr(g, mdl->flows.n, sizeof *m->flows);
-    for (uint32_t i = 0; i < mdl->flows.n && m->flows && !g->oom; i++) {
-        nf_cc_flow *f = mdl->flows.items[i];
-        nf_cg_flow_code(g, f, &m->flows[i]);
-        gen_flow_roles(g, f, &m->flows[i]);
+    return true;
+}
+
+void nf_cg_module_flow(nf_cg *g, uint32_t i) {
+    nf_bc_module *m = g->out;
+    if (!m->flows || g->oom) return;
+    nf_cc_flow *f = g->mdl->flows.items[i];
+    nf_bc_flow *b = &m->flows[i];
+    nf_cg_flow_code(g, f, b);
+    gen_flow_roles(g, f, b);
+    if (g->tmp != g->arena) { /* the tables grew in g->tmp */
+        b->handlers = copy_out(g, b->handlers, b->nhandlers, sizeof *b->handlers);
+        b->descs = copy_out(g, b->descs, b->ndescs, sizeof *b->descs);
     }
+}
+
+bool nf_cg_module_end(nf_cg *g) {
+    nf_cc_model *mdl = g->mdl;
+    nf_bc_module *m = g->out;
+    /* what checking flows found out after their code or the entities were generated (when
+     * nf_cc_build checks and generates flow by flow): entities used offline by nanoflows,
+     * microflows called from nanoflows */
+    for (uint32_t i = 0; i < mdl->entities.n && m->entities; i++)
+        m->entities[i].flags = entity_flags(mdl->entities.items[i]);
+    for (uint32_t i = 0; i < mdl->flows.n && m->flows; i++)
+        m->flows[i].offline_called = ((nf_cc_flow *)mdl->flows.items[i])->called_from_nanoflow;
     free_grant_index(g);
     m->model_hash = model_hash(g);
     if (g->strings.n > 0xFFFF0000u || g->consts.n > 0xFFFFu)

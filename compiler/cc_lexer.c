@@ -1,5 +1,6 @@
 /* cc_lexer.c — MDL tokenizer; see cc_lexer.h. */
 #include "cc_lexer.h"
+#include "cc_arena.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,7 @@ const char *nf_cc_tkind_text(nf_cc_tkind k) {
 void nf_cc_tokens_free(nf_cc_tokens *t) {
     free(t->t);
     free(t->docs);
+    free(t->ends);
     memset(t, 0, sizeof *t);
 }
 
@@ -95,17 +97,26 @@ typedef struct lexer {
     bool doubled; /* string literals are written '' … '' (XPath inside a string) */
 } lexer;
 
-/* Makes room for at least one more token (at least `want` in all); false when out of memory. */
+/* Makes room for at least one more token (allocating at least `want` in all); false when out
+ * of memory. The pages of the next chunk of tokens are entered at once (nf_cc_prefault)
+ * instead of one page fault at a time. */
 static bool grow_tokens(lexer *lx, uint32_t want) {
+    enum { CHUNK = 64 * 1024 }; /* tokens, 768 KB */
     nf_cc_tokens *o = lx->out;
-    uint32_t cap = o->cap ? o->cap * 2 : 1024;
-    if (cap < want) cap = want;
-    nf_cc_token *t = realloc(o->t, (size_t)cap * sizeof *t);
-    if (!t) {
-        lx->oom = true;
-        return false;
+    if (want <= o->n) want = o->n + 1;
+    if (want > o->alloc) {
+        uint32_t alloc = o->alloc ? o->alloc * 2 : 1024;
+        if (alloc < want) alloc = want;
+        nf_cc_token *t = realloc(o->t, (size_t)alloc * sizeof *t);
+        if (!t) {
+            lx->oom = true;
+            return false;
+        }
+        o->t = t;
+        o->alloc = alloc;
     }
-    o->t = t;
+    uint32_t cap = o->alloc - o->n > CHUNK ? o->n + CHUNK : o->alloc;
+    nf_cc_prefault(o->t + o->n, (size_t)(cap - o->n) * sizeof *o->t);
     o->cap = cap;
     return true;
 }
@@ -130,6 +141,22 @@ static void add_doc(lexer *lx, uint32_t off, uint32_t len) {
         o->capdocs = cap;
     }
     o->docs[o->ndocs++] = (nf_cc_doc){off, len};
+}
+
+/* Notes that the next token is `end` or `while` (for finding a flow body's end quickly). */
+static void add_end(lexer *lx) {
+    nf_cc_tokens *o = lx->out;
+    if (o->nends == o->capends) {
+        uint32_t cap = o->capends ? o->capends * 2 : 256;
+        uint32_t *e = realloc(o->ends, cap * sizeof *e);
+        if (!e) {
+            lx->oom = true;
+            return;
+        }
+        o->ends = e;
+        o->capends = cap;
+    }
+    o->ends[o->nends++] = o->n;
 }
 
 static void err(lexer *lx, nf_cc_diag_code code, uint32_t off, uint32_t len, const char *msg) {
@@ -399,6 +426,7 @@ bool nf_cc_lex_range(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t
             uint32_t n = q - p;
             nf_cc_kw k =
                 n >= 2 && n <= 26 ? keyword_hashed(kw, s + p, n, kw_hash(s + p, n)) : NF_KW_NONE;
+            if (k == NF_KW_end || k == NF_KW_while) add_end(&lx);
             emit(&lx, NF_TK_IDENT, p, n, (uint16_t)k);
             lx.pos = q;
             continue;

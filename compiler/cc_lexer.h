@@ -76,10 +76,13 @@ typedef struct nf_cc_doc {
 } nf_cc_doc;
 
 typedef struct nf_cc_tokens {
-    nf_cc_token *t; /* n tokens, the last is NF_TK_EOF (owned) */
-    uint32_t n, cap;
+    nf_cc_token *t;  /* n tokens, the last is NF_TK_EOF (owned) */
+    uint32_t n, cap; /* cap: room for tokens whose pages are in memory already */
+    uint32_t alloc;  /* room allocated */
     nf_cc_doc *docs; /* doc comments in source order (owned) */
     uint32_t ndocs, capdocs;
+    uint32_t *ends; /* indices of the identifiers `end` and `while`, ascending (owned) */
+    uint32_t nends, capends;
 } nf_cc_tokens;
 
 /* Keyword lookup table, built once per compiler instance (no global state). */

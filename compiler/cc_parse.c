@@ -347,8 +347,47 @@ void nf_cc_skip_statement(nf_cc_parser *p, uint32_t start, const char *what) {
                  "%s is not executed by the nanoflow runtime; skipped", what);
 }
 
-bool nf_cc_parse_file(nf_cc_parse_env *env, const nf_cc_source *src, uint32_t file,
-                      nf_cc_unit *unit) {
+uint32_t nf_p_guess_body_end(const nf_cc_parser *p) {
+    /* nested blocks close with `end if`, `end loop`, `end error`, …; only a `while` may close
+     * with a bare `end` (its `while` is optional), so the first bare `end` that no `while` is
+     * waiting for closes the flow. Only those two words are looked at, from the lexer's list. */
+    const nf_cc_token *t = p->t;
+    uint32_t last = p->n ? p->n - 1 : 0; /* the last token is EOF */
+    uint32_t lo = 0, hi = p->nends;      /* the first entry at or after p->pos */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p->ends[mid] < p->pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t whiles = 0;
+    for (uint32_t k = lo; k < p->nends; k++) {
+        uint32_t i = p->ends[k];
+        if (i >= last) break;
+        if (t[i].kw == NF_KW_while) {
+            whiles++;
+            continue;
+        }
+        const nf_cc_token *a = &t[i + 1];
+        if (a->kind == NF_TK_IDENT && a->kw == NF_KW_while) {
+            if (whiles) whiles--;
+            k++; /* that `while` is the next entry */
+        } else if (a->kind == NF_TK_IDENT &&
+                   (a->kw == NF_KW_if || a->kw == NF_KW_loop || a->kw == NF_KW_error ||
+                    a->kw == NF_KW_case || a->kw == NF_KW_try || a->kw == NF_KW_split)) {
+            continue;
+        } else if (whiles) {
+            whiles--;
+        } else {
+            return i;
+        }
+    }
+    return last;
+}
+
+static bool parse_file(nf_cc_parse_env *env, const nf_cc_source *src, uint32_t file,
+                       nf_cc_unit *unit, nf_cc_tokens *keep, uint32_t *ndeferred) {
     nf_cc_tokens toks;
     if (!nf_cc_lex(env->keywords, src, file, &toks, env->diags)) {
         nf_cc_tokens_free(&toks);
@@ -363,6 +402,9 @@ bool nf_cc_parse_file(nf_cc_parse_env *env, const nf_cc_source *src, uint32_t fi
     p.n = toks.n;
     p.docs = toks.docs;
     p.ndocs = toks.ndocs;
+    p.ndeferred = ndeferred;
+    p.ends = toks.ends;
+    p.nends = toks.nends;
     while (!nf_p_at(&p, NF_TK_EOF) && !p.oom) {
         /* statement separators: `;` and the Oracle-style `/` line */
         if (nf_p_accept(&p, NF_TK_SEMI) || nf_p_accept(&p, NF_TK_SLASH)) continue;
@@ -391,10 +433,50 @@ bool nf_cc_parse_file(nf_cc_parse_env *env, const nf_cc_source *src, uint32_t fi
         }
     }
     bool ok = !p.oom;
+    if (keep) {
+        *keep = toks;
+        return ok;
+    }
     /* the token array's pages are already in memory: the arena allocates from them next
      * (the rest of the front end and the code generator) instead of from fresh pages */
-    nf_cc_arena_adopt(env->arena, toks.t, (size_t)toks.cap * sizeof *toks.t);
+    nf_cc_arena_adopt(env->arena, toks.t, (size_t)toks.alloc * sizeof *toks.t);
     toks.t = NULL;
     nf_cc_tokens_free(&toks);
     return ok;
+}
+
+bool nf_cc_parse_file(nf_cc_parse_env *env, const nf_cc_source *src, uint32_t file,
+                      nf_cc_unit *unit) {
+    return parse_file(env, src, file, unit, NULL, NULL);
+}
+
+bool nf_cc_parse_file_deferred(nf_cc_parse_env *env, const nf_cc_source *src, uint32_t file,
+                               nf_cc_unit *unit, nf_cc_tokens *toks, uint32_t *ndeferred) {
+    memset(toks, 0, sizeof *toks);
+    return parse_file(env, src, file, unit, toks, ndeferred);
+}
+
+bool nf_cc_parse_body(nf_cc_parse_env *env, const nf_cc_source *src, uint32_t file,
+                      const nf_cc_tokens *toks, nf_cc_decl *d) {
+    if (!d->u.flow.body_deferred) return false;
+    /* the parser's state at the body as nf_cc_parse_file's flow() has it */
+    nf_cc_parser p;
+    memset(&p, 0, sizeof p);
+    p.env = env;
+    p.src = src;
+    p.file = file;
+    p.t = toks->t;
+    p.n = toks->n;
+    p.docs = toks->docs;
+    p.ndocs = toks->ndocs;
+    p.pos = d->u.flow.body_first;
+    p.depth = d->u.flow.body_depth;
+    p.mdl_version = d->u.flow.body_mdl_version;
+    p.decl_has_body = true;
+    p.in_flow = true;
+    unsigned before = env->diags->n + env->diags->dropped;
+    bool ok = nf_p_block(&p, &d->u.flow.body);
+    d->u.flow.body_deferred = false;
+    return ok && !p.oom && p.pos == d->u.flow.body_end &&
+           env->diags->n + env->diags->dropped == before;
 }

@@ -25,6 +25,9 @@ typedef struct nf_cc_parser {
     unsigned mdl_version;
     bool quote_doubled; /* tokens come from an XPath inside a string: '' delimits strings */
     bool oom;
+    uint32_t *ndeferred;  /* not NULL: flow bodies are deferred (nf_cc_parse_file_deferred) */
+    const uint32_t *ends; /* the tokens' `end` and `while` identifiers (nf_cc_tokens.ends) */
+    uint32_t nends;
 } nf_cc_parser;
 
 /* ---- token access -------------------------------------------------------------------------- */
@@ -195,5 +198,10 @@ bool nf_p_args(nf_cc_parser *p, nf_cc_arg **out, uint32_t *n);
 void nf_p_recover_stmt(nf_cc_parser *p);
 /* Whether the current token can start a flow statement. */
 bool nf_p_starts_stmt(const nf_cc_parser *p);
+
+/* The token index of the `end` that closes the flow body starting at token p->pos (after
+ * `begin`), found without parsing; EOF's index when there is none. A guess that
+ * nf_cc_parse_body verifies. */
+uint32_t nf_p_guess_body_end(const nf_cc_parser *p);
 
 #endif

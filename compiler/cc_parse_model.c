@@ -770,9 +770,19 @@ static bool flow(nf_cc_parser *p, nf_cc_decl *d, nf_cc_flowkind kind) {
         }
     }
     if (!nf_p_expect_kw(p, NF_KW_begin)) return false;
-    p->in_flow = true;
-    bool ok = nf_p_block(p, &d->u.flow.body);
-    p->in_flow = false;
+    bool ok = true;
+    if (p->ndeferred) {
+        d->u.flow.body_deferred = true;
+        d->u.flow.body_first = p->pos;
+        d->u.flow.body_depth = p->depth;
+        d->u.flow.body_mdl_version = p->mdl_version;
+        p->pos = d->u.flow.body_end = nf_p_guess_body_end(p);
+        (*p->ndeferred)++;
+    } else {
+        p->in_flow = true;
+        ok = nf_p_block(p, &d->u.flow.body);
+        p->in_flow = false;
+    }
     p->failed =
         false; /* errors inside the body were reported and recovered statement by statement */
     if (!ok) return false;

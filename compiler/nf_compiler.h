@@ -41,13 +41,17 @@ bool nf_cc_check(nf_cc_compilation *c);
 
 nf_cc_diags *nf_cc_diagnostics(nf_cc_compilation *c);
 nf_cc_sources *nf_cc_sources_of(nf_cc_compilation *c);
-/* The checked model (valid after nf_cc_check returned true). */
+/* The checked model (valid after nf_cc_check returned true). After an nf_cc_build that was not
+ * preceded by nf_cc_check, its flows no longer have their bodies and variables: the build
+ * checked and generated them one flow at a time and dropped each flow's syntax tree. */
 const struct nf_cc_model *nf_cc_model_of(const nf_cc_compilation *c);
 
 struct nf_bc_module;
 /* Checks (if not done yet) and generates the bytecode module into *out. The module's memory
  * belongs to the compilation: it stays valid until nf_cc_free. False when there are errors
- * (diagnostics say why) or on out-of-memory. */
+ * (diagnostics say why) or on out-of-memory. Without an nf_cc_check before it, it parses,
+ * checks and generates flow by flow (less memory; same diagnostics and module), and a second
+ * call gives the same module again. */
 bool nf_cc_build(nf_cc_compilation *c, struct nf_bc_module *out);
 
 #endif

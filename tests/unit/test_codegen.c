@@ -4,7 +4,10 @@
  * does something else (an operand that wrapped around) or one the loader rejects. Just inside every
  * limit the app compiles to a module that loads and verifies.
  *
- * The apps are generated: each test builds its MDL text with a loop. */
+ * The apps are generated: each test builds its MDL text with a loop.
+ *
+ * nf_cc_build without nf_cc_check parses, checks and generates flow by flow: it must give the
+ * same module and the same diagnostics as checking every flow first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -254,6 +257,108 @@ static void the_model_hash_is_the_documented_example(void **state) {
     free(r.bytes);
 }
 
+/* ---- flow by flow: nf_cc_build alone parses, checks and generates one flow at a time ----------
+ */
+
+typedef struct built {
+    bool ok;
+    char diags[2048]; /* every diagnostic: "offset code message;" */
+    uint8_t *bytes;
+    size_t len;
+} built;
+
+/* Builds src with nf_cc_build alone (flow by flow) or after nf_cc_check (all flows at once). */
+static built build(const char *src, bool check_first, unsigned builds) {
+    built b = {0};
+    nf_cc_compilation *c = nf_cc_new();
+    assert_non_null(c);
+    assert_true(nf_cc_add_source(c, "a.mdl", src, strlen(src)));
+    if (check_first) nf_cc_check(c);
+    nf_bc_module m;
+    for (unsigned i = 0; i < builds; i++) {
+        b.ok = nf_cc_build(c, &m);
+        if (b.ok) {
+            uint8_t *bytes;
+            size_t len;
+            assert_true(nf_bc_write(&m, &bytes, &len));
+            if (b.bytes) { /* a second build gives the same module */
+                assert_int_equal(len, b.len);
+                assert_memory_equal(bytes, b.bytes, len);
+                free(bytes);
+            } else {
+                b.bytes = bytes;
+                b.len = len;
+            }
+        }
+    }
+    nf_cc_diags *d = nf_cc_diagnostics(c);
+    size_t n = 0;
+    for (unsigned i = 0; i < d->n && n < sizeof b.diags; i++)
+        n += (size_t)snprintf(b.diags + n, sizeof b.diags - n, "%u NF%04u %s;",
+                              d->items[i].span.off, d->items[i].code, d->items[i].msg);
+    nf_cc_free(c);
+    return b;
+}
+
+static void require_same_build(const char *src, bool want_ok) {
+    built a = build(src, false, 2), b = build(src, true, 1);
+    assert_int_equal(a.ok, want_ok);
+    assert_int_equal(b.ok, want_ok);
+    assert_string_equal(a.diags, b.diags);
+    assert_int_equal(a.len, b.len);
+    if (a.len) assert_memory_equal(a.bytes, b.bytes, a.len);
+    free(a.bytes);
+    free(b.bytes);
+}
+
+/* An entity used offline and a microflow called from a nanoflow are both known only once a
+ * later flow is checked; `while` loops closed by a bare `end` and by `end while`. */
+static const char by_flow_app[] =
+    "create module M;\n"
+    "create persistent entity M.Order (Number: String(20), Total: Decimal);\n"
+    "create persistent entity M.Late (Name: String(50));\n"
+    "create microflow M.Server ($Total: Decimal) returns Boolean\n"
+    "begin\n  return $Total > 0;\nend;\n"
+    "create nanoflow M.First ($Order: M.Order) returns Boolean\n"
+    "begin\n"
+    "  declare $N Integer = 0;\n"
+    "  while $N < 3 begin\n    set $N = $N + 1;\n  end;\n"
+    "  while $N < 6 begin\n    if $N = 4 then\n      set $N = $N + 2;\n    end if;\n"
+    "    set $N = $N + 1;\n  end while;\n"
+    "  $Ok = call microflow M.Server(Total = $Order/Total);\n"
+    "  return $Ok;\n"
+    "end;\n"
+    "create nanoflow M.Second () returns Integer\n"
+    "begin\n"
+    "  retrieve $Lates from M.Late;\n"
+    "  declare $Unused String = 'x';\n"
+    "  $C = count($Lates);\n"
+    "  return $C;\n"
+    "end;\n";
+
+static void building_flow_by_flow_gives_the_same_module_and_diagnostics(void **state) {
+    (void)state;
+    require_same_build(by_flow_app, true);
+    /* a replaced declaration's body is parsed too, though no flow of the model has it */
+    require_same_build("create module M;\n"
+                       "create nanoflow M.A () returns Integer begin return 1; end;\n"
+                       "create or modify nanoflow M.A () returns Integer begin return 2; end;\n"
+                       "create nanoflow M.B () returns Integer\n"
+                       "begin\n  $X = call nanoflow M.A();\n  return $X;\nend;\n",
+                       true);
+}
+
+static void an_error_in_a_later_flow_gives_the_same_diagnostics(void **state) {
+    (void)state;
+    char src[sizeof by_flow_app + 200];
+    snprintf(src, sizeof src, "%s%s", by_flow_app,
+             "create nanoflow M.Third () returns Integer\nbegin\n  return 'text';\nend;\n");
+    require_same_build(src, false);
+    snprintf(src, sizeof src, "%s%s", by_flow_app,
+             "create nanoflow M.Broken ()\nbegin\n  declare $X Integer = ;\nend;\n");
+    require_same_build(src, false);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_loop_body_too_long_for_forlist_is_reported_at_the_loop),
@@ -266,6 +371,8 @@ int main(void) {
         cmocka_unit_test(an_entity_with_255_ancestors_compiles),
         cmocka_unit_test(a_flow_with_250_registers_compiles),
         cmocka_unit_test(the_model_hash_is_the_documented_example),
+        cmocka_unit_test(building_flow_by_flow_gives_the_same_module_and_diagnostics),
+        cmocka_unit_test(an_error_in_a_later_flow_gives_the_same_diagnostics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
