@@ -532,11 +532,19 @@ static bool digits(const char **pp, int n, int *v) {
 nf_std_time_status nf_std_time_parse_iso(nf_std_time *t, const char *text, int64_t *out) {
     const char *p = text ? text : "";
     int y, mo, d, h = 0, mi = 0, s = 0, ms = 0;
-    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+    /* ISO-8601 expanded years (±YYYYYY), as nf_std_time_format_iso writes years outside
+     * 0000-9999; they must carry an offset (the zone's rules for such years are not ICU's) */
+    int sign = *p == '-' ? -1 : *p == '+' ? 1 : 0;
+    if (sign) p++;
+    if (!digits(&p, sign ? 6 : 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
         !digits(&p, 2, &d))
         goto bad;
+    if (sign) y *= sign;
     if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) goto bad;
-    if (*p == '\0') return local_to_ms(t, false, y, mo, d, 0, 0, 0, 0, out);
+    if (*p == '\0') {
+        if (sign) goto bad;
+        return local_to_ms(t, false, y, mo, d, 0, 0, 0, 0, out);
+    }
     if (*p != 'T' && *p != 't' && *p != ' ') goto bad;
     p++;
     if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi)) goto bad;
@@ -554,23 +562,27 @@ nf_std_time_status nf_std_time_parse_iso(nf_std_time *t, const char *text, int64
         }
     }
     if (h > 23 || mi > 59 || s > 59) goto bad;
-    if (*p == '\0') return local_to_ms(t, false, y, mo, d, h, mi, s, ms, out);
+    if (*p == '\0') {
+        if (sign) goto bad;
+        return local_to_ms(t, false, y, mo, d, h, mi, s, ms, out);
+    }
     int off_min = 0;
     if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {
-        int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
+        int osign = *p++ == '-' ? -1 : 1, oh, om = 0;
         if (!digits(&p, 2, &oh)) goto bad;
         if (*p == ':') p++;
         if (*p && !digits(&p, 2, &om)) goto bad;
         if (oh > 18 || om > 59) goto bad;
-        off_min = sign * (oh * 60 + om);
+        off_min = osign * (oh * 60 + om);
     } else {
         goto bad;
     }
     if (*p != '\0') goto bad;
     *out = days_from_civil(y, mo, d) * MS_PER_DAY + h * MS_PER_HOUR + mi * MS_PER_MINUTE +
            s * MS_PER_SECOND + ms - off_min * MS_PER_MINUTE;
+    if (!in_range(*out)) return range_err(t, *out);
     return NF_STD_TIME_OK;
 bad:
     return fail(t, NF_STD_TIME_PARSE,

@@ -187,6 +187,25 @@ static void epoch_example_in_utc(void **state) {
     nf_std_time_close(t);
 }
 
+/* Years outside 0000-9999 are written in ISO-8601's expanded form (±YYYYYY) and read back:
+ * 0000-01-01 in Amsterdam (local mean time, east of UTC) is an instant in year -1 UTC (found by
+ * fuzz_time). */
+static void expanded_years_round_trip(void **state) {
+    (void)state;
+    nf_std_time *t = open_zone("Europe/Amsterdam", NULL);
+    int64_t ms, again;
+    char iso[64];
+    assert_int_equal(nf_std_time_parse_iso(t, "0000-01-01", &ms), NF_STD_TIME_OK);
+    nf_std_time_format_iso(ms, iso, sizeof iso);
+    assert_int_equal(strncmp(iso, "-000001-12-31T23:", 17), 0); /* minutes: ICU's LMT data */
+    assert_int_equal(nf_std_time_parse_iso(t, iso, &again), NF_STD_TIME_OK);
+    assert_int_equal(again, ms);
+    /* an expanded year needs an offset; beyond the range is a range error */
+    assert_int_not_equal(nf_std_time_parse_iso(t, "-000001-12-31", &ms), NF_STD_TIME_OK);
+    assert_int_not_equal(nf_std_time_parse_iso(t, "+999999-01-01T00:00Z", &ms), NF_STD_TIME_OK);
+    nf_std_time_close(t);
+}
+
 /* ---- add / subtract -------------------------------------------------------------------- */
 
 typedef struct {
@@ -1108,6 +1127,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(date_creation, setup_ams, teardown),
         cmocka_unit_test_setup_teardown(range_errors_name_the_field, setup_ams, teardown),
         cmocka_unit_test(epoch_example_in_utc),
+        cmocka_unit_test(expanded_years_round_trip),
         cmocka_unit_test_setup_teardown(add_and_subtract, setup_ams, teardown),
         cmocka_unit_test_setup_teardown(add_overflow_is_a_range_error, setup_ams, teardown),
         cmocka_unit_test_setup_teardown(between_examples_as_millisecond_differences, setup_ams,
