@@ -11,6 +11,7 @@ PACKAGES=(
   liblua5.4-dev lua5.4                   # Lua actions; lua5.4/luac5.4 are benchmark peers
   libcurl4-openssl-dev                   # sync transport
   libmicrohttpd-dev                      # reference sync server
+  libcrypt-dev                           # password hashes of the sync server (yescrypt)
   libjansson-dev                         # JSON
   libpcre2-dev                           # regular expressions
   libicu-dev                             # dates, time zones, locale formatting

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# CLI specification of the reference sync server (`nanoflow serve`, docs/server.md,
+# docs/sync-protocol.md): started on 127.0.0.1 with a free port, driven with curl. Login and
+# sessions (wrong password, no token, forged token, logout), the model hash, strict bodies,
+# uploads (applied; replayed → duplicate and not applied twice; a revision conflict; rejected
+# objects recorded in System.SynchronizationError; access rules with XPath; dangling
+# references; changed-attributes merging), paged downloads that show each user only what it may
+# read, and a graceful stop on SIGTERM (exit 0). Loopback only.
+# usage: serve.sh NANOFLOW_BINARY SOURCE_DIR
+set -u
+nf=$1
+src=$2
+. "$(dirname "$0")/lib/expect.sh"
+command -v curl >/dev/null || { echo "curl is needed"; exit 1; }
+command -v sqlite3 >/dev/null || { echo "sqlite3 is needed"; exit 1; }
+
+"$nf" compile "$src/tests/cli/serve/app.mdl" -o "$tmp/app.nfb" 2>"$tmp/compile" || { cat "$tmp/compile"; exit 1; }
+model=$(sed -n 's/.*model hash \([0-9a-f]*\).*/\1/p' "$tmp/compile")
+db=$tmp/server.db
+
+# ---- usage ----
+expect "serve without APP is a usage error" 2 "" "$nf" serve
+expect "a bad --listen is refused" 1 "" "$nf" serve "$tmp/app.nfb" --listen nowhere
+expect_err "a bad --listen: says why" "--listen needs HOST:PORT"
+
+# ---- start on a free port ----
+"$nf" serve "$tmp/app.nfb" --db "$db" --listen 127.0.0.1:0 2>"$tmp/log" &
+pid=$!
+port=""
+for _ in $(seq 100); do
+    port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/log")
+    [ -n "$port" ] && break
+    sleep 0.05
+done
+[ -n "$port" ] || { echo "the server did not start"; cat "$tmp/log"; kill "$pid"; exit 1; }
+pass "the server listens on 127.0.0.1:$port"
+base=http://127.0.0.1:$port/nf/v1
+client_a=0123456789abcdef0123456789abcdef
+client_b=fedcba9876543210fedcba9876543210
+
+# req NAME WANTED_STATUS METHOD PATH [BODY] — with $token, $client and $model; the answer's
+# body is in $tmp/body
+token=""
+client=$client_a
+req() {
+    local name=$1 want=$2 method=$3 path=$4 body=${5-}
+    local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$method" -H "X-NF-Model: $model"
+        -H "X-NF-Client: $client" -H "X-NF-Request: t-$RANDOM")
+    [ -n "$token" ] && args+=(-H "Authorization: Bearer $token")
+    [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+    local got
+    got=$(curl "${args[@]}" "$base/$path")
+    if [ "$got" = "$want" ]; then pass "$name"; else fail "$name (status $got, wanted $want)"; cat "$tmp/body"; echo; fi
+}
+# has NAME TEXT — the last answer contains TEXT
+has() {
+    if grep -qF -- "$2" "$tmp/body"; then pass "$1"; else fail "$1: answer lacks '$2'"; cat "$tmp/body"; echo; fi
+}
+hasnt() {
+    if grep -qF -- "$2" "$tmp/body"; then fail "$1: answer has '$2'"; cat "$tmp/body"; echo; else pass "$1"; fi
+}
+sql() { sqlite3 "$db" "$1"; }
+login() { # login USER PASSWORD: sets $token and $me
+    token=""
+    req "login $1" 200 POST login "{\"user\": \"$1\", \"password\": \"$2\"}"
+    token=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$tmp/body")
+    me=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$tmp/body")
+}
+check_sql() { # NAME WANTED SQL
+    local got
+    got=$(sql "$3")
+    if [ "$got" = "$2" ]; then pass "$1"; else fail "$1: '$got', wanted '$2'"; fi
+}
+
+# ---- model hash, login, sessions ----
+saved=$model
+model=0000000000000000
+req "another model hash gets 409" 409 POST login '{"user": "ann", "password": "Ann-Pass-1"}'
+has "another model hash: ModelError" '"type":"ModelError"'
+model=$saved
+req "a wrong password gets 401" 401 POST login '{"user": "ann", "password": "nope"}'
+has "a wrong password: AccessDenied" '"message":"wrong user name or password"'
+req "an unknown user gets the same 401" 401 POST login '{"user": "zed", "password": "nope"}'
+has "an unknown user: the same message" '"message":"wrong user name or password"'
+req "malformed JSON gets 400" 400 POST login '{"user": "ann", "password": '
+req "duplicate keys get 400" 400 POST login '{"user": "ann", "user": "bob", "password": "x"}'
+req "no token gets 401" 401 GET "download?entity=Shop.Order"
+has "no token: AccessDenied" '"type":"AccessDenied"'
+token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+req "a forged token gets 401" 401 GET "download?entity=Shop.Order"
+token="x' OR '1'='1"
+req "an injected token gets 401" 401 GET "download?entity=Shop.Order"
+check_sql "passwords are stored hashed (yescrypt)" "3" "SELECT count(*) FROM _nf_srv_user WHERE hash LIKE '\$y\$%'"
+check_sql "no password in clear" "0" "SELECT count(*) FROM _nf_srv_user WHERE hash LIKE '%Pass-1%'"
+
+login bob Bob-Pass-1
+bob=$me
+bob_token=$token
+login ann Ann-Pass-1
+ann=$me
+ann_token=$token
+has "login answers the user's roles" '"roles":["Buyer"]'
+req "an unknown endpoint gets 404" 404 GET "nothing"
+
+# ---- upload: applied, replayed, conflicts ----
+order=01a20f7b-5894-7560-8ffa-c197b4204dcb
+unit1='{"units": [{"seq": 1, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "save", "new": true, "baseRev": null, "changed": null, "values": {"Number": 1, "Note": "first", "Total": "12.95", "PlacedOn": "2026-01-01T09:30:00.000Z", "Status": "Open", "Paid": true, "Shop.Order_Customer": "'$ann'"}}]}]}'
+client="" req "an upload without a client id gets 400" 400 POST upload "$unit1"
+req "a new order is applied" 200 POST upload "$unit1"
+has "applied: status" '"status":"applied","rev":1'
+has "applied: lastSeq" '"lastSeq":1'
+has "applied: the default of a member ann may not write" '"Paid":false'
+has "applied: members not writable are reported" '"ignored":["Paid"]'
+req "the same unit again" 200 POST upload "$unit1"
+has "replayed: duplicate" '"seq":1,"status":"duplicate"'
+has "replayed: the current row" '"row":{"entity":"Shop.Order"'
+check_sql "replayed: applied once" "1|1" "SELECT count(*), max(_rev) FROM \"Shop.Order\""
+
+unit2='{"units": [{"seq": 2, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "save", "new": false, "baseRev": 1, "changed": ["Note"], "values": {"Number": 1, "Note": "second", "Total": "12.95", "PlacedOn": "2026-01-01T09:30:00.000Z", "Status": "Open", "Shop.Order_Customer": "'$ann'"}}]}]}'
+req "a change with the current revision" 200 POST upload "$unit2"
+has "the change is applied as revision 2" '"status":"applied","rev":2'
+client=$client_b
+unit_b='{"units": [{"seq": 7, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "save", "new": false, "baseRev": 1, "changed": ["Note"], "values": {"Number": 1, "Note": "stale", "Total": "12.95", "PlacedOn": "2026-01-01T09:30:00.000Z", "Status": "Open", "Shop.Order_Customer": "'$ann'"}}]}]}'
+req "another device's change from revision 1" 200 POST upload "$unit_b"
+has "a revision conflict" '"status":"conflict","rev":2,"reason":"changed on the server since revision 1"'
+has "the conflict returns the server's row" '"Note":"second"'
+check_sql "a conflict is recorded in SynchronizationError" "$order|Shop.Order|changed on the server since revision 1" \
+    "SELECT ObjectId, ObjectType, Reason FROM \"System.SynchronizationError\""
+check_sql "the record keeps the uploaded data" "1" \
+    "SELECT count(*) FROM \"System.SynchronizationError\" WHERE ObjectContent LIKE '%\"stale\"%'"
+req "a gap in seq is allowed; a replay of the conflicting unit is a duplicate" 200 POST upload "$unit_b"
+has "the replayed unit is a duplicate" '"status":"duplicate"'
+check_sql "the conflict is recorded once" "1" "SELECT count(*) FROM \"System.SynchronizationError\""
+
+# ---- rejected objects ----
+line1=01a20f7b-5894-7560-8ffa-000000000001
+line2=01a20f7b-5894-7560-8ffa-000000000002
+line3=01a20f7b-5894-7560-8ffa-000000000003
+ghost=01a20f7b-5894-7560-8ffa-0000000000ff
+client=$client_a
+unit3='{"units": [{"seq": 3, "objects": [
+ {"entity": "Shop.Line", "id": "'$line1'", "op": "save", "new": true, "values": {"Product": "Tea", "Qty": 2, "Shop.Line_Order": "'$order'"}},
+ {"entity": "Shop.Line", "id": "'$line2'", "op": "save", "new": true, "values": {"Product": null, "Qty": 1, "Shop.Line_Order": "'$order'"}},
+ {"entity": "Shop.Line", "id": "'$line3'", "op": "save", "new": true, "values": {"Product": "Jam", "Qty": 1, "Shop.Line_Order": "'$ghost'"}},
+ {"entity": "Shop.Secret", "id": "'$ghost'", "op": "save", "new": true, "values": {"Code": "x"}}]}]}'
+req "a unit with good and bad objects" 200 POST upload "$unit3"
+has "the good line is applied" '"id":"'$line1'","status":"applied"'
+has "a validation failure is rejected with its message" '"status":"rejected","reason":"a line needs a product","row":null'
+has "a dangling reference is rejected" '"reason":"reference to an object that is not on the server: Shop.Line_Order"'
+has "an online entity is not uploaded" '"id":"'$ghost'","status":"rejected","reason":"access denied"'
+check_sql "only the good line is stored" "$line1" "SELECT _id FROM \"Shop.Line\""
+check_sql "rejections are recorded" "4" "SELECT count(*) FROM \"System.SynchronizationError\""
+
+req "an unknown member fails the whole upload" 400 POST upload '{"units": [{"seq": 4, "objects": [{"entity": "Shop.Line", "id": "'$line2'", "op": "save", "new": true, "values": {"Nope": 1}}]}]}'
+req "a value of the wrong type fails the upload" 400 POST upload '{"units": [{"seq": 4, "objects": [{"entity": "Shop.Line", "id": "'$line2'", "op": "save", "new": true, "values": {"Qty": "many"}}]}]}'
+req "a Decimal as a JSON number fails the upload" 400 POST upload '{"units": [{"seq": 4, "objects": [{"entity": "Shop.Order", "id": "'$line2'", "op": "save", "new": true, "values": {"Total": 1.5}}]}]}'
+req "an unknown entity fails the upload" 400 POST upload '{"units": [{"seq": 4, "objects": [{"entity": "Shop.Nope", "id": "'$line2'", "op": "save", "new": true, "values": {}}]}]}'
+req "units out of order fail the upload" 400 POST upload '{"units": [{"seq": 5, "objects": []}, {"seq": 4, "objects": []}]}'
+check_sql "nothing of a failed upload is applied" "3" "SELECT last_seq FROM _nf_srv_client WHERE client = '$client_a'"
+head -c 17000000 /dev/zero | tr '\0' ' ' >"$tmp/big"
+req "a body over 16 MB gets 413" 413 POST upload "@$tmp/big"
+req "deep nesting gets 400" 400 POST upload "$(printf '{"a":%.0s' $(seq 70))1$(printf '}%.0s' $(seq 70))"
+
+# changed attributes: only the members changed on the device replace the server's
+unit4='{"units": [{"seq": 4, "objects": [{"entity": "Shop.Line", "id": "'$line1'", "op": "save", "new": false, "baseRev": 1, "changed": ["Qty"], "values": {"Product": "Old tea", "Qty": 5, "Shop.Line_Order": "'$order'"}}]}]}'
+req "a change of one attribute" 200 POST upload "$unit4"
+check_sql "changed attributes: only Qty is taken" "Tea|5|2" "SELECT Product, Qty, _rev FROM \"Shop.Line\""
+
+# ---- access rules: another user's objects ----
+token=$bob_token
+client=$client_b
+unit_bob='{"units": [{"seq": 8, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "save", "new": false, "baseRev": 2, "changed": ["Note"], "values": {"Note": "bob was here"}}]}]}'
+req "bob writes ann's order" 200 POST upload "$unit_bob"
+has "another user's object is rejected" '"status":"rejected","reason":"access denied","row":null'
+check_sql "ann's order is unchanged" "second" "SELECT Note FROM \"Shop.Order\""
+req "bob downloads orders" 200 GET "download?entity=Shop.Order"
+hasnt "bob does not see ann's order" "$order"
+req "bob downloads customers" 200 GET "download?entity=Shop.Customer"
+has "bob sees his own account" "$bob"
+hasnt "bob does not see ann's account" "$ann"
+req "an online entity is not downloaded" 400 GET "download?entity=Shop.Secret"
+req "an unknown entity is not downloaded" 400 GET "download?entity=Shop.Nope"
+req "a bad cursor gets 400" 400 GET "download?entity=Shop.Order&after=x'%20OR%201=1--"
+
+# ---- download: pages ----
+token=$ann_token
+client=$client_a
+objs=""
+for i in 1 2 3 4 5; do
+    objs+="${objs:+,}{\"entity\": \"Shop.Line\", \"id\": \"01a20f7b-5894-7560-8ffa-00000000010$i\", \"op\": \"save\", \"new\": true, \"values\": {\"Product\": \"P$i\", \"Qty\": $i, \"Shop.Line_Order\": \"$order\"}}"
+done
+req "five more lines" 200 POST upload "{\"units\": [{\"seq\": 9, \"objects\": [$objs]}]}"
+req "download page 1" 200 GET "download?entity=Shop.Line&limit=4&pass=p1"
+has "page 1 is ordered by id" '"rows":[{"id":"'$line1'"'
+has "page 1 ends at its 4th row" '"next":"01a20f7b-5894-7560-8ffa-000000000103"'
+has "the pass is echoed" '"pass":"p1"'
+has "values as on the wire" '"Product":"Tea","Qty":5'
+req "download page 2" 200 GET "download?entity=Shop.Line&limit=4&pass=p1&after=01a20f7b-5894-7560-8ffa-000000000103"
+has "page 2 is the rest" '"rows":[{"id":"01a20f7b-5894-7560-8ffa-000000000104"'
+has "page 2 is the last" '"next":null'
+req "a limit over 5000 gets 400" 400 GET "download?entity=Shop.Line&limit=5001"
+req "ann downloads her order" 200 GET "download?entity=Shop.Order"
+has "the order's values" '"Note":"second","Total":"12.95","PlacedOn":"2026-01-01T09:30:00.000Z","Status":"Open"'
+
+# ---- delete ----
+req "a delete ann may do" 200 POST upload '{"units": [{"seq": 10, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
+check_sql "the order is deleted and references to it cleared" "0|6" \
+    "SELECT (SELECT count(*) FROM \"Shop.Order\"), (SELECT count(*) FROM \"Shop.Line\" WHERE \"Shop.Line_Order\" IS NULL)"
+req "deleting twice is harmless" 200 POST upload '{"units": [{"seq": 11, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
+has "deleting twice: applied" '"status":"applied","row":null'
+
+# ---- logout ----
+req "logout" 204 POST logout
+req "the token is gone after logout" 401 GET "download?entity=Shop.Order"
+
+# ---- the log, the stop ----
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+if [ "$status" = 0 ]; then pass "SIGTERM stops the server with exit 0"; else fail "SIGTERM: exit $status"; fi
+if grep -q "^POST /nf/v1/upload 200 .* client=$client_a user=ann req=t-" "$tmp/log"; then
+    pass "a log line per request"
+else
+    fail "no request log line"; cat "$tmp/log"
+fi
+if grep -qF -e "$ann_token" -e "Pass-1" "$tmp/log"; then fail "the log shows a token or a password"; else pass "no tokens or passwords in the log"; fi
+check_sql "the database is intact" "ok" "PRAGMA integrity_check"
+finish
