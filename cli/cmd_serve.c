@@ -48,6 +48,7 @@ static int usage(void) {
 
 int nf_cmd_serve(int argc, char **argv) {
     const char *db = NULL, *listen = NULL;
+    long long ttl = 0; /* seconds; 0: the default */
     char **files = calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0;
     if (!files) return NF_EXIT_USER;
@@ -55,13 +56,15 @@ int nf_cmd_serve(int argc, char **argv) {
         bool missing = false;
         const char *v;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: nanoflow serve APP [--db PATH] [--listen HOST:PORT]\n\n"
-                   "Runs the reference sync server for APP (a .nfb module or .mdl sources):\n"
-                   "the protocol of docs/sync-protocol.md under /nf/v1/, the data in the SQLite\n"
-                   "file PATH (default: in memory), listening on HOST:PORT only (default\n"
-                   "127.0.0.1:8080; port 0 picks a free port). Prints 'listening on URL' when\n"
-                   "ready, one log line per request on stderr; SIGTERM or SIGINT stop it\n"
-                   "gracefully (exit 0).\n");
+            printf(
+                "usage: nanoflow serve APP [--db PATH] [--listen HOST:PORT] [--session-ttl S]\n\n"
+                "Runs the reference sync server for APP (a .nfb module or .mdl sources):\n"
+                "the protocol of docs/sync-protocol.md under /nf/v1/, the data in the SQLite\n"
+                "file PATH (default: in memory), listening on HOST:PORT only (default\n"
+                "127.0.0.1:8080; port 0 picks a free port). Prints 'listening on URL' when\n"
+                "ready, one log line per request on stderr; SIGTERM or SIGINT stop it\n"
+                "gracefully (exit 0). --session-ttl: seconds a session lasts without a\n"
+                "request (default 86400).\n");
             free(files);
             return NF_EXIT_OK;
         }
@@ -79,6 +82,15 @@ int nf_cmd_serve(int argc, char **argv) {
                 return NF_EXIT_USAGE;
             }
             listen = v;
+        } else if ((v = nf_cli_value_of("--session-ttl", argc, argv, &i, &missing))) {
+            char *end = NULL;
+            errno = 0;
+            ttl = missing ? 0 : strtoll(v, &end, 10);
+            if (missing || !*v || *end || errno || ttl < 1 || ttl > 365LL * 86400) {
+                free(files);
+                fprintf(stderr, "nanoflow serve: --session-ttl needs a number of seconds\n");
+                return NF_EXIT_USAGE;
+            }
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "nanoflow serve: unknown option %s\n", argv[i]);
             free(files);
@@ -133,6 +145,7 @@ int nf_cmd_serve(int argc, char **argv) {
     cfg.m = &m;
     cfg.db = db;
     cfg.listen = listen;
+    cfg.session_ttl_ms = ttl * 1000;
     char err[512];
     nf_srv *srv = nf_srv_open(&cfg, err, sizeof err);
     int status = NF_EXIT_OK;

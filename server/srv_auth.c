@@ -225,9 +225,14 @@ bool nf_srv_login(nf_srv_call *c) {
         return nf_srv_error(c, 500, "RuntimeError", "no random source");
     }
     base64url(raw, sizeof raw, token);
-    int64_t expires = nf_srv_now_ms() + s->cfg.session_ttl_ms;
-    sqlite3_stmt *st =
-        nf_srv_stmt(s, "INSERT INTO _nf_srv_session (token, user, expires) VALUES (?, ?, ?)");
+    int64_t now = nf_srv_now_ms(), expires = now + s->cfg.session_ttl_ms;
+    sqlite3_stmt *st = nf_srv_stmt(s, "DELETE FROM _nf_srv_session WHERE expires <= ?");
+    if (st) { /* expired sessions go at every login */
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    st = nf_srv_stmt(s, "INSERT INTO _nf_srv_session (token, user, expires) VALUES (?, ?, ?)");
     int rc = SQLITE_ERROR;
     if (st) {
         sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);

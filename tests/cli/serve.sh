@@ -225,4 +225,26 @@ else
 fi
 if grep -qF -e "$ann_token" -e "Pass-1" "$tmp/log"; then fail "the log shows a token or a password"; else pass "no tokens or passwords in the log"; fi
 check_sql "the database is intact" "ok" "PRAGMA integrity_check"
+
+# ---- sessions expire; the data stays across restarts ----
+"$nf" serve "$tmp/app.nfb" --db "$db" --listen 127.0.0.1:0 --session-ttl 1 2>"$tmp/log" &
+pid=$!
+port=""
+for _ in $(seq 100); do
+    port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/log")
+    [ -n "$port" ] && break
+    sleep 0.05
+done
+base=http://127.0.0.1:$port/nf/v1
+login ann Ann-Pass-1
+has "the demo users keep their accounts across restarts" "\"id\":\"$ann\""
+req "a fresh session works" 200 GET "download?entity=Shop.Line"
+has "the data is still there" "01a20f7b-5894-7560-8ffa-000000000105"
+sleep 1.2
+req "an expired session gets 401" 401 GET "download?entity=Shop.Line"
+has "an expired session: says so" "expired session"
+kill -INT "$pid"
+wait "$pid"
+status=$?
+if [ "$status" = 0 ]; then pass "SIGINT stops the server with exit 0"; else fail "SIGINT: exit $status"; fi
 finish
