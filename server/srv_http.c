@@ -43,6 +43,9 @@ bool nf_srv_error(nf_srv_call *c, int status, const char *type, const char *fmt,
     c->status = status;
     c->reply = json_pack("{s:{s:s,s:s,s:b}}", "error", "type", type, "message", msg, "retry",
                          status == 429 || status == 503);
+    if (!c->reply) /* the message quoted input that is not UTF-8 */
+        c->reply = json_pack("{s:{s:s,s:s,s:b}}", "error", "type", type, "message",
+                             "the request is not valid (and its text not UTF-8)", "retry", false);
     return false;
 }
 
@@ -165,6 +168,15 @@ static void clean_id(const char *in, char out[65]) {
     out[k] = '\0';
 }
 
+/* A path or method for the log: at most n-1 bytes, anything but printable ASCII as '?' (no
+ * line breaks or escape sequences from a client reach the log). */
+static void clean_text(const char *in, char *out, size_t n) {
+    size_t k = 0;
+    for (; in && *in && k + 1 < n; in++)
+        out[k++] = *in > ' ' && *in < 127 ? *in : '?';
+    out[k] = '\0';
+}
+
 static enum MHD_Result answer(struct MHD_Connection *conn, nf_srv_call *c, req_state *st) {
     char *text = NULL;
     if (c->reply) text = json_dumps(c->reply, JSON_COMPACT);
@@ -184,7 +196,10 @@ static enum MHD_Result answer(struct MHD_Connection *conn, nf_srv_call *c, req_s
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)c->status, r);
     MHD_destroy_response(r);
     /* the request log: never bodies, tokens or passwords */
-    nf_srv_logf(c->s, "%s %s %d %.1fms client=%s user=%s req=%s", c->method, c->path, c->status,
+    char method[16], path[256];
+    clean_text(c->method, method, sizeof method);
+    clean_text(c->path, path, sizeof path);
+    nf_srv_logf(c->s, "%s %s %d %.1fms client=%s user=%s req=%s", method, path, c->status,
                 ms_since(&st->start), *c->client ? c->client : "-",
                 c->signed_in ? c->user.name : "-", *rid ? rid : "-");
     return ret;

@@ -101,6 +101,7 @@ ann=$me
 ann_token=$token
 has "login answers the user's roles" '"roles":["Buyer"]'
 req "an unknown endpoint gets 404" 404 GET "nothing"
+req "a path with a line break gets 404" 404 GET "x%0Aforged%20log%20line"
 
 # ---- upload: applied, replayed, conflicts ----
 order=01a20f7b-5894-7560-8ffa-c197b4204dcb
@@ -223,6 +224,7 @@ if grep -q "^POST /nf/v1/upload 200 .* client=$client_a user=ann req=t-" "$tmp/l
 else
     fail "no request log line"; cat "$tmp/log"
 fi
+if grep -q "^forged" "$tmp/log"; then fail "a client wrote a line into the log"; else pass "clients cannot write lines into the log"; fi
 if grep -qF -e "$ann_token" -e "Pass-1" "$tmp/log"; then fail "the log shows a token or a password"; else pass "no tokens or passwords in the log"; fi
 check_sql "the database is intact" "ok" "PRAGMA integrity_check"
 
