@@ -27,11 +27,30 @@ typedef struct nf_srv_config {
     int64_t session_ttl_ms;  /* sliding session lifetime; 0: 24 h */
     FILE *log;               /* request log and reports; NULL: stderr */
     const char *hash_prefix; /* crypt prefix for new password hashes; NULL: "$y$" (yescrypt) */
+    bool no_listen;          /* in process only (nf_srv_handle): no socket, no HTTP thread */
 } nf_srv_config;
+
+/* One request, independent of HTTP: what the libmicrohttpd adapter passes in, and what tests,
+ * fuzzers and an in-process transport can pass directly. */
+typedef struct nf_srv_request {
+    const char *method; /* "GET", "POST", … */
+    const char *path;   /* "/nf/v1/upload" (decoded, without the query) */
+    /* a request header or query argument by name (case-insensitive for headers), NULL when
+     * absent; either function may be NULL (none) */
+    const char *(*header)(void *ud, const char *name);
+    const char *(*arg)(void *ud, const char *name);
+    void *ud;
+    const char *body; /* may be NULL when body_len is 0 */
+    size_t body_len;
+} nf_srv_request;
 
 /* Opens the database (creating the server tables and the model's demo users at first start)
  * and binds the listening socket. NULL with a message in err on failure. */
 nf_srv *nf_srv_open(const nf_srv_config *cfg, char *err, size_t errn);
+/* Handles one request on the calling thread (not concurrently with the HTTP thread: use a
+ * server opened with no_listen). Returns the status; *reply receives the JSON body (malloc'd,
+ * caller frees) or NULL when the answer has none. Logs the request like the HTTP side. */
+int nf_srv_handle(nf_srv *s, const nf_srv_request *rq, char **reply);
 /* The port actually bound (useful with port 0: any free port). */
 unsigned nf_srv_port(const nf_srv *s);
 /* Graceful stop: stops accepting connections, lets requests in progress finish (up to

@@ -2,7 +2,6 @@
  * start with their passwords hashed (libxcrypt, yescrypt "$y$"), login with a random bearer
  * token, sliding expiry, logout. */
 #include <crypt.h>
-#include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -267,7 +266,7 @@ bool nf_srv_login(nf_srv_call *c) {
 
 /* The bearer token of the request, or NULL. */
 static const char *bearer(nf_srv_call *c) {
-    const char *h = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Authorization");
+    const char *h = nf_srv_header(c, "Authorization");
     if (!h || strncmp(h, "Bearer ", 7) != 0) return NULL;
     return h + 7;
 }

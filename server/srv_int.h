@@ -38,7 +38,7 @@ void nf_srv_user_free(nf_srv_user *u);
 /* One request as the handlers see it. */
 typedef struct nf_srv_call {
     nf_srv *s;
-    struct MHD_Connection *conn;
+    const nf_srv_request *rq;
     const char *method, *path;
     const char *body;
     size_t body_len;
@@ -56,11 +56,20 @@ bool nf_srv_error(nf_srv_call *c, int status, const char *type, const char *fmt,
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
-/* A query argument of the request, or NULL. */
+/* A query argument or a header of the request, or NULL. */
 const char *nf_srv_arg(nf_srv_call *c, const char *name);
+const char *nf_srv_header(nf_srv_call *c, const char *name);
 /* The request body as JSON (strict: no duplicates, an object, nesting at most 64); NULL after
  * setting a 400 answer. Caller decrefs. */
 json_t *nf_srv_body_json(nf_srv_call *c);
+
+/* srv_core.c: one request (too_big: the body was over the limit and dropped; start: when its
+ * headers arrived, for the log). */
+struct timespec;
+int nf_srv_handle_ex(nf_srv *s, const nf_srv_request *rq, bool too_big,
+                     const struct timespec *start, char **reply);
+/* The request id as logged and echoed: printable ASCII without spaces or quotes, at most 64. */
+void nf_srv_clean_id(const char *in, char out[65]);
 
 /* ---- srv_db.c: the server tables ---------------------------------------------------------- */
 bool nf_srv_db_init(nf_srv *s, char *err, size_t errn);
