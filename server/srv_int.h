@@ -148,6 +148,21 @@ uint32_t nf_srv_entity(nf_srv *s, const char *name);
  * when there is no such row. NULL on error. */
 json_t *nf_srv_row_json(nf_srv_call *c, uint32_t e, const char *id, const nf_srv_rights *r);
 
+/* ---- srv_events.c: entity event handlers on uploaded objects ------------------------------ */
+/* Whether entity e (or a generalization) has handlers of moment (0 before, 1 after) and type
+ * (0 create, 1 commit, 2 delete). */
+bool nf_srv_has_events(const nf_bc_module *m, uint32_t e, int moment, int type);
+/* Inside savepoint nf_obj, after the uploaded object was written to its row: runs the
+ * before-commit (and, for new objects, before-create) handlers on it with the row rolled back
+ * to the server's version, then writes the object as the handlers left it (a new revision at
+ * seq). 0 applied, 1 rejected (reason), 2 database or runtime failure. */
+int nf_srv_before_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, int64_t seq,
+                         char *reason, size_t n);
+/* Runs the after-commit (and after-create) handlers on the written row; same results. */
+int nf_srv_after_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, char *reason, size_t n);
+/* Turns rows that handlers committed or deleted through the store into server rows. */
+bool nf_srv_settle(nf_srv *s, int64_t seq);
+
 /* ---- srv_upload.c, srv_download.c --------------------------------------------------------- */
 bool nf_srv_upload(nf_srv_call *c);
 bool nf_srv_download(nf_srv_call *c);

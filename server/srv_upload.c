@@ -7,10 +7,12 @@
  * The whole body is decoded and checked first (unknown entities or members, wrong value
  * types: 400, nothing applied); only then are units applied.
  *
- * TODO(issue 6): before/after-commit and before-delete event handlers (nf_bc_event) run by
- * the VM inside the unit's transaction; validation rules other than `required` (range, regex,
- * unique) and Decimal limits; association delete behaviours (references to a deleted object
- * are cleared). */
+ * Before- and after-commit (and -create) event handlers run by the VM inside the unit's
+ * transaction (srv_events.c).
+ *
+ * TODO(issue 6): before/after-delete handlers; validation rules other than `required` (range,
+ * regex, unique) and Decimal limits; association delete behaviours (references to a deleted
+ * object are cleared). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -334,7 +336,7 @@ static bool default_of(nf_srv *s, const nf_std_table *t, uint32_t k, nf_srv_val 
     }
 }
 
-static int apply_save(nf_srv_call *c, up_obj *o, int64_t seq) {
+static int apply_save(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) {
     nf_srv *s = c->s;
     const nf_bc_module *m = s->m;
     const nf_bc_entity *en = &m->entities[o->e];
@@ -394,7 +396,6 @@ static int apply_save(nf_srv_call *c, up_obj *o, int64_t seq) {
         free(write);
         return res;
     }
-    /* TODO(issue 6): before-commit event handlers run here, in the unit's transaction */
     nf_std_text sql = {0};
     if (exists) {
         nf_std_text_put(
@@ -433,13 +434,25 @@ static int apply_save(nf_srv_call *c, up_obj *o, int64_t seq) {
             return reject(o, REJECTED, "%s", "the object breaks a uniqueness constraint");
         return DBERROR;
     }
+    bool isnew = !exists;
+    if (nf_srv_has_events(m, o->e, 0, 1) || (isnew && nf_srv_has_events(m, o->e, 0, 0))) {
+        /* before commit: a handler may change the object or reject it */
+        *handlers = true;
+        int ev = nf_srv_before_commit(s, o->e, o->id, isnew, seq, o->reason, sizeof o->reason);
+        if (ev) return ev == 1 ? REJECTED : DBERROR;
+    }
     res = validate_row(s, o);
-    if (res == APPLIED && !exists) {
+    if (res == APPLIED && isnew) {
         int ok = may_create(c, o);
         if (ok < 0) return DBERROR;
         if (!ok) res = reject(o, REJECTED, "%s", "access denied");
     }
-    /* TODO(issue 6): after-commit event handlers run here */
+    if (res == APPLIED &&
+        (nf_srv_has_events(m, o->e, 1, 1) || (isnew && nf_srv_has_events(m, o->e, 1, 0)))) {
+        *handlers = true;
+        int ev = nf_srv_after_commit(s, o->e, o->id, isnew, o->reason, sizeof o->reason);
+        if (ev) return ev == 1 ? REJECTED : DBERROR;
+    }
     return res;
 }
 
@@ -513,11 +526,13 @@ static bool apply_unit(nf_srv_call *c, up_unit *un) {
     nf_srv *s = c->s;
     if (!nf_srv_exec(s, "BEGIN IMMEDIATE")) return false;
     int64_t seq = nf_srv_next_seq(s);
-    bool ok = seq > 0;
+    bool ok = seq > 0, handlers = false;
     for (uint32_t k = 0; ok && k < un->n; k++) {
         up_obj *o = &un->objs[k];
         ok = savepoint(s, "SAVEPOINT nf_obj");
-        int res = !ok ? DBERROR : o->del ? apply_delete(c, o, seq) : apply_save(c, o, seq);
+        int res = !ok      ? DBERROR
+                  : o->del ? apply_delete(c, o, seq)
+                           : apply_save(c, o, seq, &handlers);
         if (res == DBERROR) {
             ok = false;
             break;
@@ -526,6 +541,7 @@ static bool apply_unit(nf_srv_call *c, up_unit *un) {
         o->status = res == APPLIED ? "applied" : res == CONFLICT ? "conflict" : "rejected";
         if (ok) ok = savepoint(s, "RELEASE nf_obj");
     }
+    if (ok && handlers) ok = nf_srv_settle(s, seq); /* rows the handlers wrote */
     if (ok) ok = set_last_seq(c, un->seq);
     if (ok) ok = nf_srv_exec(s, "COMMIT");
     if (!ok) nf_srv_exec(s, "ROLLBACK");

@@ -116,10 +116,12 @@ req "the same unit again" 200 POST upload "$unit1"
 has "replayed: duplicate" '"seq":1,"status":"duplicate"'
 has "replayed: the current row" '"row":{"entity":"Shop.Order"'
 check_sql "replayed: applied once" "1|1" "SELECT count(*), max(_rev) FROM \"Shop.Order\""
+check_sql "the before-commit handler ran once (Revision 1 for a new order)" "1" "SELECT Revision FROM \"Shop.Order\""
 
 unit2='{"units": [{"seq": 2, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "save", "new": false, "baseRev": 1, "changed": ["Note"], "values": {"Number": 1, "Note": "second", "Total": "12.95", "PlacedOn": "2026-01-01T09:30:00.000Z", "Status": "Open", "Shop.Order_Customer": "'$ann'"}}]}]}'
 req "a change with the current revision" 200 POST upload "$unit2"
 has "the change is applied as revision 2" '"status":"applied","rev":2'
+has "the handler's change of the object is in the row" '"Revision":2'
 client=$client_b
 unit_b='{"units": [{"seq": 7, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "save", "new": false, "baseRev": 1, "changed": ["Note"], "values": {"Number": 1, "Note": "stale", "Total": "12.95", "PlacedOn": "2026-01-01T09:30:00.000Z", "Status": "Open", "Shop.Order_Customer": "'$ann'"}}]}]}'
 req "another device's change from revision 1" 200 POST upload "$unit_b"
@@ -133,13 +135,21 @@ req "a gap in seq is allowed; a replay of the conflicting unit is a duplicate" 2
 has "the replayed unit is a duplicate" '"status":"duplicate"'
 check_sql "the conflict is recorded once" "1" "SELECT count(*) FROM \"System.SynchronizationError\""
 
+# ---- event handlers: the revision-ID pattern of a before-commit handler ----
+unit_h='{"units": [{"seq": 3, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "save", "new": false, "baseRev": 2, "changed": ["Note"], "values": {"Note": "forbidden", "Revision": 2}}]}, {"seq": 4, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "save", "new": false, "baseRev": 2, "changed": ["Note"], "values": {"Note": "stale", "Revision": 1}}]}]}'
+client=$client_a
+req "uploads a before-commit handler refuses" 200 POST upload "$unit_h"
+has "a handler returning false rejects the object" '"reason":"rejected by the before-commit event handler Shop.BCo_Order"'
+check_sql "the handler compares with the stored version; nothing changed" "second|2|2" "SELECT Note, Revision, _rev FROM \"Shop.Order\""
+check_sql "handler rejections are recorded" "3" "SELECT count(*) FROM \"System.SynchronizationError\""
+
 # ---- rejected objects ----
 line1=01a20f7b-5894-7560-8ffa-000000000001
 line2=01a20f7b-5894-7560-8ffa-000000000002
 line3=01a20f7b-5894-7560-8ffa-000000000003
 ghost=01a20f7b-5894-7560-8ffa-0000000000ff
 client=$client_a
-unit3='{"units": [{"seq": 3, "objects": [
+unit3='{"units": [{"seq": 5, "objects": [
  {"entity": "Shop.Line", "id": "'$line1'", "op": "save", "new": true, "values": {"Product": "Tea", "Qty": 2, "Shop.Line_Order": "'$order'"}},
  {"entity": "Shop.Line", "id": "'$line2'", "op": "save", "new": true, "values": {"Product": null, "Qty": 1, "Shop.Line_Order": "'$order'"}},
  {"entity": "Shop.Line", "id": "'$line3'", "op": "save", "new": true, "values": {"Product": "Jam", "Qty": 1, "Shop.Line_Order": "'$ghost'"}},
@@ -150,20 +160,20 @@ has "a validation failure is rejected with its message" '"status":"rejected","re
 has "a dangling reference is rejected" '"reason":"reference to an object that is not on the server: Shop.Line_Order"'
 has "an online entity is not uploaded" '"id":"'$ghost'","status":"rejected","reason":"access denied"'
 check_sql "only the good line is stored" "$line1" "SELECT _id FROM \"Shop.Line\""
-check_sql "rejections are recorded" "4" "SELECT count(*) FROM \"System.SynchronizationError\""
+check_sql "rejections are recorded" "6" "SELECT count(*) FROM \"System.SynchronizationError\""
 
-req "an unknown member fails the whole upload" 400 POST upload '{"units": [{"seq": 4, "objects": [{"entity": "Shop.Line", "id": "'$line2'", "op": "save", "new": true, "values": {"Nope": 1}}]}]}'
-req "a value of the wrong type fails the upload" 400 POST upload '{"units": [{"seq": 4, "objects": [{"entity": "Shop.Line", "id": "'$line2'", "op": "save", "new": true, "values": {"Qty": "many"}}]}]}'
-req "a Decimal as a JSON number fails the upload" 400 POST upload '{"units": [{"seq": 4, "objects": [{"entity": "Shop.Order", "id": "'$line2'", "op": "save", "new": true, "values": {"Total": 1.5}}]}]}'
-req "an unknown entity fails the upload" 400 POST upload '{"units": [{"seq": 4, "objects": [{"entity": "Shop.Nope", "id": "'$line2'", "op": "save", "new": true, "values": {}}]}]}'
-req "units out of order fail the upload" 400 POST upload '{"units": [{"seq": 5, "objects": []}, {"seq": 4, "objects": []}]}'
-check_sql "nothing of a failed upload is applied" "3" "SELECT last_seq FROM _nf_srv_client WHERE client = '$client_a'"
+req "an unknown member fails the whole upload" 400 POST upload '{"units": [{"seq": 6, "objects": [{"entity": "Shop.Line", "id": "'$line2'", "op": "save", "new": true, "values": {"Nope": 1}}]}]}'
+req "a value of the wrong type fails the upload" 400 POST upload '{"units": [{"seq": 6, "objects": [{"entity": "Shop.Line", "id": "'$line2'", "op": "save", "new": true, "values": {"Qty": "many"}}]}]}'
+req "a Decimal as a JSON number fails the upload" 400 POST upload '{"units": [{"seq": 6, "objects": [{"entity": "Shop.Order", "id": "'$line2'", "op": "save", "new": true, "values": {"Total": 1.5}}]}]}'
+req "an unknown entity fails the upload" 400 POST upload '{"units": [{"seq": 6, "objects": [{"entity": "Shop.Nope", "id": "'$line2'", "op": "save", "new": true, "values": {}}]}]}'
+req "units out of order fail the upload" 400 POST upload '{"units": [{"seq": 7, "objects": []}, {"seq": 6, "objects": []}]}'
+check_sql "nothing of a failed upload is applied" "5" "SELECT last_seq FROM _nf_srv_client WHERE client = '$client_a'"
 head -c 17000000 /dev/zero | tr '\0' ' ' >"$tmp/big"
 req "a body over 16 MB gets 413" 413 POST upload "@$tmp/big"
 req "deep nesting gets 400" 400 POST upload "$(printf '{"a":%.0s' $(seq 70))1$(printf '}%.0s' $(seq 70))"
 
 # changed attributes: only the members changed on the device replace the server's
-unit4='{"units": [{"seq": 4, "objects": [{"entity": "Shop.Line", "id": "'$line1'", "op": "save", "new": false, "baseRev": 1, "changed": ["Qty"], "values": {"Product": "Old tea", "Qty": 5, "Shop.Line_Order": "'$order'"}}]}]}'
+unit4='{"units": [{"seq": 6, "objects": [{"entity": "Shop.Line", "id": "'$line1'", "op": "save", "new": false, "baseRev": 1, "changed": ["Qty"], "values": {"Product": "Old tea", "Qty": 5, "Shop.Line_Order": "'$order'"}}]}]}'
 req "a change of one attribute" 200 POST upload "$unit4"
 check_sql "changed attributes: only Qty is taken" "Tea|5|2" "SELECT Product, Qty, _rev FROM \"Shop.Line\""
 
@@ -202,6 +212,8 @@ has "page 2 is the last" '"next":null'
 req "a limit over 5000 gets 400" 400 GET "download?entity=Shop.Line&limit=5001"
 req "ann downloads her order" 200 GET "download?entity=Shop.Order"
 has "the order's values" '"Note":"second","Total":"12.95","PlacedOn":"2026-01-01T09:30:00.000Z","Status":"Open"'
+check_sql "after-commit handlers' rows are server rows" "7|0|0|1" \
+    "SELECT count(*), min(_state), max(_state), min(_rev) FROM \"Shop.Audit\""
 
 # ---- delete ----
 req "a delete ann may do" 200 POST upload '{"units": [{"seq": 10, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
