@@ -14,6 +14,9 @@
  * After commit: the written row is read into a fresh runtime and each handler runs with it; an
  * error rejects the object (the savepoint is rolled back).
  *
+ * Before delete: the row is read into a fresh runtime and each handler runs with it before the
+ * row is deleted; false or an error rejects the deletion. (After-delete handlers: TODO.)
+ *
  * Objects handlers commit or delete go through the store, which marks rows as a device would
  * (state new/changed/deleted); nf_srv_settle turns those marks into server rows afterwards
  * (deleted ones removed, the others synced with a new revision and the unit's change sequence).
@@ -104,8 +107,12 @@ static int run_handlers(nf_srv *s, handler_rt *h, uint32_t e, int moment, int ty
             bool refused = result.kind == NF_BT_BOOL && !nf_vm_is_empty(&result) && !result.u.b;
             nf_vm_val_release(h->vm, &result);
             if (refused) {
-                snprintf(reason, n, "rejected by the %s event handler %s",
-                         moment == EV_BEFORE ? "before-commit" : "after-commit", flow);
+                snprintf(reason, n, "rejected by the %s-%s event handler %s",
+                         moment == EV_BEFORE ? "before" : "after",
+                         type == EV_DELETE   ? "delete"
+                         : type == EV_CREATE ? "create"
+                                             : "commit",
+                         flow);
                 return 1;
             }
         }
@@ -207,6 +214,24 @@ int nf_srv_after_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, char 
     if (nf_std_store_load(s->store, h.vm, e, idb, &o) == NF_VM_OK && o) {
         res = run_handlers(s, &h, e, EV_AFTER, EV_COMMIT, o, reason, n);
         if (res == 0 && isnew) res = run_handlers(s, &h, e, EV_AFTER, EV_CREATE, o, reason, n);
+        nf_vm_obj_release(h.vm, o);
+    }
+    rt_close(&h);
+    return res;
+}
+
+int nf_srv_before_delete(nf_srv *s, uint32_t e, const char *id, char *reason, size_t n) {
+    uint8_t idb[16];
+    if (!nf_std_uuid_parse(id, 36, idb)) return 2;
+    handler_rt h;
+    if (!rt_open(s, &h)) {
+        rt_close(&h);
+        return 2;
+    }
+    int res = 2;
+    nf_vm_obj *o = NULL;
+    if (nf_std_store_load(s->store, h.vm, e, idb, &o) == NF_VM_OK && o) {
+        res = run_handlers(s, &h, e, EV_BEFORE, EV_DELETE, o, reason, n);
         nf_vm_obj_release(h.vm, o);
     }
     rt_close(&h);

@@ -160,6 +160,8 @@ int nf_srv_before_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, int6
                          char *reason, size_t n);
 /* Runs the after-commit (and after-create) handlers on the written row; same results. */
 int nf_srv_after_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, char *reason, size_t n);
+/* Runs the before-delete handlers on the row about to be deleted; same results. */
+int nf_srv_before_delete(nf_srv *s, uint32_t e, const char *id, char *reason, size_t n);
 /* Turns rows that handlers committed or deleted through the store into server rows. */
 bool nf_srv_settle(nf_srv *s, int64_t seq);
 

@@ -10,7 +10,7 @@
  * Before- and after-commit (and -create) event handlers run by the VM inside the unit's
  * transaction (srv_events.c).
  *
- * TODO(issue 6): before/after-delete handlers; validation rules other than `required` (range,
+ * TODO(issue 6): after-delete handlers; validation rules other than `required` (range,
  * regex, unique) and Decimal limits; association delete behaviours (references to a deleted
  * object are cleared). */
 #include <stdlib.h>
@@ -262,7 +262,7 @@ static int may_create(nf_srv_call *c, up_obj *o) {
     return 0;
 }
 
-static int apply_delete(nf_srv_call *c, up_obj *o, int64_t seq) {
+static int apply_delete(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) {
     nf_srv *s = c->s;
     int64_t rev = current_rev(s, o->t, o->id);
     if (rev == -2) return DBERROR;
@@ -273,6 +273,11 @@ static int apply_delete(nf_srv_call *c, up_obj *o, int64_t seq) {
     nf_srv_rights_free(&r);
     if (!ok) return DBERROR;
     if (!(rights & NF_RIGHT_DELETE)) return reject(o, REJECTED, "%s", "access denied");
+    if (nf_srv_has_events(s->m, o->e, 0, 2)) {
+        *handlers = true;
+        int ev = nf_srv_before_delete(s, o->e, o->id, o->reason, sizeof o->reason);
+        if (ev) return ev == 1 ? REJECTED : DBERROR;
+    }
     nf_std_text sql = {0};
     nf_std_text_put(&sql, "DELETE FROM %s WHERE _id = ?", o->t->name);
     sqlite3_stmt *st = sql.oom ? NULL : nf_srv_stmt(s, sql.s);
@@ -531,7 +536,7 @@ static bool apply_unit(nf_srv_call *c, up_unit *un) {
         up_obj *o = &un->objs[k];
         ok = savepoint(s, "SAVEPOINT nf_obj");
         int res = !ok      ? DBERROR
-                  : o->del ? apply_delete(c, o, seq)
+                  : o->del ? apply_delete(c, o, seq, &handlers)
                            : apply_save(c, o, seq, &handlers);
         if (res == DBERROR) {
             ok = false;

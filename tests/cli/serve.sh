@@ -216,10 +216,14 @@ check_sql "after-commit handlers' rows are server rows" "7|0|0|1" \
     "SELECT count(*), min(_state), max(_state), min(_rev) FROM \"Shop.Audit\""
 
 # ---- delete ----
-req "a delete ann may do" 200 POST upload '{"units": [{"seq": 10, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
+sqlite3 "$db" "UPDATE \"Shop.Order\" SET Paid = 1"
+req "deleting a paid order" 200 POST upload '{"units": [{"seq": 10, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
+has "a before-delete handler refuses" '"status":"rejected","rev":2,"reason":"rejected by the before-delete event handler Shop.BDe_Order"'
+sqlite3 "$db" "UPDATE \"Shop.Order\" SET Paid = 0"
+req "a delete ann may do" 200 POST upload '{"units": [{"seq": 11, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
 check_sql "the order is deleted and references to it cleared" "0|6" \
     "SELECT (SELECT count(*) FROM \"Shop.Order\"), (SELECT count(*) FROM \"Shop.Line\" WHERE \"Shop.Line_Order\" IS NULL)"
-req "deleting twice is harmless" 200 POST upload '{"units": [{"seq": 11, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
+req "deleting twice is harmless" 200 POST upload '{"units": [{"seq": 12, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
 has "deleting twice: applied" '"status":"applied","row":null'
 
 # ---- logout ----
