@@ -24,6 +24,7 @@
  * Each handler call gets a fresh runtime (no identity map carries over between objects). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "srv_int.h"
 #include "std_builtins.h"
@@ -54,6 +55,15 @@ static void vm_log(void *ud, nf_vm *vm, int level, const char *node, const char 
                 text);
 }
 
+/* Random bits from the kernel: runtimes created in the same millisecond must not share a
+ * clock-seeded generator (the ids of objects handlers create would repeat). */
+static uint64_t vm_random(void *ud) {
+    (void)ud;
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) r ^= (uint64_t)nf_srv_now_ms();
+    return r;
+}
+
 static bool rt_open(nf_srv *s, handler_rt *h) {
     memset(h, 0, sizeof *h);
     char err[256];
@@ -69,6 +79,7 @@ static bool rt_open(nf_srv *s, handler_rt *h) {
     vc.store = nf_std_store_iface(s->store);
     vc.host.ud = s;
     vc.host.log = vm_log;
+    vc.host.random = vm_random;
     vc.limits.max_instructions = 10 * 1000 * 1000;
     h->vm = nf_vm_new(s->m, &vc);
     return h->vm != NULL;

@@ -226,6 +226,16 @@ check_sql "the order is deleted and references to it cleared" "0|6" \
 req "deleting twice is harmless" 200 POST upload '{"units": [{"seq": 12, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
 has "deleting twice: applied" '"status":"applied","row":null'
 
+# ---- many objects whose handlers create objects, in one unit ----
+objs=""
+for i in $(seq 100 299); do
+    objs+="${objs:+,}{\"entity\": \"Shop.Line\", \"id\": \"01a20f7b-5894-7560-8ffa-000000002$i\", \"op\": \"save\", \"new\": true, \"values\": {\"Product\": \"Q$i\", \"Qty\": 1}}"
+done
+req "200 lines in one unit" 200 POST upload "{\"units\": [{\"seq\": 13, \"objects\": [$objs]}]}"
+hasnt "none of them is rejected" '"status":"rejected"'
+check_sql "each after-commit handler created its own audit row" "207|207" \
+    "SELECT count(*), count(DISTINCT _id) FROM \"Shop.Audit\""
+
 # ---- logout ----
 req "logout" 204 POST logout
 req "the token is gone after logout" 401 GET "download?entity=Shop.Order"
