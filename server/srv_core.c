@@ -126,7 +126,8 @@ static void route(nf_srv_call *c) {
         nf_srv_login(c);
         return;
     }
-    bool known = !strcmp(p, "logout") || !strcmp(p, "upload") || !strcmp(p, "download");
+    bool call = !strncmp(p, "call/", 5);
+    bool known = call || !strcmp(p, "logout") || !strcmp(p, "upload") || !strcmp(p, "download");
     if (!known) {
         nf_srv_error(c, 404, "ModelError", "no such endpoint: /nf/v1/%.100s", p);
         return;
@@ -138,6 +139,8 @@ static void route(nf_srv_call *c) {
         nf_srv_upload(c);
     else if (!strcmp(p, "download") && get)
         nf_srv_download(c);
+    else if (call && post)
+        nf_srv_call_microflow(c, p + 5);
     else
         nf_srv_error(c, 405, "ModelError", "%s does not take %s", c->path, c->method);
 }

@@ -27,7 +27,6 @@
 #include <sys/random.h>
 
 #include "srv_int.h"
-#include "std_builtins.h"
 
 /* nf_bc_event.moment and .type as the compiler writes them (compiler/cc_ast.h). */
 enum { EV_BEFORE = 0, EV_AFTER = 1 };
@@ -40,13 +39,6 @@ bool nf_srv_has_events(const nf_bc_module *m, uint32_t e, int moment, int type) 
                 return true;
     return false;
 }
-
-/* A runtime for handlers: the store, the expression functions (UTC), the server's log. */
-typedef struct handler_rt {
-    nf_vm *vm;
-    nf_std_ctx ctx;
-    bool ctx_open;
-} handler_rt;
 
 static void vm_log(void *ud, nf_vm *vm, int level, const char *node, const char *text) {
     (void)vm;
@@ -64,7 +56,41 @@ static uint64_t vm_random(void *ud) {
     return r;
 }
 
-static bool rt_open(nf_srv *s, handler_rt *h) {
+/* UI actions have no one to show them to on the server: logged and ignored (§8). */
+static nf_vm_status vm_message(void *ud, nf_vm *vm, const char *text, int type, bool blocking) {
+    (void)vm;
+    (void)type;
+    (void)blocking;
+    nf_srv_logf(ud, "[ui ignored] show message: %s", text);
+    return NF_VM_OK;
+}
+
+static nf_vm_status vm_page(void *ud, nf_vm *vm, const char *page, const char *title,
+                            const char *const *names, const nf_val *args, uint32_t nargs) {
+    (void)vm;
+    (void)title;
+    (void)names;
+    (void)args;
+    (void)nargs;
+    nf_srv_logf(ud, "[ui ignored] show page %s", page);
+    return NF_VM_OK;
+}
+
+static nf_vm_status vm_close(void *ud, nf_vm *vm) {
+    (void)vm;
+    nf_srv_logf(ud, "[ui ignored] close page");
+    return NF_VM_OK;
+}
+
+static nf_vm_status vm_feedback(void *ud, nf_vm *vm, nf_vm_obj *obj, const char *member,
+                                const char *text) {
+    (void)vm;
+    (void)obj;
+    nf_srv_logf(ud, "[ui ignored] validation feedback on %s: %s", member ? member : "", text);
+    return NF_VM_OK;
+}
+
+bool nf_srv_rt_open(nf_srv *s, nf_srv_rt *h) {
     memset(h, 0, sizeof *h);
     char err[256];
     if (!nf_std_ctx_open(&h->ctx, "UTC", NULL, err, sizeof err)) {
@@ -80,19 +106,23 @@ static bool rt_open(nf_srv *s, handler_rt *h) {
     vc.host.ud = s;
     vc.host.log = vm_log;
     vc.host.random = vm_random;
+    vc.host.show_message = vm_message;
+    vc.host.show_page = vm_page;
+    vc.host.close_page = vm_close;
+    vc.host.feedback = vm_feedback;
     vc.limits.max_instructions = 10 * 1000 * 1000;
     h->vm = nf_vm_new(s->m, &vc);
     return h->vm != NULL;
 }
 
-static void rt_close(handler_rt *h) {
+void nf_srv_rt_close(nf_srv_rt *h) {
     if (h->vm) nf_vm_free(h->vm);
     if (h->ctx_open) nf_std_ctx_close(&h->ctx);
 }
 
 /* Runs the handlers of (moment, type) of entity e and its generalizations on o. Returns
  * APPLIED, REJECTED (reason set) or DBERROR. */
-static int run_handlers(nf_srv *s, handler_rt *h, uint32_t e, int moment, int type, nf_vm_obj *o,
+static int run_handlers(nf_srv *s, nf_srv_rt *h, uint32_t e, int moment, int type, nf_vm_obj *o,
                         char *reason, size_t n) {
     const nf_bc_module *m = s->m;
     for (uint32_t g = e; g != NF_BC_NONE && g < m->nentities; g = m->entities[g].generalization) {
@@ -188,9 +218,9 @@ int nf_srv_before_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, int6
     const nf_std_table *t = &s->store->tables[e];
     uint8_t idb[16];
     if (!nf_std_uuid_parse(id, 36, idb)) return 2;
-    handler_rt h;
-    if (!rt_open(s, &h)) {
-        rt_close(&h);
+    nf_srv_rt h;
+    if (!nf_srv_rt_open(s, &h)) {
+        nf_srv_rt_close(&h);
         return 2;
     }
     int res = 2; /* DBERROR until done */
@@ -208,16 +238,16 @@ int nf_srv_before_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, int6
     if (res == 0 && (!stamp(s, t, id, isnew, seq) || !write_obj(s, h.vm, t, o, id))) res = 2;
 done:
     if (o) nf_vm_obj_release(h.vm, o);
-    rt_close(&h);
+    nf_srv_rt_close(&h);
     return res;
 }
 
 int nf_srv_after_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, char *reason, size_t n) {
     uint8_t idb[16];
     if (!nf_std_uuid_parse(id, 36, idb)) return 2;
-    handler_rt h;
-    if (!rt_open(s, &h)) {
-        rt_close(&h);
+    nf_srv_rt h;
+    if (!nf_srv_rt_open(s, &h)) {
+        nf_srv_rt_close(&h);
         return 2;
     }
     int res = 2;
@@ -227,16 +257,16 @@ int nf_srv_after_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, char 
         if (res == 0 && isnew) res = run_handlers(s, &h, e, EV_AFTER, EV_CREATE, o, reason, n);
         nf_vm_obj_release(h.vm, o);
     }
-    rt_close(&h);
+    nf_srv_rt_close(&h);
     return res;
 }
 
 int nf_srv_before_delete(nf_srv *s, uint32_t e, const char *id, char *reason, size_t n) {
     uint8_t idb[16];
     if (!nf_std_uuid_parse(id, 36, idb)) return 2;
-    handler_rt h;
-    if (!rt_open(s, &h)) {
-        rt_close(&h);
+    nf_srv_rt h;
+    if (!nf_srv_rt_open(s, &h)) {
+        nf_srv_rt_close(&h);
         return 2;
     }
     int res = 2;
@@ -245,7 +275,7 @@ int nf_srv_before_delete(nf_srv *s, uint32_t e, const char *id, char *reason, si
         res = run_handlers(s, &h, e, EV_BEFORE, EV_DELETE, o, reason, n);
         nf_vm_obj_release(h.vm, o);
     }
-    rt_close(&h);
+    nf_srv_rt_close(&h);
     return res;
 }
 

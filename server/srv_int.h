@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "srv.h"
+#include "std_builtins.h"
 #include "std_store.h"
 #include "vm.h"
 
@@ -149,6 +150,15 @@ uint32_t nf_srv_entity(nf_srv *s, const char *name);
 json_t *nf_srv_row_json(nf_srv_call *c, uint32_t e, const char *id, const nf_srv_rights *r);
 
 /* ---- srv_events.c: entity event handlers on uploaded objects ------------------------------ */
+/* A runtime for server-side flows: the store, the expression functions (UTC), kernel random
+ * bits, the server's log; UI actions are logged and ignored. */
+typedef struct nf_srv_rt {
+    nf_vm *vm;
+    nf_std_ctx ctx;
+    bool ctx_open;
+} nf_srv_rt;
+bool nf_srv_rt_open(nf_srv *s, nf_srv_rt *h);
+void nf_srv_rt_close(nf_srv_rt *h);
 /* Whether entity e (or a generalization) has handlers of moment (0 before, 1 after) and type
  * (0 create, 1 commit, 2 delete). */
 bool nf_srv_has_events(const nf_bc_module *m, uint32_t e, int moment, int type);
@@ -167,6 +177,8 @@ bool nf_srv_settle(nf_srv *s, int64_t seq);
 
 /* ---- srv_upload.c, srv_download.c --------------------------------------------------------- */
 bool nf_srv_upload(nf_srv_call *c);
+/* srv_call.c: POST /nf/v1/call/{Module.Microflow} (name: what follows call/). */
+bool nf_srv_call_microflow(nf_srv_call *c, const char *name);
 bool nf_srv_download(nf_srv_call *c);
 
 #endif

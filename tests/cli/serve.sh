@@ -236,6 +236,18 @@ hasnt "none of them is rejected" '"status":"rejected"'
 check_sql "each after-commit handler created its own audit row" "207|207" \
     "SELECT count(*), count(DISTINCT _id) FROM \"Shop.Audit\""
 
+# ---- microflow calls (§8) ----
+req "a microflow call" 200 POST call/Shop.MF_Total '{"args": {"Qty": 2, "Price": "1.25", "Label": "total"}}'
+has "its result" '{"result":"total: 2.5"}'
+audits=$(sql 'SELECT count(*) FROM "Shop.Audit"')
+req "a microflow that fails" 422 POST call/Shop.MF_Fails '{"args": {"Text": "abc"}}'
+has "the error's type and message" '"type":"RuntimeError","message":"substring'
+check_sql "a failed microflow changes nothing" "$audits" 'SELECT count(*) FROM "Shop.Audit"'
+req "a microflow the user's roles may not run" 403 POST call/Shop.MF_ClerksOnly '{}'
+req "a microflow the app does not call" 404 POST call/Shop.MF_NotCalled '{}'
+req "an unknown microflow" 404 POST call/Shop.Nope '{}'
+req "an argument of the wrong type" 400 POST call/Shop.MF_Total '{"args": {"Qty": "two"}}'
+
 # ---- logout ----
 req "logout" 204 POST logout
 req "the token is gone after logout" 401 GET "download?entity=Shop.Order"
