@@ -7,7 +7,9 @@
  *   0 POST /nf/v1/upload   body (commit units)
  *   1 GET  /nf/v1/download query "entity=…&after=…&limit=…" split into arguments
  *   2 POST /nf/v1/login    body
- *   3 any method and path: "METHOD PATH\nBODY"
+ *   3 any method and path: "METHOD PATH\nBODY" (e.g. a microflow call)
+ * The app has event handlers (before/after commit, before delete) and a microflow the app calls,
+ * so uploads run flows in the VM inside the server's transactions.
  * The answer must be a status from the protocol's list with a JSON body (or none); the server's
  * state carries over between inputs, so uploads build data later downloads page through.
  *
@@ -32,8 +34,29 @@ static const char app[] =
     "create persistent entity Shop.Customer extends System.User (FullName: String(50));\n"
     "create persistent entity Shop.Order (Number: Integer, Note: String(20), Total: Decimal,\n"
     "  PlacedOn: DateTime, Status: Enumeration(Shop.Status), Paid: Boolean default false,\n"
-    "  Revision: Integer);\n"
-    "create persistent entity Shop.Line (Product: String(100) not null, Qty: Long);\n"
+    "  Revision: Integer)\n"
+    "on before commit call Shop.BCo_Order($currentObject) raise error\n"
+    "on before delete call Shop.BDe_Order($currentObject);\n"
+    "create persistent entity Shop.Audit (Text: String(200));\n"
+    "create microflow Shop.BCo_Order (Order: Shop.Order) returns Boolean begin\n"
+    "  retrieve $Stored from Shop.Order where [id = $Order] first;\n"
+    "  if $Stored = empty then change $Order (Revision = 1); return true; end if;\n"
+    "  if $Order/Revision != $Stored/Revision then return false; end if;\n"
+    "  change $Order (Revision = $Order/Revision + 1); return true; end;\n"
+    "create microflow Shop.BDe_Order (Order: Shop.Order) returns Boolean begin\n"
+    "  return not($Order/Paid); end;\n"
+    "create microflow Shop.ACo_Line (Line: Shop.Line) begin\n"
+    "  $A = create Shop.Audit (Text = 'line ' + $Line/Product); commit $A; end;\n"
+    "create microflow Shop.MF_Total (Qty: Integer, Price: Decimal, Label: String, At: DateTime,\n"
+    "  S: Enumeration(Shop.Status)) returns String begin\n"
+    "  return $Label + toString($Qty * $Price) + toString($At) + toString($S); end;\n"
+    "grant execute on microflow Shop.MF_Total to Shop.Buyer;\n"
+    "create nanoflow Shop.Use () returns String begin\n"
+    "  $T = call microflow Shop.MF_Total(Qty = 1, Price = 1.5, Label = 'x', At = empty,\n"
+    "    S = empty);\n"
+    "  return $T; end;\n"
+    "create persistent entity Shop.Line (Product: String(100) not null, Qty: Long)\n"
+    "on after commit call Shop.ACo_Line($currentObject);\n"
     "create association Shop.Order_Customer from Shop.Order to Shop.Customer type Reference;\n"
     "create association Shop.Line_Order from Shop.Line to Shop.Order type Reference;\n"
     "create module role Shop.Buyer;\n"
