@@ -279,6 +279,39 @@ int nf_srv_before_delete(nf_srv *s, uint32_t e, const char *id, char *reason, si
     return res;
 }
 
+bool nf_srv_needs_rules(const nf_bc_module *m, uint32_t e) {
+    for (uint32_t g = e; g != NF_BC_NONE && g < m->nentities; g = m->entities[g].generalization) {
+        const nf_bc_entity *en = &m->entities[g];
+        for (uint32_t r = 0; r < en->nrules; r++)
+            if (en->rules[r].kind != NF_BR_REQUIRED) return true;
+        for (uint32_t a = 0; a < en->nattrs; a++)
+            if (en->attrs[a].flags & NF_BA_UNIQUE) return true;
+    }
+    return false;
+}
+
+int nf_srv_validate_rules(nf_srv *s, uint32_t e, const char *id, char *reason, size_t n) {
+    uint8_t idb[16];
+    if (!nf_std_uuid_parse(id, 36, idb)) return 2;
+    nf_srv_rt h;
+    if (!nf_srv_rt_open(s, &h)) {
+        nf_srv_rt_close(&h);
+        return 2;
+    }
+    int res = 2;
+    nf_vm_obj *o = NULL;
+    if (nf_std_store_load(s->store, h.vm, e, idb, &o) == NF_VM_OK && o) {
+        res = 0;
+        if (nf_std_store_validate(s->store, h.vm, o) != NF_VM_OK) {
+            snprintf(reason, n, "%s", h.vm->err_msg);
+            res = h.vm->err_type == NF_VM_E_VALIDATION ? 1 : 2;
+        }
+        nf_vm_obj_release(h.vm, o);
+    }
+    nf_srv_rt_close(&h);
+    return res;
+}
+
 bool nf_srv_settle(nf_srv *s, int64_t seq) {
     const nf_bc_module *m = s->m;
     for (uint32_t e = 0; e < m->nentities; e++) {

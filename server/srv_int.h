@@ -172,6 +172,11 @@ int nf_srv_before_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, int6
 int nf_srv_after_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, char *reason, size_t n);
 /* Runs the before-delete handlers on the row about to be deleted; same results. */
 int nf_srv_before_delete(nf_srv *s, uint32_t e, const char *id, char *reason, size_t n);
+/* Whether entity e has validation rules beyond `required` (range, regex, unique) or unique
+ * attributes: checked by the store's own validation on the written row (nf_srv_validate_rules:
+ * 0 valid, 1 rejected with the rule's message, 2 failure). */
+bool nf_srv_needs_rules(const nf_bc_module *m, uint32_t e);
+int nf_srv_validate_rules(nf_srv *s, uint32_t e, const char *id, char *reason, size_t n);
 /* Turns rows that handlers committed or deleted through the store into server rows. */
 bool nf_srv_settle(nf_srv *s, int64_t seq);
 

@@ -10,9 +10,13 @@
  * Before- and after-commit (and -create) event handlers run by the VM inside the unit's
  * transaction (srv_events.c).
  *
- * TODO(issue 6): after-delete handlers; validation rules other than `required` (range,
- * regex, unique) and Decimal limits; association delete behaviours (references to a deleted
- * object are cleared). */
+ * Validation: required and not-null members, `required` rules and String lengths here; range,
+ * regex and unique rules by the store's own validation (nf_std_store_validate) when the entity
+ * has any.
+ *
+ * TODO(issue 6): after-delete handlers; Decimal limits (20 digits before the point, 8 after)
+ * for entities without range/regex/unique rules; association delete behaviours (references to a
+ * deleted object are cleared). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,6 +247,10 @@ static int validate_row(nf_srv *s, up_obj *o) {
         }
     }
     sqlite3_reset(st);
+    if (res == APPLIED && nf_srv_needs_rules(m, o->e)) {
+        int v = nf_srv_validate_rules(s, o->e, o->id, o->reason, sizeof o->reason);
+        res = v == 0 ? APPLIED : v == 1 ? REJECTED : DBERROR;
+    }
     return res;
 }
 

@@ -428,6 +428,11 @@ static nf_vm_status check_unique(nf_std_store *s, nf_vm *vm, nf_vm_obj *o) {
     return NF_VM_OK;
 }
 
+nf_vm_status nf_std_store_validate(nf_std_store *s, nf_vm *vm, nf_vm_obj *o) {
+    if (validate(s, vm, o) != NF_VM_OK) return NF_VM_ERROR;
+    return check_unique(s, vm, o);
+}
+
 /* ---- commit ---------------------------------------------------------------------------------- */
 
 /* The statement that writes a row of t: an upsert, or for the first write of a new object an

@@ -236,6 +236,15 @@ hasnt "none of them is rejected" '"status":"rejected"'
 check_sql "each after-commit handler created its own audit row" "207|207" \
     "SELECT count(*), count(DISTINCT _id) FROM \"Shop.Audit\""
 
+# ---- validation rules: range, regex, unique ----
+cp() { echo "{\"entity\": \"Shop.Coupon\", \"id\": \"01a20f7b-5894-7560-8ffa-00000000c00$1\", \"op\": \"save\", \"new\": true, \"values\": {\"Code\": \"$2\", \"Percent\": $3}}"; }
+req "coupons" 200 POST upload "{\"units\": [{\"seq\": 14, \"objects\": [$(cp 1 SPRING10 10), $(cp 2 AUTUMN 0), $(cp 3 spring 5), $(cp 4 SPRING10 20)]}]}"
+has "a valid coupon is applied" '"id":"01a20f7b-5894-7560-8ffa-00000000c001","status":"applied"'
+has "a range rule rejects" '"status":"rejected","reason":"a percentage from 1 to 100"'
+has "a regex rule rejects" '"status":"rejected","reason":"codes are capitals, then digits"'
+has "a unique attribute rejects" '"status":"rejected","reason":"this code is taken"'
+check_sql "only the valid coupon is stored" "SPRING10" 'SELECT Code FROM "Shop.Coupon"'
+
 # ---- microflow calls (§8) ----
 req "a microflow call" 200 POST call/Shop.MF_Total '{"args": {"Qty": 2, "Price": "1.25", "Label": "total"}}'
 has "its result" '{"result":"total: 2.5"}'
