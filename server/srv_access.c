@@ -78,6 +78,20 @@ bool nf_srv_xpath_filter(nf_srv_call *c, uint32_t e, uint32_t xpath, nf_std_text
     return !sql->oom;
 }
 
+void nf_srv_rule_readable(const nf_std_table *t, const nf_bc_access *a, uint8_t *readable) {
+    uint32_t ncols = t->nattrs + t->nrefs;
+    for (uint32_t k = 0; k < ncols; k++)
+        if (a->rights & (NF_RIGHT_READ_ALL | NF_RIGHT_WRITE_ALL)) readable[k] = 1;
+    for (uint32_t k = 0; k < a->nread; k++) {
+        int col = member_col(t, a->read[k]);
+        if (col >= 0) readable[col] = 1;
+    }
+    for (uint32_t k = 0; k < a->nwrite; k++) {
+        int col = member_col(t, a->write[k]);
+        if (col >= 0) readable[col] = 1;
+    }
+}
+
 bool nf_srv_rights_of(nf_srv_call *c, uint32_t e, const char *row_id, nf_srv_rights *out) {
     memset(out, 0, sizeof *out);
     const nf_bc_module *m = c->s->m;

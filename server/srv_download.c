@@ -56,8 +56,18 @@ bool nf_srv_download(nf_srv_call *c) {
         nf_std_text_put(&sql, "SELECT _id, _rev");
         for (uint32_t k = 0; k < ncols; k++)
             nf_std_text_put(&sql, ", %s", nf_srv_col(t, k));
-        nf_std_text_put(&sql, " FROM %s WHERE _state != 3", t->name);
+        /* per rule of the user's with XPath: whether the row matches it (its members are
+         * readable only then) */
         bool ok = true;
+        for (uint32_t i = 0; ok && i < en->naccess; i++) {
+            const nf_bc_access *a = &en->access[i];
+            if (a->role >= m->nroles || !c->user.module_roles[a->role] || a->xpath == NF_BC_NONE)
+                continue;
+            nf_std_text_put(&sql, ", (");
+            ok = nf_srv_xpath_filter(c, e, a->xpath, &sql, &binds);
+            nf_std_text_put(&sql, ")");
+        }
+        nf_std_text_put(&sql, " FROM %s WHERE _state != 3", t->name);
         if (en->download == NF_BD_XPATH && en->profile_xpath != NF_BC_NONE) {
             nf_std_text_put(&sql, " AND ");
             ok = nf_srv_xpath_filter(c, e, en->profile_xpath, &sql, &binds);
@@ -87,11 +97,20 @@ bool nf_srv_download(nf_srv_call *c) {
             sqlite3_bind_text(st, (int)binds.nbinds + 1, after ? after : "", -1, SQLITE_TRANSIENT);
             sqlite3_bind_int64(st, (int)binds.nbinds + 2, limit);
             long n = 0;
-            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            uint8_t *cols = calloc(ncols + 1, 1); /* readable members of the row */
+            while (cols && (rc = sqlite3_step(st)) == SQLITE_ROW) {
                 const char *id = (const char *)sqlite3_column_text(st, 0);
+                memset(cols, 0, ncols + 1);
+                int mcol = (int)ncols + 2;
+                for (uint32_t i = 0; i < en->naccess; i++) {
+                    const nf_bc_access *a = &en->access[i];
+                    if (a->role >= m->nroles || !c->user.module_roles[a->role]) continue;
+                    bool applies = a->xpath == NF_BC_NONE || sqlite3_column_int(st, mcol++) != 0;
+                    if (applies) nf_srv_rule_readable(t, a, cols);
+                }
                 json_t *vals = json_object();
                 for (uint32_t k = 0; k < ncols; k++)
-                    if (r.readable[k] && nf_srv_col_synced(s, t, k))
+                    if (cols[k] && nf_srv_col_synced(s, t, k))
                         json_object_set_new(vals, nf_srv_member(s, t, k),
                                             nf_srv_encode(s, t, k, st, (int)k + 2));
                 json_array_append_new(rows, json_pack("{s:s,s:I,s:o}", "id", id, "rev",
@@ -102,6 +121,7 @@ bool nf_srv_download(nf_srv_call *c) {
                     next = json_string(id);
                 }
             }
+            free(cols);
             sqlite3_reset(st);
         }
         nf_std_sqlq_free(s->vm, &binds);

@@ -113,6 +113,8 @@ void nf_srv_rights_free(nf_srv_rights *r);
 /* The rights of the user's rules on entity e; with row_id, only rules whose XPath the row
  * matches (row_id NULL: every rule of the user's roles, XPath ignored). False on error. */
 bool nf_srv_rights_of(nf_srv_call *c, uint32_t e, const char *row_id, nf_srv_rights *out);
+/* Marks the columns rule a lets its users read. */
+void nf_srv_rule_readable(const nf_std_table *t, const nf_bc_access *a, uint8_t *readable);
 /* Whether the row matches XPath node xpath of entity e (evaluated as SQL, [%CurrentUser%] is
  * the user). -1 on error. */
 int nf_srv_xpath_match(nf_srv_call *c, uint32_t e, uint32_t xpath, const char *row_id);

@@ -244,6 +244,13 @@ has "a range rule rejects" '"status":"rejected","reason":"a percentage from 1 to
 has "a regex rule rejects" '"status":"rejected","reason":"codes are capitals, then digits"'
 has "a unique attribute rejects" '"status":"rejected","reason":"this code is taken"'
 check_sql "only the valid coupon is stored" "SPRING10" 'SELECT Code FROM "Shop.Coupon"'
+req "a big coupon" 200 POST upload "{\"units\": [{\"seq\": 15, \"objects\": [$(cp 5 BIG60 60)]}]}"
+saved_token=$token
+login cid Cid-Pass-1
+req "a clerk downloads coupons" 200 GET "download?entity=Shop.Coupon"
+has "members of a rule whose XPath the row fails are left out" '{"id":"01a20f7b-5894-7560-8ffa-00000000c001","rev":1,"values":{"Code":"SPRING10"}}'
+has "members of a rule whose XPath the row matches are there" '{"id":"01a20f7b-5894-7560-8ffa-00000000c005","rev":1,"values":{"Code":"BIG60","Percent":60}}'
+token=$saved_token
 
 # ---- microflow calls (§8) ----
 req "a microflow call" 200 POST call/Shop.MF_Total '{"args": {"Qty": 2, "Price": "1.25", "Label": "total"}}'
