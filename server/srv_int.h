@@ -128,8 +128,10 @@ bool nf_srv_xpath_filter(nf_srv_call *c, uint32_t e, uint32_t xpath, nf_std_text
 typedef struct nf_srv_val {
     int type; /* SQLITE_NULL, SQLITE_INTEGER, SQLITE_TEXT */
     int64_t i;
-    const char *s; /* into the JSON document */
+    const char *s; /* into the JSON document, or into dec */
     size_t n;
+    const char *limit; /* a value of the right type beyond the attribute's limits: why */
+    char dec[48];      /* a Decimal as stored (rounded half even to 8 places) */
 } nf_srv_val;
 /* Decodes v for column col of table t; false with a message. */
 bool nf_srv_decode(nf_srv *s, const nf_std_table *t, uint32_t col, json_t *v, nf_srv_val *out,

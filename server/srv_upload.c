@@ -14,8 +14,10 @@
  * regex and unique rules by the store's own validation (nf_std_store_validate) when the entity
  * has any.
  *
- * TODO(issue 6): after-delete handlers; Decimal limits (20 digits before the point, 8 after)
- * for entities without range/regex/unique rules; association delete behaviours (references to a
+ * Decimals are stored as a device stores them (8 places, half even; more than 20 digits before
+ * the point rejects the object).
+ *
+ * TODO(issue 6): after-delete handlers; association delete behaviours (references to a
  * deleted object are cleared). */
 #include <stdlib.h>
 #include <string.h>
@@ -397,6 +399,9 @@ static int apply_save(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) {
             if (ex == 0)
                 res = reject(o, REJECTED, "reference to an object that is not on the server: %s",
                              nf_srv_member(s, t, k));
+        } else if (v->limit) {
+            snprintf(o->reason, sizeof o->reason, "%s %s", nf_srv_member(s, t, k), v->limit);
+            res = REJECTED;
         } else if (k < t->nattrs && t->attrs[k]->type.kind == NF_BT_STR && t->attrs[k]->length &&
                    v->type == SQLITE_TEXT && utf8_chars(v->s, v->n) > t->attrs[k]->length) {
             snprintf(o->reason, sizeof o->reason, "%s is longer than %u characters",

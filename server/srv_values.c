@@ -98,13 +98,30 @@ bool nf_srv_decode(nf_srv *s, const nf_std_table *t, uint32_t col, json_t *v, nf
         out->type = SQLITE_INTEGER;
         return true;
     }
-    case NF_BT_DEC:
+    case NF_BT_DEC: {
         if (!json_is_string(v) || !plain_decimal(json_string_value(v), json_string_length(v)))
             break;
         out->type = SQLITE_TEXT;
         out->s = json_string_value(v);
         out->n = json_string_length(v);
+        /* stored as a device stores it: 8 places (half even), at most 20 before the point */
+        nf_dec d, r;
+        if (nf_dec_parse(out->s, out->n, &d) != NF_DEC_OK) break;
+        nf_dec_status st = nf_dec_for_storage(&d, &r);
+        nf_dec_release(&d);
+        if (st == NF_DEC_OVERFLOW) {
+            out->limit = "is too large for a Decimal attribute (more than 20 digits before the "
+                         "point)";
+            return true;
+        }
+        if (st != NF_DEC_OK) break;
+        size_t n = nf_dec_format(&r, out->dec, sizeof out->dec);
+        nf_dec_release(&r);
+        if (n >= sizeof out->dec) break;
+        out->s = out->dec;
+        out->n = n;
         return true;
+    }
     case NF_BT_STR:
         if (!json_is_string(v)) break;
         out->s = json_string_value(v);

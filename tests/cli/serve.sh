@@ -252,6 +252,12 @@ has "members of a rule whose XPath the row fails are left out" '{"id":"01a20f7b-
 has "members of a rule whose XPath the row matches are there" '{"id":"01a20f7b-5894-7560-8ffa-00000000c005","rev":1,"values":{"Code":"BIG60","Percent":60}}'
 token=$saved_token
 
+# ---- Decimals as a device stores them ----
+od() { echo "{\"entity\": \"Shop.Order\", \"id\": \"01a20f7b-5894-7560-8ffa-00000000d00$1\", \"op\": \"save\", \"new\": true, \"values\": {\"Total\": \"$2\", \"Shop.Order_Customer\": \"$ann\"}}"; }
+req "orders with long Decimals" 200 POST upload "{\"units\": [{\"seq\": 16, \"objects\": [$(od 1 0.123456785), $(od 2 123456789012345678901)]}]}"
+has "Decimals are rounded half even to 8 places" '"Total":"0.12345678"'
+has "more than 20 digits before the point is rejected" '"reason":"Total is too large for a Decimal attribute (more than 20 digits before the point)"'
+
 # ---- microflow calls (§8) ----
 req "a microflow call" 200 POST call/Shop.MF_Total '{"args": {"Qty": 2, "Price": "1.25", "Label": "total"}}'
 has "its result" '{"result":"total: 2.5"}'
