@@ -4,16 +4,61 @@
  * execute them. An uncaught error rolls everything back and answers 422 with its type and
  * message; UI actions are logged and ignored (srv_events.c's runtime).
  *
- * Arguments and results are primitives on the wire as in §3 (Boolean, Integer/Long, Decimal,
- * String, DateTime, Enumeration; null for empty).
- * TODO(issue 6): non-persistable objects (and lists of them) as arguments and results. */
+ * Arguments and results are values as in §3 (Boolean, Integer/Long, Decimal, String, DateTime,
+ * Enumeration; null for empty), non-persistable objects as {"entity": "M.E", "values": {...}}
+ * (attributes only: their associations are not passed) and lists of them as arrays. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "srv_int.h"
 
-static bool is_object_type(const nf_bc_type *t) {
-    return t->kind == NF_BT_OBJ || t->kind == NF_BT_LIST || t->kind == NF_BT_BINARY;
+/* Types a call cannot pass: binaries, and objects of persistable entities (or of any entity). */
+static bool unsupported_type(const nf_bc_module *m, const nf_bc_type *t) {
+    if (t->kind == NF_BT_BINARY) return true;
+    if (t->kind != NF_BT_OBJ && t->kind != NF_BT_LIST) return false;
+    return t->ref >= m->nentities || m->entities[t->ref].persist == 0;
+}
+
+static bool arg_value(nf_srv *s, nf_vm *vm, const nf_bc_type *t, json_t *j, nf_val *out, char *err,
+                      size_t n);
+
+/* {"entity", "values"} as a new non-persistable object of entity e (or a specialization). */
+static bool arg_object(nf_srv *s, nf_vm *vm, uint32_t e, json_t *j, nf_vm_obj **out, char *err,
+                       size_t n) {
+    const nf_bc_module *m = s->m;
+    *out = NULL;
+    const char *ename = json_string_value(json_object_get(j, "entity"));
+    uint32_t oe = ename ? nf_srv_entity(s, ename) : e;
+    json_t *vals = json_object_get(j, "values");
+    if (!json_is_object(j) || oe == NF_BC_NONE || !nf_bc_entity_is_a(m, oe, e) ||
+        m->entities[oe].persist == 0 || (vals && !json_is_object(vals))) {
+        snprintf(err, n, "an object must be {\"entity\": \"%s\", \"values\": {...}}",
+                 m->strings[m->entities[e].name]);
+        return false;
+    }
+    nf_vm_obj *o = nf_vm_obj_new(vm, oe);
+    if (!o) return snprintf(err, n, "out of memory"), false;
+    const char *k;
+    json_t *v;
+    json_object_foreach(vals, k, v) {
+        uint32_t na = nf_bc_entity_attr_count(m, oe), a = 0;
+        while (a < na && strcmp(m->strings[nf_bc_entity_attr(m, oe, a)->name], k) != 0)
+            a++;
+        nf_val x;
+        if (a == na) {
+            snprintf(err, n, "%s has no attribute %.100s", m->strings[m->entities[oe].name], k);
+            nf_vm_obj_release(vm, o);
+            return false;
+        }
+        if (!arg_value(s, vm, &nf_bc_entity_attr(m, oe, a)->type, v, &x, err, n)) {
+            nf_vm_obj_release(vm, o);
+            return false;
+        }
+        nf_vm_val_release(vm, &o->attrs[a]);
+        o->attrs[a] = x;
+    }
+    *out = o;
+    return true;
 }
 
 /* A JSON argument as a value of type t; false with a message. */
@@ -60,6 +105,36 @@ static bool arg_value(nf_srv *s, nf_vm *vm, const nf_bc_type *t, json_t *j, nf_v
         *out = nf_vm_datetime(ms);
         return true;
     }
+    case NF_BT_OBJ: {
+        nf_vm_obj *o;
+        if (!arg_object(s, vm, t->ref, j, &o, err, n)) return false;
+        out->u.o = o;
+        out->flags = 0;
+        return true;
+    }
+    case NF_BT_LIST: {
+        if (!json_is_array(j)) break;
+        nf_vm_list *l = nf_vm_list_new(vm, t->ref, (uint32_t)json_array_size(j));
+        if (!l) return snprintf(err, n, "out of memory"), false;
+        size_t i;
+        json_t *x;
+        json_array_foreach(j, i, x) {
+            nf_vm_obj *o;
+            if (!arg_object(s, vm, t->ref, x, &o, err, n)) {
+                nf_vm_list_release(vm, l);
+                return false;
+            }
+            nf_vm_status st = nf_vm_list_push(vm, l, o);
+            nf_vm_obj_release(vm, o);
+            if (st != NF_VM_OK) {
+                nf_vm_list_release(vm, l);
+                return snprintf(err, n, "out of memory"), false;
+            }
+        }
+        out->u.l = l;
+        out->flags = 0;
+        return true;
+    }
     case NF_BT_ENUM: {
         const char *key = json_string_value(j);
         if (!key || t->ref >= s->m->nenums) break;
@@ -78,10 +153,32 @@ static bool arg_value(nf_srv *s, nf_vm *vm, const nf_bc_type *t, json_t *j, nf_v
     return false;
 }
 
+static json_t *result_json(nf_srv *s, const nf_val *v);
+
+/* A non-persistable object as {"entity", "values"} (attributes). */
+static json_t *object_json(nf_srv *s, nf_vm_obj *o) {
+    const nf_bc_module *m = s->m;
+    json_t *vals = json_object();
+    for (uint32_t a = 0; a < o->nattrs; a++) {
+        const nf_bc_attr *at = nf_bc_entity_attr(m, o->entity, a);
+        if (at->type.kind == NF_BT_BINARY) continue;
+        json_object_set_new(vals, m->strings[at->name], result_json(s, &o->attrs[a]));
+    }
+    return json_pack("{s:s,s:o}", "entity", m->strings[m->entities[o->entity].name], "values",
+                     vals);
+}
+
 /* A result value as JSON (§3). */
 static json_t *result_json(nf_srv *s, const nf_val *v) {
     if (v->kind == NF_BT_VOID || nf_vm_is_empty(v)) return json_null();
     switch (v->kind) {
+    case NF_BT_OBJ: return object_json(s, v->u.o);
+    case NF_BT_LIST: {
+        json_t *a = json_array();
+        for (uint32_t i = 0; v->u.l && i < v->u.l->n; i++)
+            json_array_append_new(a, object_json(s, v->u.l->items[i]));
+        return a;
+    }
     case NF_BT_BOOL: return json_boolean(v->u.b);
     case NF_BT_INT:
         if (v->u.i > (1LL << 53) || v->u.i < -(1LL << 53)) {
@@ -126,14 +223,12 @@ bool nf_srv_call_microflow(nf_srv_call *c, const char *name) {
     if (!allowed)
         return nf_srv_error(c, 403, "AccessDenied", "%s may not run %s", c->user.name, name);
     for (uint32_t i = 0; i < fl->nparams; i++)
-        if (is_object_type(&fl->regs[i]))
+        if (unsupported_type(m, &fl->regs[i]))
             return nf_srv_error(c, 400, "ModelError",
-                                "%s takes objects or lists: not supported by this server yet",
-                                name);
-    if (is_object_type(&fl->ret))
+                                "%s takes a binary or persistable objects: not callable", name);
+    if (unsupported_type(m, &fl->ret))
         return nf_srv_error(c, 400, "ModelError",
-                            "%s returns an object or a list: not supported by this server yet",
-                            name);
+                            "%s returns a binary or persistable objects: not callable", name);
     json_t *body = c->body_len ? nf_srv_body_json(c) : json_object();
     if (!body) return false;
     json_t *args = json_object_get(body, "args");
