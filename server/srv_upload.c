@@ -202,10 +202,14 @@ static int exists_in(nf_srv *s, uint32_t e, const char *id, size_t n) {
     return 0;
 }
 
+/* The length in UTF-16 units (as Mendix counts String lengths): a character outside the BMP
+ * (a 4-byte sequence) counts 2. */
 static size_t utf8_chars(const char *s, size_t n) {
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        k += ((unsigned char)s[i] & 0xC0) != 0x80;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)s[i];
+        k += (b & 0xC0) != 0x80 ? (b >= 0xF0 ? 2 : 1) : 0;
+    }
     return k;
 }
 
