@@ -28,6 +28,7 @@ typedef struct nf_srv_config {
     FILE *log;               /* request log and reports; NULL: stderr */
     const char *hash_prefix; /* crypt prefix for new password hashes; NULL: "$y$" (yescrypt) */
     bool no_listen;          /* in process only (nf_srv_handle): no socket, no HTTP thread */
+    size_t max_file;         /* file size limit in bytes (§7); 0: 50 MB */
 } nf_srv_config;
 
 /* One request, independent of HTTP: what the libmicrohttpd adapter passes in, and what tests,
@@ -47,10 +48,21 @@ typedef struct nf_srv_request {
 /* Opens the database (creating the server tables and the model's demo users at first start)
  * and binds the listening socket. NULL with a message in err on failure. */
 nf_srv *nf_srv_open(const nf_srv_config *cfg, char *err, size_t errn);
+/* An answer. */
+typedef struct nf_srv_response {
+    int status;
+    char *body; /* malloc'd (nf_srv_response_free), NULL when the answer has none */
+    size_t len;
+    const char *content_type; /* "application/json", "application/octet-stream" or NULL */
+    char range[48];           /* Range header value ("bytes=0-N") for 308 and file HEADs, or "" */
+    char etag[32];            /* ETag header value for file GETs, or "" */
+} nf_srv_response;
+void nf_srv_response_free(nf_srv_response *r);
+
 /* Handles one request on the calling thread (not concurrently with the HTTP thread: use a
- * server opened with no_listen). Returns the status; *reply receives the JSON body (malloc'd,
- * caller frees) or NULL when the answer has none. Logs the request like the HTTP side. */
-int nf_srv_handle(nf_srv *s, const nf_srv_request *rq, char **reply);
+ * server opened with no_listen) into *out. Returns the status. Logs the request like the HTTP
+ * side. */
+int nf_srv_handle(nf_srv *s, const nf_srv_request *rq, nf_srv_response *out);
 /* The port actually bound (useful with port 0: any free port). */
 unsigned nf_srv_port(const nf_srv *s);
 /* Graceful stop: stops accepting connections, lets requests in progress finish (up to

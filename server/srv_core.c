@@ -126,8 +126,9 @@ static void route(nf_srv_call *c) {
         nf_srv_login(c);
         return;
     }
-    bool call = !strncmp(p, "call/", 5);
-    bool known = call || !strcmp(p, "logout") || !strcmp(p, "upload") || !strcmp(p, "download");
+    bool call = !strncmp(p, "call/", 5), files = !strncmp(p, "files/", 6);
+    bool known =
+        call || files || !strcmp(p, "logout") || !strcmp(p, "upload") || !strcmp(p, "download");
     if (!known) {
         nf_srv_error(c, 404, "ModelError", "no such endpoint: /nf/v1/%.100s", p);
         return;
@@ -141,6 +142,8 @@ static void route(nf_srv_call *c) {
         nf_srv_download(c);
     else if (call && post)
         nf_srv_call_microflow(c, p + 5);
+    else if (files)
+        nf_srv_files(c, p + 6);
     else
         nf_srv_error(c, 405, "ModelError", "%s does not take %s", c->path, c->method);
 }
@@ -169,8 +172,18 @@ static void clean_text(const char *in, char *out, size_t n) {
     out[k] = '\0';
 }
 
+void nf_srv_response_free(nf_srv_response *r) {
+    free(r->body);
+    r->body = NULL;
+    r->len = 0;
+}
+
+size_t nf_srv_body_limit(const nf_srv *s, const char *path) {
+    return path && !strncmp(path, "/nf/v1/files/", 13) ? s->cfg.max_file : s->cfg.max_body;
+}
+
 int nf_srv_handle_ex(nf_srv *s, const nf_srv_request *rq, bool too_big,
-                     const struct timespec *start, char **reply) {
+                     const struct timespec *start, nf_srv_response *out) {
     nf_srv_call c = {.s = s, .rq = rq, .status = 200};
     c.method = rq->method ? rq->method : "";
     c.path = rq->path ? rq->path : "";
@@ -178,16 +191,26 @@ int nf_srv_handle_ex(nf_srv *s, const nf_srv_request *rq, bool too_big,
     c.body_len = rq->body ? rq->body_len : 0;
     if (too_big)
         nf_srv_error(&c, 413, "LimitExceeded", "the request body exceeds %zu bytes",
-                     s->cfg.max_body);
+                     nf_srv_body_limit(s, c.path));
     else if (atomic_load(&s->stopped))
         nf_srv_error(&c, 503, "ConnectionError", "the server is shutting down");
     else
         route(&c);
-    *reply = NULL;
+    memset(out, 0, sizeof *out);
     if (c.reply) {
-        *reply = json_dumps(c.reply, JSON_COMPACT);
-        if (!*reply) c.status = 500; /* out of memory */
+        out->body = json_dumps(c.reply, JSON_COMPACT);
+        if (!out->body) c.status = 500; /* out of memory */
+        out->len = out->body ? strlen(out->body) : 0;
+        out->content_type = "application/json";
+    } else if (c.raw) {
+        out->body = c.raw;
+        out->len = c.raw_len;
+        out->content_type = "application/octet-stream";
+        c.raw = NULL;
     }
+    out->status = c.status;
+    memcpy(out->range, c.range, sizeof out->range);
+    memcpy(out->etag, c.etag, sizeof out->etag);
     /* the request log: never bodies, tokens or passwords */
     char rid[65], method[16], path[256];
     nf_srv_clean_id(nf_srv_header(&c, "X-NF-Request"), rid);
@@ -197,13 +220,14 @@ int nf_srv_handle_ex(nf_srv *s, const nf_srv_request *rq, bool too_big,
                 ms_since(start), *c.client ? c.client : "-", c.signed_in ? c.user.name : "-",
                 *rid ? rid : "-");
     json_decref(c.reply);
+    free(c.raw);
     nf_srv_user_free(&c.user);
     return c.status;
 }
 
-int nf_srv_handle(nf_srv *s, const nf_srv_request *rq, char **reply) {
+int nf_srv_handle(nf_srv *s, const nf_srv_request *rq, nf_srv_response *out) {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    if (rq->body_len > s->cfg.max_body) return nf_srv_handle_ex(s, rq, true, &start, reply);
-    return nf_srv_handle_ex(s, rq, false, &start, reply);
+    bool too_big = rq->body_len > nf_srv_body_limit(s, rq->path);
+    return nf_srv_handle_ex(s, rq, too_big, &start, out);
 }

@@ -4,7 +4,8 @@
  *   _nf_srv_meta    (key, value)   seq: the server change sequence (every written row's _seq)
  *   _nf_srv_user    (name, id, entity, roles, hash)   accounts; hash from crypt ($y$ yescrypt)
  *   _nf_srv_session (token, user, expires)            bearer sessions, sliding expiry (ms)
- *   _nf_srv_client  (client, last_seq, user)          the highest unit applied per client id */
+ *   _nf_srv_client  (client, last_seq, user)          the highest unit applied per client id
+ *   _nf_srv_file    (id, data, total, received, linked, user, created)   file contents (§7) */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -39,6 +40,9 @@ bool nf_srv_db_init(nf_srv *s, char *err, size_t errn) {
         "NOT NULL, expires INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS _nf_srv_client (client TEXT PRIMARY KEY NOT NULL, last_seq "
         "INTEGER NOT NULL, user TEXT);"
+        "CREATE TABLE IF NOT EXISTS _nf_srv_file (id TEXT PRIMARY KEY NOT NULL, data BLOB NOT "
+        "NULL, total INTEGER NOT NULL, received INTEGER NOT NULL, linked INTEGER NOT NULL "
+        "DEFAULT 0, user TEXT, created INTEGER NOT NULL);"
         "COMMIT;";
     char *msg = NULL;
     if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {

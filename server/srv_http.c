@@ -48,7 +48,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*data_size) { /* a piece of the body */
         size_t n = *data_size;
         *data_size = 0;
-        if (st->too_big || st->len + n > s->cfg.max_body) {
+        if (st->too_big || st->len + n > nf_srv_body_limit(s, url)) {
             st->too_big = true;
             return MHD_YES;
         }
@@ -70,14 +70,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     nf_srv_request rq = {method, url, mhd_header, mhd_arg, conn, st->body, st->len};
-    char *text = NULL;
-    int status = nf_srv_handle_ex(s, &rq, st->too_big, &st->start, &text);
-    size_t n = text ? strlen(text) : 0;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(n, text ? text : (void *)"", MHD_RESPMEM_MUST_COPY);
-    free(text);
+    nf_srv_response out;
+    int status = nf_srv_handle_ex(s, &rq, st->too_big, &st->start, &out);
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        out.len, out.body ? out.body : (void *)"", MHD_RESPMEM_MUST_COPY);
+    bool head = !strcmp(method, "HEAD");
+    nf_srv_response_free(&out);
     if (!r) return MHD_NO;
-    if (n) MHD_add_response_header(r, "Content-Type", "application/json");
+    if (out.content_type && !head) MHD_add_response_header(r, "Content-Type", out.content_type);
+    if (*out.range) MHD_add_response_header(r, "Range", out.range);
+    if (*out.etag) MHD_add_response_header(r, "ETag", out.etag);
     char rid[65];
     nf_srv_clean_id(mhd_header(conn, "X-NF-Request"), rid);
     if (*rid) MHD_add_response_header(r, "X-NF-Request", rid);
@@ -152,6 +154,7 @@ nf_srv *nf_srv_open(const nf_srv_config *cfg, char *err, size_t errn) {
     s->m = cfg->m;
     s->log = cfg->log ? cfg->log : stderr;
     if (!s->cfg.max_body) s->cfg.max_body = DEFAULT_MAX_BODY;
+    if (!s->cfg.max_file) s->cfg.max_file = (size_t)50 << 20;
     if (!s->cfg.session_ttl_ms) s->cfg.session_ttl_ms = 24LL * 3600 * 1000;
     if (!s->cfg.listen) s->cfg.listen = "127.0.0.1:8080";
     snprintf(s->model_hash, sizeof s->model_hash, "%016llx", (unsigned long long)s->m->model_hash);

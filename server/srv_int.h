@@ -49,6 +49,10 @@ typedef struct nf_srv_call {
     /* the answer */
     int status;
     json_t *reply; /* owned */
+    char *raw;     /* a binary answer instead (malloc'd, owned), with its length */
+    size_t raw_len;
+    char range[48]; /* response headers (see nf_srv_response) */
+    char etag[32];
 } nf_srv_call;
 
 /* Sets an error answer: {"error": {"type", "message", "retry"}}. Returns false. */
@@ -68,7 +72,9 @@ json_t *nf_srv_body_json(nf_srv_call *c);
  * headers arrived, for the log). */
 struct timespec;
 int nf_srv_handle_ex(nf_srv *s, const nf_srv_request *rq, bool too_big,
-                     const struct timespec *start, char **reply);
+                     const struct timespec *start, nf_srv_response *out);
+/* The body limit of a request to path (files have their own). */
+size_t nf_srv_body_limit(const nf_srv *s, const char *path);
 /* The request id as logged and echoed: printable ASCII without spaces or quotes, at most 64. */
 void nf_srv_clean_id(const char *in, char out[65]);
 
@@ -186,6 +192,10 @@ bool nf_srv_settle(nf_srv *s, int64_t seq);
 
 /* ---- srv_upload.c, srv_download.c --------------------------------------------------------- */
 bool nf_srv_upload(nf_srv_call *c);
+/* srv_files.c: PUT, HEAD, GET /nf/v1/files/{id} (§7); linking a file to the object a unit
+ * saves (0 linked or nothing to do, 1 rejected with reason, 2 failure). */
+bool nf_srv_files(nf_srv_call *c, const char *id);
+int nf_srv_file_link(nf_srv *s, uint32_t e, const char *id, bool isnew, char *reason, size_t n);
 /* srv_call.c: POST /nf/v1/call/{Module.Microflow} (name: what follows call/). */
 bool nf_srv_call_microflow(nf_srv_call *c, const char *name);
 bool nf_srv_download(nf_srv_call *c);

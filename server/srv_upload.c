@@ -301,6 +301,12 @@ static int apply_delete(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) 
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return DBERROR;
+    if ((st = nf_srv_stmt(s, "DELETE FROM _nf_srv_file WHERE id = ?"))) { /* its contents */
+        sqlite3_bind_text(st, 1, o->id, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    if (!st || rc != SQLITE_DONE) return DBERROR;
     /* references to it elsewhere are cleared (those rows change: new revision) */
     const nf_bc_module *m = s->m;
     for (uint32_t e = 0; e < m->nentities; e++) {
@@ -463,6 +469,9 @@ static int apply_save(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) {
         int ev = nf_srv_before_commit(s, o->e, o->id, isnew, seq, o->reason, sizeof o->reason);
         if (ev) return ev == 1 ? REJECTED : DBERROR;
     }
+    /* the file's contents, uploaded before the unit (§7) */
+    int fl = nf_srv_file_link(s, o->e, o->id, isnew, o->reason, sizeof o->reason);
+    if (fl) return fl == 1 ? REJECTED : DBERROR;
     res = validate_row(s, o);
     if (res == APPLIED && isnew) {
         int ok = may_create(c, o);

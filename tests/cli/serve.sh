@@ -215,15 +215,51 @@ has "the order's values" '"Note":"second","Total":"12.95","PlacedOn":"2026-01-01
 check_sql "after-commit handlers' rows are server rows" "7|0|0|1" \
     "SELECT count(*), min(_state), max(_state), min(_rev) FROM \"Shop.Audit\""
 
+# ---- files (§7): in parts, resumable, linked by the unit that saves the object ----
+receipt=01a20f7b-5894-7560-8ffa-00000000f001
+fput() { # NAME WANTED RANGE BODY
+    printf '%s' "$4" >"$tmp/part"
+    local got
+    got=$(curl -s -D "$tmp/headers" -o "$tmp/body" -w '%{http_code}' -X PUT -H "X-NF-Model: $model" \
+        -H "Authorization: Bearer $token" -H 'Content-Type: application/octet-stream' \
+        ${3:+-H "Content-Range: $3"} --data-binary "@$tmp/part" "$base/files/$receipt")
+    if [ "$got" = "$2" ]; then pass "$1"; else fail "$1 (status $got, wanted $2)"; cat "$tmp/body"; echo; fi
+}
+header() { # NAME TEXT
+    if grep -qiF -- "$2" "$tmp/headers"; then pass "$1"; else fail "$1: no '$2' header"; cat "$tmp/headers"; fi
+}
+fput "the first part of a file" 308 "bytes 0-4/10" "hello"
+header "308 says how much the server has" "Range: bytes=0-4"
+curl -s -I -D "$tmp/headers" -o /dev/null -H "X-NF-Model: $model" -H "Authorization: Bearer $token" "$base/files/$receipt"
+header "HEAD says how much the server has" "Range: bytes=0-4"
+fput "a part at the wrong place" 308 "bytes 7-9/10" "rld"
+header "the answer says where to resume" "Range: bytes=0-4"
+fput "the last part" 201 "bytes 5-9/10" " worl"
+req "a file not linked yet is not served" 404 GET "files/$receipt"
+fput "a file over the limit" 413 "bytes 0-0/60000000" "x"
+req "a new receipt with its file" 200 POST upload '{"units": [{"seq": 10, "objects": [{"entity": "Shop.Receipt", "id": "'$receipt'", "op": "save", "new": true, "values": {"Name": "../../etc/passwd", "Note": "lunch", "Shop.Receipt_Order": "'$order'"}}]}]}'
+has "the object says it has contents" '"HasContents":true,"Size":10'
+curl -s -D "$tmp/headers" -o "$tmp/file" -H "X-NF-Model: $model" -H "Authorization: Bearer $token" "$base/files/$receipt"
+if [ "$(cat "$tmp/file")" = "hello worl" ]; then pass "the file is served whole"; else fail "the file: '$(cat "$tmp/file")'"; fi
+header "its ETag is the object's revision" 'ETag: "1"'
+req "a new receipt without its file" 200 POST upload '{"units": [{"seq": 11, "objects": [{"entity": "Shop.Receipt", "id": "01a20f7b-5894-7560-8ffa-00000000f002", "op": "save", "new": true, "values": {"Name": "x", "Shop.Receipt_Order": "'$order'"}}]}]}'
+has "is rejected" '"status":"rejected","reason":"file not uploaded"'
+req "a path instead of an id" 404 GET "files/..%2F..%2Fetc%2Fpasswd"
+saved_token=$token
+token=$bob_token
+req "another user's file is not served" 404 GET "files/$receipt"
+fput "nor can another user overwrite it" 403 "" "mine"
+token=$saved_token
+
 # ---- delete ----
 sqlite3 "$db" "UPDATE \"Shop.Order\" SET Paid = 1"
-req "deleting a paid order" 200 POST upload '{"units": [{"seq": 10, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
+req "deleting a paid order" 200 POST upload '{"units": [{"seq": 12, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
 has "a before-delete handler refuses" '"status":"rejected","rev":2,"reason":"rejected by the before-delete event handler Shop.BDe_Order"'
 sqlite3 "$db" "UPDATE \"Shop.Order\" SET Paid = 0"
-req "a delete ann may do" 200 POST upload '{"units": [{"seq": 11, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
+req "a delete ann may do" 200 POST upload '{"units": [{"seq": 13, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
 check_sql "the order is deleted and references to it cleared" "0|6" \
-    "SELECT (SELECT count(*) FROM \"Shop.Order\"), (SELECT count(*) FROM \"Shop.Line\" WHERE \"Shop.Line_Order\" IS NULL)"
-req "deleting twice is harmless" 200 POST upload '{"units": [{"seq": 12, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
+    "SELECT (SELECT count(*) FROM \"Shop.Order\" WHERE _id = '$order'), (SELECT count(*) FROM \"Shop.Line\" WHERE \"Shop.Line_Order\" IS NULL)"
+req "deleting twice is harmless" 200 POST upload '{"units": [{"seq": 14, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
 has "deleting twice: applied" '"status":"applied","row":null'
 
 # ---- many objects whose handlers create objects, in one unit ----
@@ -231,20 +267,20 @@ objs=""
 for i in $(seq 100 299); do
     objs+="${objs:+,}{\"entity\": \"Shop.Line\", \"id\": \"01a20f7b-5894-7560-8ffa-000000002$i\", \"op\": \"save\", \"new\": true, \"values\": {\"Product\": \"Q$i\", \"Qty\": 1}}"
 done
-req "200 lines in one unit" 200 POST upload "{\"units\": [{\"seq\": 13, \"objects\": [$objs]}]}"
+req "200 lines in one unit" 200 POST upload "{\"units\": [{\"seq\": 15, \"objects\": [$objs]}]}"
 hasnt "none of them is rejected" '"status":"rejected"'
 check_sql "each after-commit handler created its own audit row" "207|207" \
     "SELECT count(*), count(DISTINCT _id) FROM \"Shop.Audit\""
 
 # ---- validation rules: range, regex, unique ----
 cp() { echo "{\"entity\": \"Shop.Coupon\", \"id\": \"01a20f7b-5894-7560-8ffa-00000000c00$1\", \"op\": \"save\", \"new\": true, \"values\": {\"Code\": \"$2\", \"Percent\": $3}}"; }
-req "coupons" 200 POST upload "{\"units\": [{\"seq\": 14, \"objects\": [$(cp 1 SPRING10 10), $(cp 2 AUTUMN 0), $(cp 3 spring 5), $(cp 4 SPRING10 20)]}]}"
+req "coupons" 200 POST upload "{\"units\": [{\"seq\": 16, \"objects\": [$(cp 1 SPRING10 10), $(cp 2 AUTUMN 0), $(cp 3 spring 5), $(cp 4 SPRING10 20)]}]}"
 has "a valid coupon is applied" '"id":"01a20f7b-5894-7560-8ffa-00000000c001","status":"applied"'
 has "a range rule rejects" '"status":"rejected","reason":"a percentage from 1 to 100"'
 has "a regex rule rejects" '"status":"rejected","reason":"codes are capitals, then digits"'
 has "a unique attribute rejects" '"status":"rejected","reason":"this code is taken"'
 check_sql "only the valid coupon is stored" "SPRING10" 'SELECT Code FROM "Shop.Coupon"'
-req "a big coupon" 200 POST upload "{\"units\": [{\"seq\": 15, \"objects\": [$(cp 5 BIG60 60)]}]}"
+req "a big coupon" 200 POST upload "{\"units\": [{\"seq\": 17, \"objects\": [$(cp 5 BIG60 60)]}]}"
 saved_token=$token
 login cid Cid-Pass-1
 req "a clerk downloads coupons" 200 GET "download?entity=Shop.Coupon"
@@ -254,7 +290,7 @@ token=$saved_token
 
 # ---- Decimals as a device stores them ----
 od() { echo "{\"entity\": \"Shop.Order\", \"id\": \"01a20f7b-5894-7560-8ffa-00000000d00$1\", \"op\": \"save\", \"new\": true, \"values\": {\"Total\": \"$2\", \"Shop.Order_Customer\": \"$ann\"}}"; }
-req "orders with long Decimals" 200 POST upload "{\"units\": [{\"seq\": 16, \"objects\": [$(od 1 0.123456785), $(od 2 123456789012345678901)]}]}"
+req "orders with long Decimals" 200 POST upload "{\"units\": [{\"seq\": 18, \"objects\": [$(od 1 0.123456785), $(od 2 123456789012345678901)]}]}"
 has "Decimals are rounded half even to 8 places" '"Total":"0.12345678"'
 has "more than 20 digits before the point is rejected" '"reason":"Total is too large for a Decimal attribute (more than 20 digits before the point)"'
 

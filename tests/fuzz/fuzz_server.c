@@ -111,8 +111,13 @@ static const char *arg(void *ud, const char *name) {
     return NULL;
 }
 
-static void check(int status, char *reply) {
-    static const int ok[] = {200, 204, 400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503};
+static void check(int status, nf_srv_response *out) {
+    char *reply = out->content_type && !strcmp(out->content_type, "application/json")
+                      ? strndup(out->body, out->len)
+                      : NULL;
+    nf_srv_response_free(out);
+    static const int ok[] = {200, 201, 204, 308, 400, 401, 403, 404,
+                             405, 409, 413, 422, 429, 500, 503};
     bool known = false;
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
         known |= status == ok[i];
@@ -137,12 +142,12 @@ static void check(int status, char *reply) {
 static void sign_in(harness *h) {
     static const char login[] = "{\"user\": \"ann\", \"password\": \"Ann-Pass-1\"}";
     nf_srv_request rq = {"POST", "/nf/v1/login", header, arg, NULL, login, sizeof login - 1};
-    char *reply = NULL;
-    if (nf_srv_handle(h->srv, &rq, &reply) != 200) abort();
-    json_t *j = json_loads(reply, 0, NULL);
+    nf_srv_response out;
+    if (nf_srv_handle(h->srv, &rq, &out) != 200) abort();
+    json_t *j = json_loadb(out.body, out.len, 0, NULL);
     snprintf(h->auth, sizeof h->auth, "Bearer %s", json_string_value(json_object_get(j, "token")));
     json_decref(j);
-    free(reply);
+    nf_srv_response_free(&out);
 }
 
 static harness *setup(void) {
@@ -205,9 +210,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     }
     if (!rq.method) rq.method = method, rq.path = path;
-    char *reply = NULL;
-    int status = nf_srv_handle(h->srv, &rq, &reply);
-    check(status, reply);
+    nf_srv_response out;
+    int status = nf_srv_handle(h->srv, &rq, &out);
+    check(status, &out);
     if (status == 204) sign_in(h); /* a logout ended the session: keep fuzzing signed in */
     free(text);
     return 0;
