@@ -154,6 +154,19 @@ static void base64url(const uint8_t *b, size_t n, char *out) {
 
 #define TOKEN_LEN 43 /* 32 bytes in base64url */
 
+/* What the sessions table keeps of a token: its SHA-256-crypt hash (1,000 rounds, a fixed salt:
+ * a token has 256 random bits, so the salt need not vary; the hash must be findable). A copy of
+ * the database gives no working tokens. */
+static bool token_key(const char *token, char *out, size_t n) {
+    struct crypt_data *cd = calloc(1, sizeof *cd);
+    if (!cd) return false;
+    const char *h = crypt_r(token, "$5$rounds=1000$nanoflowsession$", cd);
+    bool ok = h && h[0] == '$' && strlen(h) < n;
+    if (ok) strcpy(out, h);
+    free(cd);
+    return ok;
+}
+
 /* Fills u from the account row of `name`; false when there is none. */
 static bool load_user(nf_srv *s, const char *name, nf_srv_user *u, char *hash, size_t hashn) {
     sqlite3_stmt *st =
@@ -231,10 +244,13 @@ bool nf_srv_login(nf_srv_call *c) {
         sqlite3_step(st);
         sqlite3_reset(st);
     }
-    st = nf_srv_stmt(s, "INSERT INTO _nf_srv_session (token, user, expires) VALUES (?, ?, ?)");
+    char key[128];
+    st = token_key(token, key, sizeof key)
+             ? nf_srv_stmt(s, "INSERT INTO _nf_srv_session (token, user, expires) VALUES (?, ?, ?)")
+             : NULL;
     int rc = SQLITE_ERROR;
     if (st) {
-        sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, u.name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, expires);
         rc = sqlite3_step(st);
@@ -275,11 +291,12 @@ bool nf_srv_authenticate(nf_srv_call *c) {
     nf_srv *s = c->s;
     const char *token = bearer(c);
     if (!token) return nf_srv_error(c, 401, "AccessDenied", "not signed in (no bearer token)");
-    if (strlen(token) != TOKEN_LEN)
+    char key[128];
+    if (strlen(token) != TOKEN_LEN || !token_key(token, key, sizeof key))
         return nf_srv_error(c, 401, "AccessDenied", "unknown or expired session");
     sqlite3_stmt *st = nf_srv_stmt(s, "SELECT user, expires FROM _nf_srv_session WHERE token = ?");
     if (!st) return nf_srv_error(c, 500, "RuntimeError", "cannot read the sessions");
-    sqlite3_bind_text(st, 1, token, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     char name[128] = "";
     int64_t expires = 0;
     bool found = sqlite3_step(st) == SQLITE_ROW;
@@ -291,7 +308,7 @@ bool nf_srv_authenticate(nf_srv_call *c) {
     int64_t now = nf_srv_now_ms();
     if (!found || expires <= now) {
         if (found && (st = nf_srv_stmt(s, "DELETE FROM _nf_srv_session WHERE token = ?"))) {
-            sqlite3_bind_text(st, 1, token, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
             sqlite3_step(st);
             sqlite3_reset(st);
         }
@@ -306,7 +323,7 @@ bool nf_srv_authenticate(nf_srv_call *c) {
     /* sliding expiry */
     if ((st = nf_srv_stmt(s, "UPDATE _nf_srv_session SET expires = ? WHERE token = ?"))) {
         sqlite3_bind_int64(st, 1, now + s->cfg.session_ttl_ms);
-        sqlite3_bind_text(st, 2, token, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
         sqlite3_step(st);
         sqlite3_reset(st);
     }
@@ -316,8 +333,10 @@ bool nf_srv_authenticate(nf_srv_call *c) {
 bool nf_srv_logout(nf_srv_call *c) {
     sqlite3_stmt *st = nf_srv_stmt(c->s, "DELETE FROM _nf_srv_session WHERE token = ?");
     const char *token = bearer(c);
-    if (!st || !token) return nf_srv_error(c, 500, "RuntimeError", "cannot end the session");
-    sqlite3_bind_text(st, 1, token, -1, SQLITE_TRANSIENT);
+    char key[128];
+    if (!st || !token || !token_key(token, key, sizeof key))
+        return nf_srv_error(c, 500, "RuntimeError", "cannot end the session");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     sqlite3_step(st);
     sqlite3_reset(st);
     c->status = 204;

@@ -94,6 +94,7 @@ check_sql "passwords are stored hashed (yescrypt)" "3" "SELECT count(*) FROM _nf
 check_sql "no password in clear" "0" "SELECT count(*) FROM _nf_srv_user WHERE hash LIKE '%Pass-1%'"
 
 login bob Bob-Pass-1
+check_sql "session tokens are stored hashed" "0" "SELECT count(*) FROM _nf_srv_session WHERE token = '$token'"
 bob=$me
 bob_token=$token
 login ann Ann-Pass-1
