@@ -14,8 +14,10 @@
  * After commit: the written row is read into a fresh runtime and each handler runs with it; an
  * error rejects the object (the savepoint is rolled back).
  *
- * Before delete: the row is read into a fresh runtime and each handler runs with it before the
- * row is deleted; false or an error rejects the deletion. (After-delete handlers: TODO.)
+ * Delete: the row is read into a fresh runtime and the before-delete handlers run with it; false
+ * or an error rejects the deletion. Then the row is deleted and the after-delete handlers run
+ * with the object (kept in memory, outside the identity map); an error rejects the deletion
+ * too (the savepoint is rolled back).
  *
  * Objects handlers commit or delete go through the store, which marks rows as a device would
  * (state new/changed/deleted); nf_srv_settle turns those marks into server rows afterwards
@@ -261,7 +263,8 @@ int nf_srv_after_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, char 
     return res;
 }
 
-int nf_srv_before_delete(nf_srv *s, uint32_t e, const char *id, char *reason, size_t n) {
+int nf_srv_delete_events(nf_srv *s, uint32_t e, const char *id, bool (*remove)(void *ud), void *ud,
+                         char *reason, size_t n) {
     uint8_t idb[16];
     if (!nf_std_uuid_parse(id, 36, idb)) return 2;
     nf_srv_rt h;
@@ -273,6 +276,12 @@ int nf_srv_before_delete(nf_srv *s, uint32_t e, const char *id, char *reason, si
     nf_vm_obj *o = NULL;
     if (nf_std_store_load(s->store, h.vm, e, idb, &o) == NF_VM_OK && o) {
         res = run_handlers(s, &h, e, EV_BEFORE, EV_DELETE, o, reason, n);
+        if (res == 0) {
+            /* the object outlives its row for the after-delete handlers */
+            nf_vm_idmap_remove(h.vm, o);
+            o->stored = 0;
+            res = remove(ud) ? run_handlers(s, &h, e, EV_AFTER, EV_DELETE, o, reason, n) : 2;
+        }
         nf_vm_obj_release(h.vm, o);
     }
     nf_srv_rt_close(&h);

@@ -180,8 +180,10 @@ int nf_srv_before_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, int6
                          char *reason, size_t n);
 /* Runs the after-commit (and after-create) handlers on the written row; same results. */
 int nf_srv_after_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, char *reason, size_t n);
-/* Runs the before-delete handlers on the row about to be deleted; same results. */
-int nf_srv_before_delete(nf_srv *s, uint32_t e, const char *id, char *reason, size_t n);
+/* Runs the before-delete handlers on the row, remove(ud) (which deletes it; false: failure),
+ * then the after-delete handlers on the object; same results. */
+int nf_srv_delete_events(nf_srv *s, uint32_t e, const char *id, bool (*remove)(void *ud), void *ud,
+                         char *reason, size_t n);
 /* Whether entity e has validation rules beyond `required` (range, regex, unique) or unique
  * attributes: checked by the store's own validation on the written row (nf_srv_validate_rules:
  * 0 valid, 1 rejected with the rule's message, 2 failure). */

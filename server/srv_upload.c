@@ -17,7 +17,7 @@
  * Decimals are stored as a device stores them (8 places, half even; more than 20 digits before
  * the point rejects the object).
  *
- * TODO(issue 6): after-delete handlers; association delete behaviours (references to a
+ * TODO(issue 6): association delete behaviours (references to a
  * deleted object are cleared). */
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +276,13 @@ static int may_create(nf_srv_call *c, up_obj *o) {
     return 0;
 }
 
+typedef struct remover {
+    nf_srv *s;
+    up_obj *o;
+    int64_t seq;
+} remover;
+static bool remove_row(void *ud);
+
 static int apply_delete(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) {
     nf_srv *s = c->s;
     int64_t rev = current_rev(s, o->t, o->id);
@@ -287,27 +294,38 @@ static int apply_delete(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) 
     nf_srv_rights_free(&r);
     if (!ok) return DBERROR;
     if (!(rights & NF_RIGHT_DELETE)) return reject(o, REJECTED, "%s", "access denied");
-    if (nf_srv_has_events(s->m, o->e, 0, 2)) {
+    remover rm = {s, o, seq};
+    if (nf_srv_has_events(s->m, o->e, 0, 2) || nf_srv_has_events(s->m, o->e, 1, 2)) {
         *handlers = true;
-        int ev = nf_srv_before_delete(s, o->e, o->id, o->reason, sizeof o->reason);
-        if (ev) return ev == 1 ? REJECTED : DBERROR;
+        int ev = nf_srv_delete_events(s, o->e, o->id, remove_row, &rm, o->reason, sizeof o->reason);
+        return ev == 0 ? APPLIED : ev == 1 ? REJECTED : DBERROR;
     }
+    return remove_row(&rm) ? APPLIED : DBERROR;
+}
+
+/* Deletes the row of a delete, its file, and references to it elsewhere (those rows change:
+ * new revision). */
+static bool remove_row(void *ud) {
+    remover *rm = ud;
+    nf_srv *s = rm->s;
+    up_obj *o = rm->o;
+    int64_t seq = rm->seq;
     nf_std_text sql = {0};
     nf_std_text_put(&sql, "DELETE FROM %s WHERE _id = ?", o->t->name);
     sqlite3_stmt *st = sql.oom ? NULL : nf_srv_stmt(s, sql.s);
     free(sql.s);
-    if (!st) return DBERROR;
+    if (!st) return false;
     sqlite3_bind_text(st, 1, o->id, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) return DBERROR;
+    if (rc != SQLITE_DONE) return false;
     if ((st = nf_srv_stmt(s, "DELETE FROM _nf_srv_file WHERE id = ?"))) { /* its contents */
         sqlite3_bind_text(st, 1, o->id, -1, SQLITE_TRANSIENT);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
     }
-    if (!st || rc != SQLITE_DONE) return DBERROR;
-    /* references to it elsewhere are cleared (those rows change: new revision) */
+    if (!st || rc != SQLITE_DONE) return false;
+    /* references to it elsewhere are cleared */
     const nf_bc_module *m = s->m;
     for (uint32_t e = 0; e < m->nentities; e++) {
         const nf_std_table *t = &s->store->tables[e];
@@ -318,15 +336,15 @@ static int apply_delete(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) 
                             t->name, t->ref_cols[k], t->ref_cols[k]);
             st = sql.oom ? NULL : nf_srv_stmt(s, sql.s);
             free(sql.s);
-            if (!st) return DBERROR;
+            if (!st) return false;
             sqlite3_bind_int64(st, 1, seq);
             sqlite3_bind_text(st, 2, o->id, -1, SQLITE_TRANSIENT);
             rc = sqlite3_step(st);
             sqlite3_reset(st);
-            if (rc != SQLITE_DONE) return DBERROR;
+            if (rc != SQLITE_DONE) return false;
         }
     }
-    return APPLIED;
+    return true;
 }
 
 /* The default value of attribute column k, when it has one (stored as the store stores it). */

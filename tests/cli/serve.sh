@@ -260,6 +260,7 @@ sqlite3 "$db" "UPDATE \"Shop.Order\" SET Paid = 0"
 req "a delete ann may do" 200 POST upload '{"units": [{"seq": 13, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
 check_sql "the order is deleted and references to it cleared" "0|6" \
     "SELECT (SELECT count(*) FROM \"Shop.Order\" WHERE _id = '$order'), (SELECT count(*) FROM \"Shop.Line\" WHERE \"Shop.Line_Order\" IS NULL)"
+check_sql "the after-delete handler saw the deleted object" "1" "SELECT count(*) FROM \"Shop.Audit\" WHERE Text = 'deleted second'"
 req "deleting twice is harmless" 200 POST upload '{"units": [{"seq": 14, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
 has "deleting twice: applied" '"status":"applied","row":null'
 
@@ -270,7 +271,7 @@ for i in $(seq 100 299); do
 done
 req "200 lines in one unit" 200 POST upload "{\"units\": [{\"seq\": 15, \"objects\": [$objs]}]}"
 hasnt "none of them is rejected" '"status":"rejected"'
-check_sql "each after-commit handler created its own audit row" "207|207" \
+check_sql "each after-commit handler created its own audit row" "208|208" \
     "SELECT count(*), count(DISTINCT _id) FROM \"Shop.Audit\""
 
 # ---- validation rules: range, regex, unique ----
