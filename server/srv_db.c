@@ -52,6 +52,27 @@ bool nf_srv_db_init(nf_srv *s, char *err, size_t errn) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return false;
     }
+    /* rows handlers wrote through the store are marked (_state != 0) until the unit settles
+     * them: a partial index per table finds them without a scan (server rows are all 0) */
+    for (uint32_t e = 0; e < s->m->nentities; e++) {
+        const nf_std_table *t = &s->store->tables[e];
+        if (!t->name) continue;
+        nf_std_text name = {0}, sql = {0};
+        nf_std_text_put(&name, "%s$nf_srv_dirty", s->m->strings[s->m->entities[e].name]);
+        char *q = name.oom ? NULL : nf_std_store_quote(name.s);
+        if (q)
+            nf_std_text_put(&sql, "CREATE INDEX IF NOT EXISTS %s ON %s (_id) WHERE _state != 0", q,
+                            t->name);
+        bool ok = q && !sql.oom && sqlite3_exec(s->db, sql.s, NULL, NULL, &msg) == SQLITE_OK;
+        free(q);
+        free(name.s);
+        free(sql.s);
+        if (!ok) {
+            snprintf(err, errn, "cannot index the tables: %s", msg ? msg : "out of memory");
+            sqlite3_free(msg);
+            return false;
+        }
+    }
     return true;
 }
 

@@ -327,7 +327,7 @@ bool nf_srv_settle(nf_srv *s, int64_t seq) {
         const nf_std_table *t = &s->store->tables[e];
         if (!t->name) continue;
         nf_std_text sql = {0};
-        nf_std_text_put(&sql, "DELETE FROM %s WHERE _state = 3", t->name);
+        nf_std_text_put(&sql, "DELETE FROM %s WHERE _state != 0 AND _state = 3", t->name);
         sqlite3_stmt *st = sql.oom ? NULL : nf_srv_stmt(s, sql.s);
         free(sql.s);
         if (!st || sqlite3_step(st) != SQLITE_DONE) return false;
