@@ -40,5 +40,6 @@ int nf_cmd_run(int argc, char **argv);
 int nf_cmd_eval(int argc, char **argv);
 int nf_cmd_compile(int argc, char **argv);
 int nf_cmd_disasm(int argc, char **argv);
+int nf_cmd_serve(int argc, char **argv);
 
 #endif

@@ -10,7 +10,9 @@ PACKAGES=(
   libsqlite3-dev sqlite3                 # local store, server store
   liblua5.4-dev lua5.4                   # Lua actions; lua5.4/luac5.4 are benchmark peers
   libcurl4-openssl-dev                   # sync transport
+  curl                                   # tests/cli/serve.sh drives the sync server with it
   libmicrohttpd-dev                      # reference sync server
+  libcrypt-dev                           # password hashes of the sync server (yescrypt)
   libjansson-dev                         # JSON
   libpcre2-dev                           # regular expressions
   libicu-dev                             # dates, time zones, locale formatting

@@ -145,4 +145,11 @@ nf_vm_status nf_std_store_clear(void *ud, nf_vm *vm, uint32_t entity);
 nf_vm_status nf_std_store_read_value(nf_std_store *s, nf_vm *vm, sqlite3_stmt *st, int c,
                                      const nf_bc_attr *a, nf_val *out);
 
+/* ---- for the server (server/) ---- */
+
+/* Checks o as a commit does — required and not-null members, String lengths, Decimal limits
+ * (rounding o's Decimals as stored), range, regex and unique rules against the other rows — and
+ * raises ValidationError on vm at the first failure. Writes nothing. */
+nf_vm_status nf_std_store_validate(nf_std_store *s, nf_vm *vm, nf_vm_obj *o);
+
 #endif

@@ -17,13 +17,19 @@ static bool exec(nf_std_store *s, const char *sql) {
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK;
 }
 
+/* A commit action is one transaction; inside a transaction of the host's (the sync server
+ * applying an upload unit runs event handlers that commit) it is a savepoint of that one. */
 static nf_vm_status begin(nf_std_store *s, nf_vm *vm, const char *what) {
-    if (exec(s, "BEGIN IMMEDIATE")) return NF_VM_OK;
+    if (exec(s, sqlite3_get_autocommit(s->db) ? "BEGIN IMMEDIATE" : "SAVEPOINT nf_store"))
+        return NF_VM_OK;
     return nf_std_store_fail(s, vm, what);
 }
 
 static void rollback(nf_std_store *s) {
-    if (!sqlite3_get_autocommit(s->db)) exec(s, "ROLLBACK");
+    if (exec(s, "ROLLBACK TO nf_store"))
+        exec(s, "RELEASE nf_store");
+    else if (!sqlite3_get_autocommit(s->db))
+        exec(s, "ROLLBACK");
 }
 
 /* Saves the commit counter and commits the transaction. */
@@ -34,7 +40,7 @@ static nf_vm_status finish(nf_std_store *s, nf_vm *vm, int64_t seq, const char *
         return NF_VM_ERROR;
     }
     sqlite3_bind_int64(st, 1, seq);
-    if (sqlite3_step(st) != SQLITE_DONE || !exec(s, "COMMIT")) {
+    if (sqlite3_step(st) != SQLITE_DONE || (!exec(s, "RELEASE nf_store") && !exec(s, "COMMIT"))) {
         nf_std_store_fail(s, vm, what);
         rollback(s);
         return NF_VM_ERROR;
@@ -421,6 +427,11 @@ static nf_vm_status check_unique(nf_std_store *s, nf_vm *vm, nf_vm_obj *o) {
                                r->nattrs > 1 ? "the combination of values" : "the value");
         }
     return NF_VM_OK;
+}
+
+nf_vm_status nf_std_store_validate(nf_std_store *s, nf_vm *vm, nf_vm_obj *o) {
+    if (validate(s, vm, o) != NF_VM_OK) return NF_VM_ERROR;
+    return check_unique(s, vm, o);
 }
 
 /* ---- commit ---------------------------------------------------------------------------------- */
