@@ -2,7 +2,9 @@
  * collecting bodies up to the limit, answering with what srv_core.c decides, and the graceful
  * stop; opening and closing the server. */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -11,6 +13,76 @@
 #include <time.h>
 
 #include "srv_int.h"
+
+/* libmicrohttpd is loaded with dlopen when a server starts listening, not linked: with GnuTLS
+ * it brings ten libraries whose loading would cost every `nanoflow` process (check, run, …)
+ * about 3 ms at start-up. Its functions, resolved once per process (a dynamic library is
+ * process-wide by nature): written only under mhd_once, read after it. */
+typedef struct mhd_api {
+    struct MHD_Daemon *(*start_daemon)(unsigned int flags, uint16_t port,
+                                       MHD_AcceptPolicyCallback apc, void *apc_cls,
+                                       MHD_AccessHandlerCallback dh, void *dh_cls, ...);
+    void (*stop_daemon)(struct MHD_Daemon *d);
+    MHD_socket (*quiesce_daemon)(struct MHD_Daemon *d);
+    const union MHD_DaemonInfo *(*get_daemon_info)(struct MHD_Daemon *d,
+                                                   enum MHD_DaemonInfoType type, ...);
+    const char *(*lookup_connection_value)(struct MHD_Connection *c, enum MHD_ValueKind kind,
+                                           const char *key);
+    struct MHD_Response *(*create_response_from_buffer)(size_t size, void *buffer,
+                                                        enum MHD_ResponseMemoryMode mode);
+    enum MHD_Result (*add_response_header)(struct MHD_Response *r, const char *header,
+                                           const char *content);
+    enum MHD_Result (*queue_response)(struct MHD_Connection *c, unsigned int status,
+                                      struct MHD_Response *r);
+    void (*destroy_response)(struct MHD_Response *r);
+} mhd_api;
+
+static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
+static mhd_api mhd;
+static char mhd_missing[200];
+
+static void mhd_load(void) {
+    void *lib = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) lib = dlopen("libmicrohttpd.so", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        const char *why = dlerror();
+        snprintf(mhd_missing, sizeof mhd_missing, "libmicrohttpd cannot be loaded (%s)",
+                 why ? why : "not found");
+        return;
+    }
+    /* dlsym gives object pointers; memcpy turns them into function pointers (POSIX) */
+    struct {
+        const char *name;
+        void *dst;
+        size_t size;
+    } fns[] = {
+        {"MHD_start_daemon", &mhd.start_daemon, sizeof mhd.start_daemon},
+        {"MHD_stop_daemon", &mhd.stop_daemon, sizeof mhd.stop_daemon},
+        {"MHD_quiesce_daemon", &mhd.quiesce_daemon, sizeof mhd.quiesce_daemon},
+        {"MHD_get_daemon_info", &mhd.get_daemon_info, sizeof mhd.get_daemon_info},
+        {"MHD_lookup_connection_value", &mhd.lookup_connection_value,
+         sizeof mhd.lookup_connection_value},
+        {"MHD_create_response_from_buffer", &mhd.create_response_from_buffer,
+         sizeof mhd.create_response_from_buffer},
+        {"MHD_add_response_header", &mhd.add_response_header, sizeof mhd.add_response_header},
+        {"MHD_queue_response", &mhd.queue_response, sizeof mhd.queue_response},
+        {"MHD_destroy_response", &mhd.destroy_response, sizeof mhd.destroy_response},
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        void *p = dlsym(lib, fns[i].name);
+        if (!p) {
+            snprintf(mhd_missing, sizeof mhd_missing, "libmicrohttpd has no %s", fns[i].name);
+            memset(&mhd, 0, sizeof mhd);
+            return;
+        }
+        memcpy(fns[i].dst, &p, fns[i].size);
+    }
+}
+
+static bool mhd_ready(void) {
+    pthread_once(&mhd_once, mhd_load);
+    return mhd.start_daemon != NULL;
+}
 
 #define DEFAULT_MAX_BODY ((size_t)16 << 20)
 
@@ -25,11 +97,11 @@ typedef struct req_state {
 /* ---- libmicrohttpd callbacks --------------------------------------------------------------- */
 
 static const char *mhd_header(void *ud, const char *name) {
-    return MHD_lookup_connection_value(ud, MHD_HEADER_KIND, name);
+    return mhd.lookup_connection_value(ud, MHD_HEADER_KIND, name);
 }
 
 static const char *mhd_arg(void *ud, const char *name) {
-    return MHD_lookup_connection_value(ud, MHD_GET_ARGUMENT_KIND, name);
+    return mhd.lookup_connection_value(ud, MHD_GET_ARGUMENT_KIND, name);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -72,20 +144,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     nf_srv_request rq = {method, url, mhd_header, mhd_arg, conn, st->body, st->len};
     nf_srv_response out;
     int status = nf_srv_handle_ex(s, &rq, st->too_big, &st->start, &out);
-    struct MHD_Response *r = MHD_create_response_from_buffer(
+    struct MHD_Response *r = mhd.create_response_from_buffer(
         out.len, out.body ? out.body : (void *)"", MHD_RESPMEM_MUST_COPY);
     bool head = !strcmp(method, "HEAD");
     nf_srv_response_free(&out);
     if (!r) return MHD_NO;
-    if (out.content_type && !head) MHD_add_response_header(r, "Content-Type", out.content_type);
-    if (*out.range) MHD_add_response_header(r, "Range", out.range);
-    if (*out.etag) MHD_add_response_header(r, "ETag", out.etag);
+    if (out.content_type && !head) mhd.add_response_header(r, "Content-Type", out.content_type);
+    if (*out.range) mhd.add_response_header(r, "Range", out.range);
+    if (*out.etag) mhd.add_response_header(r, "ETag", out.etag);
     char rid[65];
     nf_srv_clean_id(mhd_header(conn, "X-NF-Request"), rid);
-    if (*rid) MHD_add_response_header(r, "X-NF-Request", rid);
-    if (status == 503 || status == 429) MHD_add_response_header(r, "Retry-After", "1");
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
-    MHD_destroy_response(r);
+    if (*rid) mhd.add_response_header(r, "X-NF-Request", rid);
+    if (status == 503 || status == 429) mhd.add_response_header(r, "Retry-After", "1");
+    enum MHD_Result ret = mhd.queue_response(conn, (unsigned)status, r);
+    mhd.destroy_response(r);
     return ret;
 }
 
@@ -174,10 +246,14 @@ nf_srv *nf_srv_open(const nf_srv_config *cfg, char *err, size_t errn) {
     }
     if (!nf_srv_db_init(s, err, errn) || !nf_srv_seed_users(s, err, errn)) goto fail;
     if (cfg->no_listen) return s;
+    if (!mhd_ready()) {
+        snprintf(err, errn, "cannot serve: %s", mhd_missing);
+        goto fail;
+    }
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (v6) flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+    s->daemon = mhd.start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
                                  (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
                                  s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_END);
@@ -186,7 +262,7 @@ nf_srv *nf_srv_open(const nf_srv_config *cfg, char *err, size_t errn) {
                  s->cfg.listen);
         goto fail;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = mhd.get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
     return s;
 fail:
@@ -201,15 +277,15 @@ unsigned nf_srv_port(const nf_srv *s) {
 void nf_srv_stop(nf_srv *s, int wait_ms) {
     if (!s->daemon) return;
     s->stopped = true;
-    MHD_quiesce_daemon(s->daemon); /* no new connections */
+    mhd.quiesce_daemon(s->daemon); /* no new connections */
     for (int waited = 0; waited < wait_ms; waited += 10) {
         const union MHD_DaemonInfo *info =
-            MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+            mhd.get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
         if (!info || info->num_connections == 0) break;
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    MHD_stop_daemon(s->daemon);
+    mhd.stop_daemon(s->daemon);
     s->daemon = NULL;
 }
 
