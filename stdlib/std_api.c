@@ -472,6 +472,13 @@ static void sync_log(void *ud, int level, const char *text) {
         rt->cfg.host.log(rt->cfg.host.ud, rt, (nf_log_level)level, "Synchronization", text);
 }
 
+/* `call microflow` when the host has no microflow callback but a server is configured. */
+static nf_vm_status h_server_microflow(void *ud, nf_vm *vm, uint32_t flow, const nf_val *args,
+                                       nf_val *out) {
+    nf_runtime *rt = ud;
+    return nf_std_sync_call(rt->sync, vm, flow, args, out);
+}
+
 nf_status nf_api_runtime_set_transport(nf_runtime *rt, nf_std_transport *t, char **error) {
     char err[256] = "";
     if (error) *error = NULL;
@@ -489,6 +496,7 @@ nf_status nf_api_runtime_set_transport(nf_runtime *rt, nf_std_transport *t, char
     nf_std_sync_free(rt->sync);
     rt->sync = c;
     rt->vm->cfg.sync = nf_std_sync_iface(c);
+    if (!rt->cfg.host.microflow) rt->vm->cfg.host.microflow = h_server_microflow;
     return NF_OK;
 }
 

@@ -59,6 +59,9 @@ static nf_vm_status http_error(nf_vm *vm, const nf_std_http_response *rs) {
     case 404:
     case 409: et = NF_VM_E_MODEL; break;
     case 413: et = NF_VM_E_LIMIT; break;
+    case 422: /* a called microflow's own error: its type and message, as raised there */
+        return nf_vm_raise(vm, body ? type_named(type, NF_VM_E_RUNTIME) : NF_VM_E_RUNTIME, "%s",
+                           body && msg[0] ? msg : "the microflow failed");
     default: et = NF_VM_E_CONNECTION; break; /* 429, 5xx, anything unexpected */
     }
     if (et == NF_VM_E_CONNECTION)
@@ -284,6 +287,120 @@ static nf_vm_status download(nf_std_sync *c, nf_vm *vm, uint32_t *rows) {
     }
     if (r == NF_VM_OK) r = nf_std_sync_meta_set(c->s, vm, "pass", NULL);
     free(pass);
+    return r;
+}
+
+/* ---- microflow calls (§8) -------------------------------------------------------------------- */
+
+/* A primitive value as the wire has it (§3); NULL after raising for a kind a call cannot pass
+ * (objects and lists: not yet by this client). */
+static json_t *value_json(nf_vm *vm, const nf_val *v, const char *what) {
+    if (nf_vm_is_empty(v)) return json_null();
+    switch (v->kind) {
+    case NF_BT_BOOL: return json_boolean(v->u.b);
+    case NF_BT_INT: return json_integer(v->u.i);
+    case NF_BT_STR: return json_stringn(v->u.s->s, v->u.s->len);
+    case NF_BT_DEC: {
+        char buf[128];
+        nf_dec d = nf_vm_dec_of(v);
+        if (nf_dec_format(&d, buf, sizeof buf) >= sizeof buf) break;
+        return json_string(buf);
+    }
+    case NF_BT_DT: {
+        char buf[32];
+        nf_std_wire_time_text(v->u.i, buf);
+        return json_string(buf);
+    }
+    case NF_BT_ENUM: {
+        const nf_bc_enum *en = &vm->m->enums[v->ref];
+        return json_string(vm->m->strings[en->value_names[v->u.e]]);
+    }
+    default: break;
+    }
+    nf_vm_raise(vm, NF_VM_E_RUNTIME,
+                "%s: this client passes only primitive values to microflows for now", what);
+    return NULL;
+}
+
+/* The result of a call as a value of type t (into *out, empty of t before). */
+static nf_vm_status result_value(nf_vm *vm, const json_t *j, nf_bc_type t, nf_val *out,
+                                 const char *flow) {
+    if (!j || json_is_null(j) || t.kind == NF_BT_VOID) return NF_VM_OK;
+    bool ok = false;
+    switch (t.kind) {
+    case NF_BT_BOOL:
+        if ((ok = json_is_boolean(j))) *out = nf_vm_bool(json_is_true(j));
+        break;
+    case NF_BT_INT:
+        if ((ok = json_is_integer(j))) *out = nf_vm_int(json_integer_value(j));
+        break;
+    case NF_BT_STR:
+        if (json_is_string(j))
+            return nf_vm_string(vm, json_string_value(j), json_string_length(j), out);
+        break;
+    case NF_BT_DEC: {
+        nf_dec d;
+        if ((ok = json_is_string(j) &&
+                  nf_dec_parse(json_string_value(j), json_string_length(j), &d) == NF_DEC_OK))
+            *out = nf_vm_dec_val(d);
+        break;
+    }
+    case NF_BT_DT: {
+        int64_t ms;
+        if ((ok = json_is_string(j) && nf_std_wire_time_parse(json_string_value(j), &ms)))
+            *out = nf_vm_datetime(ms);
+        break;
+    }
+    case NF_BT_ENUM: {
+        const nf_bc_enum *en = &vm->m->enums[t.ref];
+        for (uint32_t k = 0; json_is_string(j) && k < en->nvalues && !ok; k++)
+            if (strcmp(vm->m->strings[en->value_names[k]], json_string_value(j)) == 0) {
+                out->u.e = k;
+                out->flags = 0;
+                ok = true;
+            }
+        break;
+    }
+    default:
+        return nf_vm_raise(vm, NF_VM_E_RUNTIME,
+                           "microflow %s: this client takes only primitive results for now", flow);
+    }
+    if (!ok)
+        return nf_vm_raise(vm, NF_VM_E_CONNECTION,
+                           "microflow %s: the server's result does not have the declared type",
+                           flow);
+    return NF_VM_OK;
+}
+
+nf_vm_status nf_std_sync_call(nf_std_sync *c, nf_vm *vm, uint32_t flow, const nf_val *args,
+                              nf_val *out) {
+    const nf_bc_flow *f = &vm->m->flows[flow];
+    const char *name = vm->m->strings[f->name];
+    if (!c->token && c->user && login(c, vm) != NF_VM_OK) return NF_VM_ERROR;
+    json_t *a = json_object(), *body = json_object();
+    nf_vm_status r = a && body ? NF_VM_OK : nf_vm_no_memory(vm, 0, "calling a microflow");
+    for (uint32_t i = 0; r == NF_VM_OK && i < f->nparams; i++) {
+        const char *pn = f->reg_names[i] != NF_BC_NONE ? vm->m->strings[f->reg_names[i]] : "";
+        json_t *v = value_json(vm, &args[i], name);
+        if (!v)
+            r = NF_VM_ERROR;
+        else
+            json_object_set_new(a, pn, v);
+    }
+    json_t *answer = NULL;
+    if (r == NF_VM_OK) {
+        json_object_set(body, "args", a);
+        nf_std_text path = {0};
+        nf_std_text_put(&path, "/nf/v1/call/");
+        url_put(&path, name);
+        r = path.oom ? nf_vm_no_memory(vm, 0, "calling a microflow")
+                     : request(c, vm, "POST", path.s, body, &answer);
+        free(path.s);
+    }
+    if (r == NF_VM_OK) r = result_value(vm, json_object_get(answer, "result"), f->ret, out, name);
+    json_decref(answer);
+    json_decref(a);
+    json_decref(body);
     return r;
 }
 

@@ -31,6 +31,10 @@ int64_t nf_std_sync_quarantined(nf_std_sync *c);
 void nf_std_sync_set_batch(nf_std_sync *c, uint32_t objects, size_t bytes);
 /* Rows per download page (default 500). */
 void nf_std_sync_set_page(nf_std_sync *c, uint32_t rows);
+/* `call microflow` from a nanoflow over the sync session (§8): the arguments (primitives) as
+ * JSON, the result by the flow's declared type; a 422 raises the microflow's error type. */
+nf_vm_status nf_std_sync_call(nf_std_sync *c, nf_vm *vm, uint32_t flow, const nf_val *args,
+                              nf_val *out);
 
 /* ---- std_sync_wire.c: values on the wire (§3) ---- */
 
