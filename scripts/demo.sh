@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The README's main command: installs dependencies, builds nanoflow and runs the demo app
 # (examples/inspection): checks the app, compiles it into a verified bytecode module, runs its
-# offline nanoflows (also against a local database file) and evaluates expressions on the VM, and
-# runs a host program that embeds the shared library. Synchronizing with a local server arrives
-# with the sync issue.
+# offline nanoflows (also against a local database file), synchronizes two inspectors' devices
+# with a local server (nanoflow serve on loopback), evaluates expressions on the VM, and runs a
+# host program that embeds the shared library.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup.sh"
@@ -36,6 +36,37 @@ run Inspection.SUB_DeviceSettings_Get --db "$db" --json
 run Inspection.DS_Inspections_Open --db "$db"
 echo "\$ sqlite3 build/demo.db 'SELECT _id, _state, AutoSync FROM \"Inspection.DeviceSettings\"'"
 sqlite3 "$db" 'SELECT _id, _state, AutoSync FROM "Inspection.DeviceSettings"'
+echo
+echo "== synchronization: nanoflow serve on loopback, two inspectors' devices =="
+srvdb="$root/build/demo-server.db"
+rm -f "$srvdb"* "$root/build/anna.db"* "$root/build/bram.db"*
+"$nf" serve "$out" --db "$srvdb" --listen 127.0.0.1:0 2>"$root/build/demo-server.log" &
+server=$!
+trap 'kill -TERM "$server" 2>/dev/null || true' EXIT
+url=
+for _ in $(seq 1 100); do
+  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$root/build/demo-server.log" | head -1 || true)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+echo "server: $url (log in build/demo-server.log)"
+anna=(--db "$root/build/anna.db" --server "$url" --user anna.inspector --password Anna-Demo-2024)
+bram=(--db "$root/build/bram.db" --server "$url" --user bram.inspector --password Bram-Demo-2024)
+echo "\$ nanoflow run … Inspection.ACT_Synchronize  (Anna's device: first sync, downloads her account)"
+"$nf" run "$out" Inspection.ACT_Synchronize "${anna[@]}"
+echo "\$ nanoflow run … Inspection.SUB_Site_GetOrCreate --arg Code=ams1 --arg Name=Amsterdam  (offline)"
+"$nf" run "$out" Inspection.SUB_Site_GetOrCreate --arg Code=ams1 --arg Name=Amsterdam --db "$root/build/anna.db"
+echo "\$ nanoflow run … Inspection.ACT_Synchronize  (uploads the site and its assignment)"
+"$nf" run "$out" Inspection.ACT_Synchronize "${anna[@]}"
+echo "\$ sqlite3 build/demo-server.db 'SELECT Code, Name FROM \"Inspection.Site\"'"
+sqlite3 "$srvdb" 'SELECT Code, Name FROM "Inspection.Site"'
+echo "\$ nanoflow run … Inspection.ACT_Synchronize  (Bram's device: the access rules keep Anna's site from him)"
+"$nf" run "$out" Inspection.ACT_Synchronize "${bram[@]}"
+echo "sites on Anna's device: $(sqlite3 "$root/build/anna.db" 'SELECT count(*) FROM "Inspection.Site"'), on Bram's: $(sqlite3 "$root/build/bram.db" 'SELECT count(*) FROM "Inspection.Site"')"
+kill -TERM "$server"
+wait "$server"
+trap - EXIT
+echo "server stopped (SIGTERM)"
 echo
 echo "== nanoflow eval: Mendix expressions =="
 ev() { echo "\$ nanoflow eval $*"; "$nf" eval "$@"; }

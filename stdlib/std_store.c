@@ -666,6 +666,8 @@ nf_std_store *nf_std_store_open(const nf_bc_module *m, const char *path, nf_std_
         nf_std_store_close(s);
         return NULL;
     }
+    /* the user who signed in last on this device ([%CurrentUser%] while offline) */
+    s->user_id = query_text(s->db, "SELECT value FROM _nf_meta WHERE key='user_id'", NULL);
     s->iface.ud = s;
     s->iface.commit = nf_std_store_commit;
     s->iface.remove = nf_std_store_remove;

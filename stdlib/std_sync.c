@@ -151,7 +151,14 @@ static nf_vm_status login(nf_std_sync *c, nf_vm *vm) {
                            "synchronization failed: the server's login answer has no token");
     }
     c->token = strdup(token);
-    if (uid) nf_std_store_set_user(c->s, uid);
+    if (uid) {
+        /* [%CurrentUser%] on this device from now on, also in later runs that work offline */
+        nf_std_store_set_user(c->s, uid);
+        if (nf_std_sync_meta_set(c->s, vm, "user_id", uid) != NF_VM_OK) {
+            json_decref(resp);
+            return NF_VM_ERROR;
+        }
+    }
     json_decref(resp);
     if (!c->token) return nf_vm_no_memory(vm, 0, "logging in");
     logf_(c, 2, "logged in as %s", c->user);
