@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "srv_int.h"
+#include "std_time.h"
 
 bool nf_srv_exec(nf_srv *s, const char *sql) {
     char *msg = NULL;
@@ -108,64 +109,11 @@ int64_t nf_srv_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian), and back. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
+/* Timestamps as the protocol writes them (std_time.c does the calendar). */
 void nf_srv_iso(int64_t ms, char out[32]) {
-    int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-    int64_t rest = ms - days * 86400000;
-    int64_t y, m, d;
-    civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999; /* outside ISO-8601's four digits */
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, (int)m, (int)d,
-             (int)(rest / 3600000), (int)(rest / 60000 % 60), (int)(rest / 1000 % 60),
-             (int)(rest % 1000));
-}
-
-static bool digits(const char *s, int n, int64_t *out) {
-    int64_t v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
+    nf_std_time_format_iso(ms, out, 32);
 }
 
 bool nf_srv_parse_iso(const char *s, int64_t *ms) {
-    /* YYYY-MM-DDTHH:MM:SS.sssZ exactly (the protocol's form) */
-    if (strlen(s) != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':' || s[19] != '.' || s[23] != 'Z')
-        return false;
-    int64_t y, mo, d, h, mi, se, f;
-    if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
-        !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &se) ||
-        !digits(s + 20, 3, &f))
-        return false;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 59)
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo == 2 && d == 29 && !leap) return false;
-    *ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + se * 1000 + f;
-    return true;
+    return nf_std_time_parse_utc(s, ms);
 }

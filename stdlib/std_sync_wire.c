@@ -7,81 +7,18 @@
 #include <string.h>
 
 #include "std_sync.h"
+#include "std_time.h"
 
 #define MAX_SAFE_INT 9007199254740992LL /* 2^53: beyond it Longs travel as digit strings */
 
-/* ---- dates: proleptic Gregorian, days from 1970-01-01 (Howard Hinnant's algorithms) -------- */
-
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
+/* ---- dates: the protocol's UTC text, by std_time.c ---------------------------------------- */
 
 void nf_std_wire_time_text(int64_t ms, char out[32]) {
-    int64_t days = ms / 86400000, rem = ms % 86400000;
-    if (rem < 0) {
-        rem += 86400000;
-        days--;
-    }
-    int64_t y;
-    int m, d;
-    civil_from_days(days, &y, &m, &d);
-    snprintf(out, 32, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, (int)(rem / 3600000),
-             (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), (int)(rem % 1000));
+    nf_std_time_format_iso(ms, out, 32);
 }
 
-static bool digits(const char *s, int n, int *out) {
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-/* "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (UTC only, as the protocol sends). */
 bool nf_std_wire_time_parse(const char *s, int64_t *ms) {
-    int y, mo, d, h, mi, se, frac = 0;
-    size_t n = strlen(s);
-    if (n < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
-        !digits(s + 8, 2, &d) || s[10] != 'T' || !digits(s + 11, 2, &h) || s[13] != ':' ||
-        !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se))
-        return false;
-    const char *p = s + 19;
-    if (*p == '.') {
-        p++;
-        int k = 0;
-        while (p[k] >= '0' && p[k] <= '9')
-            k++;
-        if (k == 0 || k > 9) return false;
-        int f;
-        if (!digits(p, k < 3 ? k : 3, &f)) return false;
-        for (int i = k; i < 3; i++)
-            f *= 10;
-        frac = f;
-        p += k;
-    }
-    if (strcmp(p, "Z") != 0) return false;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return false;
-    *ms = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * 1000 + frac;
-    return true;
+    return nf_std_time_parse_utc(s, ms);
 }
 
 /* ---- columns to JSON ------------------------------------------------------------------------- */

@@ -591,6 +591,33 @@ bad:
                 text ? text : "");
 }
 
+bool nf_std_time_parse_utc(const char *text, int64_t *out) {
+    const char *p = text ? text : "";
+    int y, mo, d, h, mi, s, ms = 0;
+    int sign = *p == '-' ? -1 : *p == '+' ? 1 : 0;
+    if (sign) p++;
+    if (!digits(&p, sign ? 6 : 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+        !digits(&p, 2, &d) || *p++ != 'T' || !digits(&p, 2, &h) || *p++ != ':' ||
+        !digits(&p, 2, &mi) || *p++ != ':' || !digits(&p, 2, &s))
+        return false;
+    if (sign) y *= sign;
+    if (*p == '.') {
+        p++;
+        int nd = 0;
+        for (; *p >= '0' && *p <= '9' && nd < 9; p++, nd++)
+            if (nd < 3) ms = ms * 10 + (*p - '0');
+        if (nd == 0) return false;
+        for (; nd < 3; nd++)
+            ms *= 10;
+    }
+    if (p[0] != 'Z' || p[1] != '\0') return false;
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 59)
+        return false;
+    *out = days_from_civil(y, mo, d) * MS_PER_DAY + h * MS_PER_HOUR + mi * MS_PER_MINUTE +
+           s * MS_PER_SECOND + ms;
+    return in_range(*out);
+}
+
 size_t nf_std_time_format_iso(int64_t ms, char *buf, size_t n) {
     int64_t days = floor_div(ms, MS_PER_DAY), rem = ms - days * MS_PER_DAY, y;
     int m, d;

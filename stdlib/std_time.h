@@ -133,5 +133,8 @@ nf_std_time_status nf_std_time_parse_iso(nf_std_time *t, const char *text, int64
 /* Always UTC with milliseconds: "2007-01-01T00:00:00.000Z" (years outside 0..9999 as +/-YYYYYY).
  * snprintf-like: returns the length needed. */
 size_t nf_std_time_format_iso(int64_t ms, char *buf, size_t n);
+/* The strict UTC form the sync protocol uses: YYYY-MM-DDTHH:MM:SS[.fff]Z, years outside
+ * 0000-9999 as ±YYYYYY (what nf_std_time_format_iso writes). Needs no zone. */
+bool nf_std_time_parse_utc(const char *text, int64_t *out);
 
 #endif
