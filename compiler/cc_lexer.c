@@ -163,14 +163,31 @@ static void err(lexer *lx, nf_cc_diag_code code, uint32_t off, uint32_t len, con
     nf_cc_report(lx->d, code, (nf_cc_span){lx->file, off, len}, "%s", msg);
 }
 
+/* Character classes, one table lookup each (the lexer's inner loops run per byte). */
+enum { CC_START = 1, CC_DIGIT = 2, CC_SPACE = 4, CC_NEWLINE = 8 };
+#define CC_LETTERS(x)                                                                              \
+    [x] = CC_START, [x + 1] = CC_START, [x + 2] = CC_START, [x + 3] = CC_START,                    \
+    [x + 4] = CC_START, [x + 5] = CC_START, [x + 6] = CC_START, [x + 7] = CC_START
+static const uint8_t char_class[256] = {
+    CC_LETTERS('a'),   CC_LETTERS('i'),   CC_LETTERS('q'),
+    ['y'] = CC_START,  ['z'] = CC_START,  CC_LETTERS('A'),
+    CC_LETTERS('I'),   CC_LETTERS('Q'),   ['Y'] = CC_START,
+    ['Z'] = CC_START,  ['_'] = CC_START,  ['0'] = CC_DIGIT,
+    ['1'] = CC_DIGIT,  ['2'] = CC_DIGIT,  ['3'] = CC_DIGIT,
+    ['4'] = CC_DIGIT,  ['5'] = CC_DIGIT,  ['6'] = CC_DIGIT,
+    ['7'] = CC_DIGIT,  ['8'] = CC_DIGIT,  ['9'] = CC_DIGIT,
+    [' '] = CC_SPACE,  ['\t'] = CC_SPACE, ['\r'] = CC_SPACE,
+    ['\f'] = CC_SPACE, ['\v'] = CC_SPACE, ['\n'] = CC_SPACE | CC_NEWLINE};
+#undef CC_LETTERS
+
 static inline bool is_ident_start(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    return char_class[c] & CC_START;
 }
 static inline bool is_digit(unsigned char c) {
-    return c >= '0' && c <= '9';
+    return char_class[c] & CC_DIGIT;
 }
 static inline bool is_ident_char(unsigned char c) {
-    return is_ident_start(c) || is_digit(c);
+    return char_class[c] & (CC_START | CC_DIGIT);
 }
 
 /* Skips whitespace and comments, recording doc comments and the space/newline flags. */
@@ -402,13 +419,10 @@ bool nf_cc_lex_range(const nf_cc_keywords *kw, const nf_cc_source *src, uint32_t
         uint32_t p = lx.pos;
         uint8_t flags = lx.flags;
         for (; p < len; p++) {
-            unsigned char c = (unsigned char)s[p];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v')
-                flags |= NF_TF_SPACE_BEFORE;
-            else if (c == '\n')
-                flags |= NF_TF_SPACE_BEFORE | NF_TF_NEWLINE_BEFORE;
-            else
-                break;
+            uint8_t cls = char_class[(unsigned char)s[p]];
+            if (!(cls & CC_SPACE)) break;
+            flags |=
+                cls & CC_NEWLINE ? NF_TF_SPACE_BEFORE | NF_TF_NEWLINE_BEFORE : NF_TF_SPACE_BEFORE;
         }
         lx.pos = p;
         lx.flags = flags;
