@@ -61,15 +61,34 @@ static const uint8_t hexv[256] = {
     ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
 
 bool nf_std_uuid_parse(const char *s, size_t n, uint8_t id[16]) {
-    static const uint8_t at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
     if (!s || n != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
+    const unsigned char *u = (const unsigned char *)s;
     unsigned bad = 0;
-    for (int k = 0; k < 16; k++) {
-        unsigned a = hexv[(unsigned char)s[at[k]]], b = hexv[(unsigned char)s[at[k] + 1]];
-        bad |= (a == 0) | (b == 0);
-        id[k] = (uint8_t)((a - 1) << 4 | ((b - 1) & 15));
-    }
-    return !bad;
+    /* straight-line: two table lookups per byte, no loop over a position table */
+#define NF_HEX2(k, at)                                                                             \
+    do {                                                                                           \
+        unsigned a_ = hexv[u[at]], b_ = hexv[u[(at) + 1]];                                         \
+        bad |= (a_ - 1) | (b_ - 1);                                                                \
+        id[k] = (uint8_t)((a_ - 1) << 4 | ((b_ - 1) & 15));                                        \
+    } while (0)
+    NF_HEX2(0, 0);
+    NF_HEX2(1, 2);
+    NF_HEX2(2, 4);
+    NF_HEX2(3, 6);
+    NF_HEX2(4, 9);
+    NF_HEX2(5, 11);
+    NF_HEX2(6, 14);
+    NF_HEX2(7, 16);
+    NF_HEX2(8, 19);
+    NF_HEX2(9, 21);
+    NF_HEX2(10, 24);
+    NF_HEX2(11, 26);
+    NF_HEX2(12, 28);
+    NF_HEX2(13, 30);
+    NF_HEX2(14, 32);
+    NF_HEX2(15, 34);
+#undef NF_HEX2
+    return bad < 16; /* a value 0 (not a hex digit) wraps to a huge a_ - 1 */
 }
 
 uint32_t nf_std_store_tables_of(nf_std_store *s, uint32_t e, nf_std_table **out, uint32_t cap) {

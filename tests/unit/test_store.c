@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "nanoflow.h"
+#include "std_store.h"
 
 #define NOTES_V1                                                                                   \
     "create module Notes;\n"                                                                       \
@@ -192,6 +193,23 @@ static void sql_value(const char *path, const char *sql, char *out, size_t n) {
         snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     sqlite3_close(db);
+}
+
+/* Ids are read by the hundred thousand: the parser takes exactly the 8-4-4-4-12 hex form. */
+static void ids_parse_only_in_the_uuid_form(void **state) {
+    (void)state;
+    uint8_t id[16];
+    char back[37];
+    assert_true(nf_std_uuid_parse("01a20f7b-5894-7560-8ffa-c197b4204dcb", 36, id));
+    nf_std_uuid_text(id, back);
+    assert_string_equal(back, "01a20f7b-5894-7560-8ffa-c197b4204dcb");
+    assert_true(nf_std_uuid_parse("01A20F7B-5894-7560-8FFA-C197B4204DCB", 36, id));
+    assert_false(nf_std_uuid_parse("01a20f7b-5894-7560-8ffa-c197b4204dcg", 36, id));
+    assert_false(nf_std_uuid_parse("x1a20f7b-5894-7560-8ffa-c197b4204dcb", 36, id));
+    assert_false(nf_std_uuid_parse("01a20f7b-5894-7560-8ffa-c197b4204dc ", 36, id));
+    assert_false(nf_std_uuid_parse("01a20f7b05894-7560-8ffa-c197b4204dcb", 36, id));
+    assert_false(nf_std_uuid_parse("01a20f7b-5894-7560-8ffa-c197b4204dc", 35, id));
+    assert_false(nf_std_uuid_parse(NULL, 0, id));
 }
 
 /* ---- what a file keeps ------------------------------------------------------------------------
@@ -504,6 +522,7 @@ static void model_changes_migrate_and_keep_data(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ids_parse_only_in_the_uuid_form),
         cmocka_unit_test_setup_teardown(commits_survive_the_runtime, setup, teardown),
         cmocka_unit_test_setup_teardown(without_a_file_the_database_is_in_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(repeated_ids_never_overwrite_a_row, setup, teardown),
