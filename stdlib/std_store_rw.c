@@ -49,6 +49,29 @@ static nf_vm_status finish(nf_std_store *s, nf_vm *vm, int64_t seq, const char *
     return NF_VM_OK;
 }
 
+/* The plain text a commit writes for a Decimal of at most 18 digits ("-12.95"): mantissa and
+ * scale directly (nf_dec_from_parts canonicalises); anything else goes to nf_dec_parse. */
+static bool short_decimal(const char *t, size_t n, nf_dec *out) {
+    if (n == 0 || n > 19) return false;
+    size_t i = t[0] == '-';
+    int64_t m = 0;
+    int32_t scale = -1, digits = 0;
+    for (; i < n; i++) {
+        char ch = t[i];
+        if (ch >= '0' && ch <= '9') {
+            m = m * 10 + (ch - '0');
+            digits++;
+            if (scale >= 0) scale++;
+        } else if (ch == '.' && scale < 0) {
+            scale = 0;
+        } else {
+            return false;
+        }
+    }
+    if (digits == 0 || digits > 18 || scale == 0) return false;
+    return nf_dec_from_parts(t[0] == '-' ? -m : m, scale < 0 ? 0 : scale, out) == NF_DEC_OK;
+}
+
 /* ---- rows to objects ------------------------------------------------------------------------- */
 
 nf_vm_status nf_std_store_read_value(nf_std_store *s, nf_vm *vm, sqlite3_stmt *st, int c,
@@ -65,8 +88,11 @@ nf_vm_status nf_std_store_read_value(nf_std_store *s, nf_vm *vm, sqlite3_stmt *s
     case NF_BT_DT: *out = nf_vm_datetime(sqlite3_column_int64(st, c)); break;
     case NF_BT_DEC: {
         const char *t = (const char *)sqlite3_column_text(st, c);
+        size_t n = (size_t)sqlite3_column_bytes(st, c);
         nf_dec d;
-        if (t && nf_dec_parse(t, (size_t)sqlite3_column_bytes(st, c), &d) == NF_DEC_OK)
+        if (t && short_decimal(t, n, &d))
+            *out = nf_vm_dec_val(d);
+        else if (t && nf_dec_parse(t, n, &d) == NF_DEC_OK)
             *out = nf_vm_dec_val(d); /* text that is no number (edited by hand) reads empty */
         break;
     }
