@@ -215,16 +215,21 @@ static bool stamp(nf_srv *s, const nf_std_table *t, const char *id, bool isnew, 
     return rc == SQLITE_DONE;
 }
 
+/* A handler runtime for the object with text id `id` (its bytes into idb); false, with nothing
+ * left open, when the id is malformed or no runtime can be made. */
+static bool stored_object(nf_srv *s, const char *id, nf_srv_rt *h, uint8_t idb[16]) {
+    if (!nf_std_uuid_parse(id, 36, idb)) return false;
+    if (nf_srv_rt_open(s, h)) return true;
+    nf_srv_rt_close(h);
+    return false;
+}
+
 int nf_srv_before_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, int64_t seq,
                          char *reason, size_t n) {
     const nf_std_table *t = &s->store->tables[e];
     uint8_t idb[16];
-    if (!nf_std_uuid_parse(id, 36, idb)) return 2;
     nf_srv_rt h;
-    if (!nf_srv_rt_open(s, &h)) {
-        nf_srv_rt_close(&h);
-        return 2;
-    }
+    if (!stored_object(s, id, &h, idb)) return 2;
     int res = 2; /* DBERROR until done */
     nf_vm_obj *o = NULL;
     /* the uploaded object, as the row now holds it */
@@ -246,12 +251,8 @@ done:
 
 int nf_srv_after_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, char *reason, size_t n) {
     uint8_t idb[16];
-    if (!nf_std_uuid_parse(id, 36, idb)) return 2;
     nf_srv_rt h;
-    if (!nf_srv_rt_open(s, &h)) {
-        nf_srv_rt_close(&h);
-        return 2;
-    }
+    if (!stored_object(s, id, &h, idb)) return 2;
     int res = 2;
     nf_vm_obj *o = NULL;
     if (nf_std_store_load(s->store, h.vm, e, idb, &o) == NF_VM_OK && o) {
@@ -266,12 +267,8 @@ int nf_srv_after_commit(nf_srv *s, uint32_t e, const char *id, bool isnew, char 
 int nf_srv_delete_events(nf_srv *s, uint32_t e, const char *id, bool (*remove)(void *ud), void *ud,
                          char *reason, size_t n) {
     uint8_t idb[16];
-    if (!nf_std_uuid_parse(id, 36, idb)) return 2;
     nf_srv_rt h;
-    if (!nf_srv_rt_open(s, &h)) {
-        nf_srv_rt_close(&h);
-        return 2;
-    }
+    if (!stored_object(s, id, &h, idb)) return 2;
     int res = 2;
     nf_vm_obj *o = NULL;
     if (nf_std_store_load(s->store, h.vm, e, idb, &o) == NF_VM_OK && o) {
@@ -301,12 +298,8 @@ bool nf_srv_needs_rules(const nf_bc_module *m, uint32_t e) {
 
 int nf_srv_validate_rules(nf_srv *s, uint32_t e, const char *id, char *reason, size_t n) {
     uint8_t idb[16];
-    if (!nf_std_uuid_parse(id, 36, idb)) return 2;
     nf_srv_rt h;
-    if (!nf_srv_rt_open(s, &h)) {
-        nf_srv_rt_close(&h);
-        return 2;
-    }
+    if (!stored_object(s, id, &h, idb)) return 2;
     int res = 2;
     nf_vm_obj *o = NULL;
     if (nf_std_store_load(s->store, h.vm, e, idb, &o) == NF_VM_OK && o) {
