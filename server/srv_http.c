@@ -104,6 +104,33 @@ static const char *mhd_arg(void *ud, const char *name) {
     return mhd.lookup_connection_value(ud, MHD_GET_ARGUMENT_KIND, name);
 }
 
+static int hex_digit(char ch) {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+}
+
+/* Decodes %XX escapes of the path and the query in place, except %00: a NUL would end the C
+ * string early, so ".../files/{id}%00.txt" would name {id}. Left encoded, it fails every check
+ * that a path or an argument goes through. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *text) {
+    (void)cls;
+    (void)conn;
+    char *w = text;
+    for (const char *r = text; *r; r++) {
+        int hi = r[0] == '%' ? hex_digit(r[1]) : -1, lo = hi >= 0 ? hex_digit(r[2]) : -1;
+        if (lo >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - text);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *data,
                                   size_t *data_size, void **con_cls) {
@@ -256,7 +283,8 @@ nf_srv *nf_srv_open(const nf_srv_config *cfg, char *err, size_t errn) {
     s->daemon = mhd.start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
                                  (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
                                  s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_END);
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+                                 MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errn, "cannot listen on %s (in use, or not an address of this machine)",
                  s->cfg.listen);

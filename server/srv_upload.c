@@ -379,6 +379,50 @@ static bool default_of(nf_srv *s, const nf_std_table *t, uint32_t k, nf_srv_val 
     }
 }
 
+/* Whether the user may still write the row as it now is: each member written must be writable
+ * under a rule whose XPath the changed row matches. Without it a user could move an object out
+ * of its own constraint into another user's (give an order to another customer). */
+static int may_keep(nf_srv_call *c, up_obj *o, const uint8_t *write) {
+    nf_srv_rights r;
+    bool ok = nf_srv_rights_of(c, o->e, o->id, &r);
+    int res = ok ? r.any : -1;
+    uint32_t ncols = o->t->nattrs + o->t->nrefs;
+    for (uint32_t k = 0; ok && res == 1 && k < ncols; k++)
+        if (write[k] && !r.writable[k]) res = 0;
+    nf_srv_rights_free(&r);
+    return res;
+}
+
+/* What follows the write of a saved object: before-commit handlers, the file, validation, the
+ * access rules on the row as written, after-commit handlers. */
+static int after_write(nf_srv_call *c, up_obj *o, int64_t seq, bool isnew, const uint8_t *write,
+                       bool *handlers) {
+    nf_srv *s = c->s;
+    const nf_bc_module *m = s->m;
+    if (nf_srv_has_events(m, o->e, 0, 1) || (isnew && nf_srv_has_events(m, o->e, 0, 0))) {
+        /* before commit: a handler may change the object or reject it */
+        *handlers = true;
+        int ev = nf_srv_before_commit(s, o->e, o->id, isnew, seq, o->reason, sizeof o->reason);
+        if (ev) return ev == 1 ? REJECTED : DBERROR;
+    }
+    /* the file's contents, uploaded before the unit (§7) */
+    int fl = nf_srv_file_link(s, o->e, o->id, isnew, o->reason, sizeof o->reason);
+    if (fl) return fl == 1 ? REJECTED : DBERROR;
+    int res = validate_row(s, o);
+    if (res == APPLIED) {
+        int ok = isnew ? may_create(c, o) : may_keep(c, o, write);
+        if (ok < 0) return DBERROR;
+        if (!ok) res = reject(o, REJECTED, "%s", "access denied");
+    }
+    if (res == APPLIED &&
+        (nf_srv_has_events(m, o->e, 1, 1) || (isnew && nf_srv_has_events(m, o->e, 1, 0)))) {
+        *handlers = true;
+        int ev = nf_srv_after_commit(s, o->e, o->id, isnew, o->reason, sizeof o->reason);
+        if (ev) return ev == 1 ? REJECTED : DBERROR;
+    }
+    return res;
+}
+
 static int apply_save(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) {
     nf_srv *s = c->s;
     const nf_bc_module *m = s->m;
@@ -474,34 +518,14 @@ static int apply_save(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) {
     sqlite3_bind_text(st, i, o->id, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    free(write);
     if (rc != SQLITE_DONE) {
+        free(write);
         if (rc == SQLITE_CONSTRAINT)
             return reject(o, REJECTED, "%s", "the object breaks a uniqueness constraint");
         return DBERROR;
     }
-    bool isnew = !exists;
-    if (nf_srv_has_events(m, o->e, 0, 1) || (isnew && nf_srv_has_events(m, o->e, 0, 0))) {
-        /* before commit: a handler may change the object or reject it */
-        *handlers = true;
-        int ev = nf_srv_before_commit(s, o->e, o->id, isnew, seq, o->reason, sizeof o->reason);
-        if (ev) return ev == 1 ? REJECTED : DBERROR;
-    }
-    /* the file's contents, uploaded before the unit (§7) */
-    int fl = nf_srv_file_link(s, o->e, o->id, isnew, o->reason, sizeof o->reason);
-    if (fl) return fl == 1 ? REJECTED : DBERROR;
-    res = validate_row(s, o);
-    if (res == APPLIED && isnew) {
-        int ok = may_create(c, o);
-        if (ok < 0) return DBERROR;
-        if (!ok) res = reject(o, REJECTED, "%s", "access denied");
-    }
-    if (res == APPLIED &&
-        (nf_srv_has_events(m, o->e, 1, 1) || (isnew && nf_srv_has_events(m, o->e, 1, 0)))) {
-        *handlers = true;
-        int ev = nf_srv_after_commit(s, o->e, o->id, isnew, o->reason, sizeof o->reason);
-        if (ev) return ev == 1 ? REJECTED : DBERROR;
-    }
+    res = after_write(c, o, seq, !exists, write, handlers);
+    free(write);
     return res;
 }
 
