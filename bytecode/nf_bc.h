@@ -259,10 +259,17 @@ typedef struct nf_bc_entity {
     nf_bc_access *access;
 } nf_bc_entity;
 
+/* What deleting a `to` object does to the `from` rows that refer to it (SQL's ON DELETE). */
+enum nf_bc_delete_behavior {
+    NF_BC_DEL_KEEP = 0, /* keep references: the references are cleared */
+    NF_BC_DEL_CASCADE,  /* the referring rows are deleted too */
+    NF_BC_DEL_PREVENT   /* the delete is refused while any row refers to the object */
+};
+
 typedef struct nf_bc_assoc {
     uint32_t name;
     uint32_t from, to; /* entity indices */
-    uint8_t reference_set, owner_both, delete_behavior, pad;
+    uint8_t reference_set, owner_both, delete_behavior /* nf_bc_delete_behavior */, pad;
 } nf_bc_assoc;
 
 /* ---- security -------------------------------------------------------------------------------- */

@@ -815,6 +815,21 @@ static void handler(nf_cc_sema *s, nf_cc_handler *h) {
     s->handler_depth--;
 }
 
+/* A device deletes by clearing references to the object (Mendix's offline algorithm), so every
+ * association that refers to it must keep references: cascade and prevent need the server. */
+static void delete_behaviors(nf_cc_sema *s, const nf_cc_entity *e, const nf_cc_stmt *st) {
+    for (uint32_t i = 0; i < s->m->assocs.n; i++) {
+        const nf_cc_assoc *a = s->m->assocs.items[i];
+        if (!a->to || !nf_cc_entity_is_a(e, a->to) || a->delete_behavior == NF_DEL_KEEP_REFERENCES)
+            continue;
+        nf_cc_report(s->d, NF_D_OFFLINE_DELETE_BEHAVIOR, st->u.target.var_span,
+                     "%s is referred to by %s, whose delete behavior is %s: nanoflows delete only "
+                     "objects whose associations keep references (delete it in a microflow)",
+                     e->name->s, a->name->s,
+                     a->delete_behavior == NF_DEL_CASCADE ? "cascade" : "prevent");
+    }
+}
+
 static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
     char b1[160];
     nf_cc_rules_stmt(s, st);
@@ -880,6 +895,7 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         if (e && st->kind == NF_ST_DELETE && s->nanoflow && e->persist != NF_PERSISTENT)
             nf_cc_report(s->d, NF_D_OFFLINE_NOT_PERSISTABLE, st->u.target.var_span,
                          "deleting non-persistable objects is not supported in nanoflows");
+        if (e && st->kind == NF_ST_DELETE && s->nanoflow) delete_behaviors(s, e, st);
         break;
     }
     case NF_ST_CAST: cast_stmt(s, st); break;

@@ -17,8 +17,7 @@
  * Decimals are stored as a device stores them (8 places, half even; more than 20 digits before
  * the point rejects the object).
  *
- * TODO(issue 6): association delete behaviours (references to a
- * deleted object are cleared). */
+ * Deletes apply the associations' delete behaviours (keep references, cascade, prevent). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,6 +281,7 @@ typedef struct remover {
     int64_t seq;
 } remover;
 static bool remove_row(void *ud);
+static int may_delete(nf_srv *s, uint32_t e, const char *id, int depth, char *reason, size_t rn);
 
 static int apply_delete(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) {
     nf_srv *s = c->s;
@@ -294,6 +294,8 @@ static int apply_delete(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) 
     nf_srv_rights_free(&r);
     if (!ok) return DBERROR;
     if (!(rights & NF_RIGHT_DELETE)) return reject(o, REJECTED, "%s", "access denied");
+    int may = may_delete(s, o->e, o->id, 0, o->reason, sizeof o->reason);
+    if (may) return may == 1 ? REJECTED : DBERROR;
     remover rm = {s, o, seq};
     if (nf_srv_has_events(s->m, o->e, 0, 2) || nf_srv_has_events(s->m, o->e, 1, 2)) {
         *handlers = true;
@@ -303,34 +305,110 @@ static int apply_delete(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) 
     return remove_row(&rm) ? APPLIED : DBERROR;
 }
 
-/* Deletes the row of a delete, its file, and references to it elsewhere (those rows change:
- * new revision). */
-static bool remove_row(void *ud) {
-    remover *rm = ud;
-    nf_srv *s = rm->s;
-    up_obj *o = rm->o;
-    int64_t seq = rm->seq;
+/* Association delete behaviours, read as SQL's ON DELETE on the referencing column: when an
+ * object goes, rows that refer to it through a `keep references` association lose the
+ * reference, those of a `cascade` one are deleted too (and so on down), and a `prevent` one
+ * refuses the delete while any row refers to the object. Cascaded rows run no event handlers. */
+enum { MAX_CASCADE = 64 };
+
+/* The ids of the rows of table t whose reference column k holds id (malloc'ed, *n of them). */
+static char (*referrers(nf_srv *s, const nf_std_table *t, uint32_t k, const char *id,
+                        size_t *n))[37] {
+    *n = 0;
     nf_std_text sql = {0};
-    nf_std_text_put(&sql, "DELETE FROM %s WHERE _id = ?", o->t->name);
+    nf_std_text_put(&sql, "SELECT _id FROM %s WHERE %s = ?", t->name, t->ref_cols[k]);
+    sqlite3_stmt *st = sql.oom ? NULL : nf_srv_stmt(s, sql.s);
+    free(sql.s);
+    if (!st) return NULL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    char(*ids)[37] = malloc(sizeof *ids);
+    size_t cap = 1;
+    int rc;
+    while (ids && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            char(*more)[37] = realloc(ids, 2 * cap * sizeof *ids);
+            if (!more) break;
+            ids = more;
+            cap *= 2;
+        }
+        snprintf(ids[(*n)++], 37, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    bool ok = ids && rc == SQLITE_DONE;
+    sqlite3_reset(st); /* the statement is cached: reset before any recursion reuses it */
+    if (!ok) {
+        free(ids);
+        return NULL;
+    }
+    return ids;
+}
+
+/* Whether deleting (e, id) may go ahead: 0 yes, 1 a `prevent` association (or a cascade deeper
+ * than MAX_CASCADE) refuses, with reason; -1 a database error. */
+static int may_delete(nf_srv *s, uint32_t e, const char *id, int depth, char *reason, size_t rn) {
+    if (depth > MAX_CASCADE) {
+        snprintf(reason, rn, "the delete cascades deeper than %d levels", MAX_CASCADE);
+        return 1;
+    }
+    const nf_bc_module *m = s->m;
+    for (uint32_t te = 0; te < m->nentities; te++) {
+        const nf_std_table *t = &s->store->tables[te];
+        for (uint32_t k = 0; t->name && k < t->nrefs; k++) {
+            const nf_bc_assoc *a = &m->assocs[t->ref_assoc[k]];
+            if (!nf_bc_entity_is_a(m, e, a->to) || a->delete_behavior == NF_BC_DEL_KEEP) continue;
+            size_t n;
+            char(*ids)[37] = referrers(s, t, k, id, &n);
+            if (!ids) return -1;
+            int r = 0;
+            if (n && a->delete_behavior == NF_BC_DEL_PREVENT) {
+                snprintf(reason, rn,
+                         "%s objects still refer to it through %s (delete behavior prevent)",
+                         m->strings[m->entities[t->entity].name], m->strings[a->name]);
+                r = 1;
+            }
+            for (size_t i = 0; r == 0 && i < n; i++)
+                r = may_delete(s, t->entity, ids[i], depth + 1, reason, rn);
+            free(ids);
+            if (r) return r;
+        }
+    }
+    return 0;
+}
+
+/* Deletes row (e, id), its file, the rows that cascade from it, and references to it elsewhere
+ * (those rows change: new revision). */
+static bool remove_tree(nf_srv *s, uint32_t e, const char *id, int64_t seq, int depth) {
+    const nf_bc_module *m = s->m;
+    const nf_std_table *own = &s->store->tables[e];
+    nf_std_text sql = {0};
+    nf_std_text_put(&sql, "DELETE FROM %s WHERE _id = ?", own->name);
     sqlite3_stmt *st = sql.oom ? NULL : nf_srv_stmt(s, sql.s);
     free(sql.s);
     if (!st) return false;
-    sqlite3_bind_text(st, 1, o->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return false;
     if ((st = nf_srv_stmt(s, "DELETE FROM _nf_srv_file WHERE id = ?"))) { /* its contents */
-        sqlite3_bind_text(st, 1, o->id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
     }
     if (!st || rc != SQLITE_DONE) return false;
-    /* references to it elsewhere are cleared */
-    const nf_bc_module *m = s->m;
-    for (uint32_t e = 0; e < m->nentities; e++) {
-        const nf_std_table *t = &s->store->tables[e];
+    for (uint32_t te = 0; te < m->nentities; te++) {
+        const nf_std_table *t = &s->store->tables[te];
         for (uint32_t k = 0; t->name && k < t->nrefs; k++) {
-            if (!nf_bc_entity_is_a(m, o->e, m->assocs[t->ref_assoc[k]].to)) continue;
+            const nf_bc_assoc *a = &m->assocs[t->ref_assoc[k]];
+            if (!nf_bc_entity_is_a(m, e, a->to)) continue;
+            if (a->delete_behavior == NF_BC_DEL_CASCADE && depth < MAX_CASCADE) {
+                size_t n;
+                char(*ids)[37] = referrers(s, t, k, id, &n);
+                bool ok = ids != NULL;
+                for (size_t i = 0; ok && i < n; i++)
+                    ok = remove_tree(s, t->entity, ids[i], seq, depth + 1);
+                free(ids);
+                if (!ok) return false;
+                continue;
+            }
             sql = (nf_std_text){0};
             nf_std_text_put(&sql, "UPDATE %s SET %s = NULL, _rev = _rev + 1, _seq = ? WHERE %s = ?",
                             t->name, t->ref_cols[k], t->ref_cols[k]);
@@ -338,13 +416,18 @@ static bool remove_row(void *ud) {
             free(sql.s);
             if (!st) return false;
             sqlite3_bind_int64(st, 1, seq);
-            sqlite3_bind_text(st, 2, o->id, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
             rc = sqlite3_step(st);
             sqlite3_reset(st);
             if (rc != SQLITE_DONE) return false;
         }
     }
     return true;
+}
+
+static bool remove_row(void *ud) {
+    remover *rm = ud;
+    return remove_tree(rm->s, rm->o->e, rm->o->id, rm->seq, 0);
 }
 
 /* The default value of attribute column k, when it has one (stored as the store stores it). */

@@ -257,6 +257,25 @@ check_sql "the after-delete handler saw the deleted object" "1" "SELECT count(*)
 req "deleting twice is harmless" 200 POST upload '{"units": [{"seq": 14, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
 has "deleting twice: applied" '"status":"applied","row":null'
 
+# delete behaviours: cascade takes the basket's items along; restrict (prevent) keeps a pinned
+# item, and with it the whole delete
+client=$client_b
+bk=01a20f7b-5894-7560-8ffa-0000000b0001
+it1=01a20f7b-5894-7560-8ffa-0000000b0011
+it2=01a20f7b-5894-7560-8ffa-0000000b0012
+pin=01a20f7b-5894-7560-8ffa-0000000b0021
+obj() { echo "{\"entity\": \"Shop.$1\", \"id\": \"$2\", \"op\": \"save\", \"new\": true, \"values\": {$3}}"; }
+req "a basket, two items, a pin" 200 POST upload "{\"units\": [{\"seq\": 100, \"objects\": [$(obj Basket $bk '"Label": "b"'), $(obj Item $it1 '"Name": "i1", "Shop.Item_Basket": "'$bk'"'), $(obj Item $it2 '"Name": "i2", "Shop.Item_Basket": "'$bk'"'), $(obj Pin $pin '"Name": "p", "Shop.Pin_Item": "'$it2'"')]}]}"
+req "deleting the basket while an item is pinned" 200 POST upload '{"units": [{"seq": 101, "objects": [{"entity": "Shop.Basket", "id": "'$bk'", "op": "delete", "baseRev": 1}]}]}'
+has "prevent refuses, even down a cascade" '"status":"rejected","rev":1,"reason":"Shop.Pin objects still refer to it through Shop.Pin_Item (delete behavior prevent)"'
+check_sql "nothing of the refused delete happened" "1|2|1" \
+    "SELECT (SELECT count(*) FROM \"Shop.Basket\"), (SELECT count(*) FROM \"Shop.Item\"), (SELECT count(*) FROM \"Shop.Pin\")"
+req "the pin goes, then the basket" 200 POST upload '{"units": [{"seq": 102, "objects": [{"entity": "Shop.Pin", "id": "'$pin'", "op": "delete", "baseRev": 1}, {"entity": "Shop.Basket", "id": "'$bk'", "op": "delete", "baseRev": 1}]}]}'
+hasnt "both deletes are applied" '"status":"rejected"'
+check_sql "cascade deleted the basket's items" "0|0|0" \
+    "SELECT (SELECT count(*) FROM \"Shop.Basket\"), (SELECT count(*) FROM \"Shop.Item\"), (SELECT count(*) FROM \"Shop.Pin\")"
+client=$client_a
+
 # ---- many objects whose handlers create objects, in one unit ----
 objs=""
 for i in $(seq 100 299); do
