@@ -148,6 +148,12 @@ const char *nf_value_enumeration_key(const nf_value *v);
 const char *nf_value_enumeration_name(const nf_value *v);
 /* Object/List: the entity ("Module.Entity", borrowed); NULL otherwise. */
 const char *nf_value_entity(const nf_value *v);
+/* The object of entity "Module.Entity" (or a specialization) with id (its UUID text, as
+ * nf_value_to_json shows it): the instance the runtime holds in memory, else the local
+ * database's row. *out is owned by the caller. NF_ERR_NOT_FOUND: no such entity or object;
+ * NF_ERR_ARGUMENT: id is not a UUID (nf_runtime_error_message says which). nf_call_text takes
+ * object parameters by id the same way. */
+nf_status nf_object_load(nf_runtime *rt, const char *entity, const char *id, nf_value **out);
 /* Object: a member's value by name ("Attribute" or "Module.Association"). */
 nf_status nf_object_get(const nf_value *object, const char *member, nf_value **out);
 /* List: number of objects, and the object at index i (a new value). */
@@ -285,7 +291,8 @@ typedef struct nf_arg {
  * says why). NF_SUSPENDED: a host callback parked the call. */
 nf_status nf_call(nf_runtime *rt, const char *flow, const nf_arg *args, size_t nargs,
                   nf_value **result);
-/* As nf_call, with argument texts parsed by each parameter's type (nf_value_parse). */
+/* As nf_call, with argument texts parsed by each parameter's type (nf_value_parse); an object
+ * parameter's text is the object's id (nf_object_load). List parameters cannot be texts. */
 nf_status nf_call_text(nf_runtime *rt, const char *flow, const char *const *names,
                        const char *const *texts, size_t nargs, nf_value **result);
 /* The declared type of flow's result, and of its parameters by index (NF_TYPE_NOTHING when the

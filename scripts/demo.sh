@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's main command: installs dependencies, builds nanoflow and runs the demo app
 # (examples/inspection): checks the app, compiles it into a verified bytecode module, runs its
-# offline nanoflows (also against a local database file), synchronizes two inspectors' devices
-# with a local server (nanoflow serve on loopback), evaluates expressions on the VM, and runs a
-# host program that embeds the shared library.
+# offline nanoflows (also against a local database file), synchronizes three devices with a
+# local server (nanoflow serve on loopback) — a microflow call, a revision conflict and the
+# quarantine it leaves on a device — evaluates expressions on the VM, and runs a host program
+# that embeds the shared library.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup.sh"
@@ -37,9 +38,9 @@ run Inspection.DS_Inspections_Open --db "$db"
 echo "\$ sqlite3 build/demo.db 'SELECT _id, _state, AutoSync FROM \"Inspection.DeviceSettings\"'"
 sqlite3 "$db" 'SELECT _id, _state, AutoSync FROM "Inspection.DeviceSettings"'
 echo
-echo "== synchronization: nanoflow serve on loopback, two inspectors' devices =="
+echo "== synchronization: nanoflow serve on loopback; Anna's phone and tablet, Bram's phone =="
 srvdb="$root/build/demo-server.db"
-rm -f "$srvdb"* "$root/build/anna.db"* "$root/build/bram.db"*
+rm -f "$srvdb"* "$root/build/anna.db"* "$root/build/anna-tablet.db"* "$root/build/bram.db"*
 "$nf" serve "$out" --db "$srvdb" --listen 127.0.0.1:0 2>"$root/build/demo-server.log" &
 server=$!
 trap 'kill -TERM "$server" 2>/dev/null || true' EXIT
@@ -50,19 +51,51 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo "server: $url (log in build/demo-server.log)"
-anna=(--db "$root/build/anna.db" --server "$url" --user anna.inspector --password Anna-Demo-2024)
-bram=(--db "$root/build/bram.db" --server "$url" --user bram.inspector --password Bram-Demo-2024)
-echo "\$ nanoflow run … Inspection.ACT_Synchronize  (Anna's device: first sync, downloads her account)"
-"$nf" run "$out" Inspection.ACT_Synchronize "${anna[@]}"
-echo "\$ nanoflow run … Inspection.SUB_Site_GetOrCreate --arg Code=ams1 --arg Name=Amsterdam  (offline)"
-"$nf" run "$out" Inspection.SUB_Site_GetOrCreate --arg Code=ams1 --arg Name=Amsterdam --db "$root/build/anna.db"
-echo "\$ nanoflow run … Inspection.ACT_Synchronize  (uploads the site and its assignment)"
-"$nf" run "$out" Inspection.ACT_Synchronize "${anna[@]}"
+signin() { echo --server "$url" --user "$1" --password "$2"; }
+phone=(--db "$root/build/anna.db" $(signin anna.inspector Anna-Demo-2024))
+tablet=(--db "$root/build/anna-tablet.db" $(signin anna.inspector Anna-Demo-2024))
+bram=(--db "$root/build/bram.db" $(signin bram.inspector Bram-Demo-2024))
+step() { echo "\$ nanoflow run … $1  ($2)"; shift 2; "$nf" run "$out" "$@"; }
+step Inspection.ACT_Synchronize "Anna's phone: first sync, downloads her account" \
+  Inspection.ACT_Synchronize "${phone[@]}"
+step "Inspection.SUB_Site_GetOrCreate --arg Code=ams1 --arg Name=Amsterdam" "offline: a site found in the field" \
+  Inspection.SUB_Site_GetOrCreate --arg Code=ams1 --arg Name=Amsterdam --db "$root/build/anna.db"
+site=$(sqlite3 "$root/build/anna.db" 'SELECT _id FROM "Inspection.Site"')
+step "Inspection.ACT_Inspection_Create --arg Site=$site" "offline; objects are passed by id" \
+  Inspection.ACT_Inspection_Create --arg Site="$site" --db "$root/build/anna.db"
+step Inspection.ACT_Synchronize "uploads the site, its assignment and the inspection" \
+  Inspection.ACT_Synchronize "${phone[@]}"
 echo "\$ sqlite3 build/demo-server.db 'SELECT Code, Name FROM \"Inspection.Site\"'"
 sqlite3 "$srvdb" 'SELECT Code, Name FROM "Inspection.Site"'
-echo "\$ nanoflow run … Inspection.ACT_Synchronize  (Bram's device: the access rules keep Anna's site from him)"
-"$nf" run "$out" Inspection.ACT_Synchronize "${bram[@]}"
-echo "sites on Anna's device: $(sqlite3 "$root/build/anna.db" 'SELECT count(*) FROM "Inspection.Site"'), on Bram's: $(sqlite3 "$root/build/bram.db" 'SELECT count(*) FROM "Inspection.Site"')"
+step Inspection.ACT_Synchronize "Anna's tablet downloads the same inspection" \
+  Inspection.ACT_Synchronize "${tablet[@]}"
+insp=$(sqlite3 "$root/build/anna.db" 'SELECT _id FROM "Inspection.Inspection"')
+echo
+echo "-- on the phone: start, note, complete (a microflow call scores it on the server; the flow then uploads it)"
+step "Inspection.ACT_Inspection_Start --arg Inspection=$insp" "offline" \
+  Inspection.ACT_Inspection_Start --arg Inspection="$insp" --db "$root/build/anna.db"
+step "Inspection.ACT_Inspection_AddNote --arg Note='No defects found'" "offline" \
+  Inspection.ACT_Inspection_AddNote --arg Inspection="$insp" --arg Note='No defects found' --db "$root/build/anna.db"
+step "Inspection.ACT_Inspection_Complete --arg Inspection=$insp" "calls Inspection.MF_CalculateScore" \
+  Inspection.ACT_Inspection_Complete --arg Inspection="$insp" "${phone[@]}"
+echo "\$ sqlite3 build/demo-server.db 'SELECT Reference, Status, Score, Grade, Revision FROM \"Inspection.Inspection\"'"
+sqlite3 "$srvdb" 'SELECT Reference, Status, Score, Grade, Revision FROM "Inspection.Inspection"'
+echo
+echo "-- on the tablet, still offline with the old revision: a note, then a sync — a revision conflict"
+step "Inspection.ACT_Inspection_AddNote --arg Note='Gate code 4711'" "offline, on revision 1" \
+  Inspection.ACT_Inspection_AddNote --arg Inspection="$insp" --arg Note='Gate code 4711' --db "$root/build/anna-tablet.db"
+step Inspection.ACT_Synchronize "the server refuses the stale revision" \
+  Inspection.ACT_Synchronize "${tablet[@]}"
+echo "\$ sqlite3 build/anna-tablet.db 'SELECT qid, entity, status, reason, json_extract(device, \"\$.values.Notes\") FROM _nf_quarantine'"
+sqlite3 "$root/build/anna-tablet.db" 'SELECT qid, entity, status, reason, json_extract(device, "$.values.Notes") FROM _nf_quarantine'
+echo "(the tablet's note is kept in its quarantine; the tablet now shows the server's version:)"
+sqlite3 "$root/build/anna-tablet.db" 'SELECT Status, Grade, Notes FROM "Inspection.Inspection"'
+echo "\$ sqlite3 build/demo-server.db 'SELECT ObjectType, Reason FROM \"System.SynchronizationError\"'"
+sqlite3 "$srvdb" 'SELECT ObjectType, Reason FROM "System.SynchronizationError"'
+echo
+step Inspection.ACT_Synchronize "Bram's phone: the access rules keep Anna's site and inspection from him" \
+  Inspection.ACT_Synchronize "${bram[@]}"
+echo "sites on Anna's phone: $(sqlite3 "$root/build/anna.db" 'SELECT count(*) FROM "Inspection.Site"'), on Bram's: $(sqlite3 "$root/build/bram.db" 'SELECT count(*) FROM "Inspection.Site"')"
 kill -TERM "$server"
 wait "$server"
 trap - EXIT

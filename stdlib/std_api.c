@@ -549,12 +549,7 @@ static const char *param_name(const nf_runtime *rt, const nf_bc_flow *f, uint32_
                                                          : "";
 }
 
-static nf_status api_error(nf_runtime *rt, nf_status st, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static nf_status api_error(nf_runtime *rt, nf_status st, const char *fmt, ...) {
+nf_status nf_api_error(nf_runtime *rt, nf_status st, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(rt->vm->err_msg, sizeof rt->vm->err_msg, fmt, ap);
@@ -588,10 +583,10 @@ nf_status nf_call(nf_runtime *rt, const char *flow, const nf_arg *args, size_t n
                   nf_value **result) {
     if (result) *result = NULL;
     if (rt->vm->suspended)
-        return api_error(rt, NF_ERR_STATE, "a call is suspended on a host action");
+        return nf_api_error(rt, NF_ERR_STATE, "a call is suspended on a host action");
     uint32_t index;
     const nf_bc_flow *f = find_flow(rt, flow, &index);
-    if (!f) return api_error(rt, NF_ERR_NOT_FOUND, "there is no flow named %s", flow);
+    if (!f) return nf_api_error(rt, NF_ERR_NOT_FOUND, "there is no flow named %s", flow);
     nf_val vals[NF_BC_MAX_REGS];
     for (uint32_t p = 0; p < f->nparams; p++) {
         vals[p] = nf_vm_empty(f->regs[p].kind);
@@ -602,33 +597,33 @@ nf_status nf_call(nf_runtime *rt, const char *flow, const nf_arg *args, size_t n
         while (p < f->nparams && strcmp(param_name(rt, f, p), args[k].name) != 0)
             p++;
         if (p == f->nparams)
-            return api_error(rt, NF_ERR_NOT_FOUND, "%s has no parameter named %s", flow,
-                             args[k].name);
+            return nf_api_error(rt, NF_ERR_NOT_FOUND, "%s has no parameter named %s", flow,
+                                args[k].name);
         for (size_t j = 0; j < k; j++)
             if (strcmp(args[j].name, args[k].name) == 0)
-                return api_error(rt, NF_ERR_ARGUMENT, "%s is given twice", args[k].name);
+                return nf_api_error(rt, NF_ERR_ARGUMENT, "%s is given twice", args[k].name);
         const nf_val *v = &args[k].value->v;
         if (args[k].value->rt->vm != rt->vm)
-            return api_error(rt, NF_ERR_ARGUMENT, "the value for %s belongs to another runtime",
-                             args[k].name);
+            return nf_api_error(rt, NF_ERR_ARGUMENT, "the value for %s belongs to another runtime",
+                                args[k].name);
         if (!nf_vm_is_empty(v) && v->kind != f->regs[p].kind)
-            return api_error(rt, NF_ERR_ARGUMENT, "%s of %s is %s, not %s", args[k].name, flow,
-                             nf_type_name(nf_api_type_of(f->regs[p].kind, false)),
-                             nf_type_name(nf_api_type_of(v->kind, false)));
+            return nf_api_error(rt, NF_ERR_ARGUMENT, "%s of %s is %s, not %s", args[k].name, flow,
+                                nf_type_name(nf_api_type_of(f->regs[p].kind, false)),
+                                nf_type_name(nf_api_type_of(v->kind, false)));
         if (v->kind == NF_BT_INT && !nf_vm_is_empty(v) && !(f->regs[p].flags & NF_BC_TF_LONG) &&
             (v->u.i < INT32_MIN || v->u.i > INT32_MAX))
-            return api_error(rt, NF_ERR_ARGUMENT,
-                             "%s of %s is an Integer: %lld is out of its range", args[k].name, flow,
-                             (long long)v->u.i);
+            return nf_api_error(rt, NF_ERR_ARGUMENT,
+                                "%s of %s is an Integer: %lld is out of its range", args[k].name,
+                                flow, (long long)v->u.i);
         if (v->kind == NF_BT_ENUM && !nf_vm_is_empty(v) && v->ref != f->regs[p].ref)
-            return api_error(rt, NF_ERR_ARGUMENT, "%s of %s is a value of another enumeration",
-                             args[k].name, flow);
+            return nf_api_error(rt, NF_ERR_ARGUMENT, "%s of %s is a value of another enumeration",
+                                args[k].name, flow);
         if ((v->kind == NF_BT_OBJ || v->kind == NF_BT_LIST) && !nf_vm_is_empty(v) &&
             f->regs[p].ref != NF_BC_NONE16) {
             uint32_t e = v->kind == NF_BT_OBJ ? v->u.o->entity : v->u.l->entity;
             if (e == NF_BC_NONE16 || !nf_bc_entity_is_a(&rt->mod->bc, e, f->regs[p].ref))
-                return api_error(rt, NF_ERR_ARGUMENT, "%s of %s needs %s", args[k].name, flow,
-                                 rt->mod->bc.strings[rt->mod->bc.entities[f->regs[p].ref].name]);
+                return nf_api_error(rt, NF_ERR_ARGUMENT, "%s of %s needs %s", args[k].name, flow,
+                                    rt->mod->bc.strings[rt->mod->bc.entities[f->regs[p].ref].name]);
         }
         vals[p] = *v;
     }
@@ -641,8 +636,8 @@ nf_status nf_call_text(nf_runtime *rt, const char *flow, const char *const *name
                        const char *const *texts, size_t nargs, nf_value **result) {
     if (result) *result = NULL;
     const nf_bc_flow *f = find_flow(rt, flow, NULL);
-    if (!f) return api_error(rt, NF_ERR_NOT_FOUND, "there is no flow named %s", flow);
-    if (nargs > NF_BC_MAX_REGS) return api_error(rt, NF_ERR_ARGUMENT, "too many arguments");
+    if (!f) return nf_api_error(rt, NF_ERR_NOT_FOUND, "there is no flow named %s", flow);
+    if (nargs > NF_BC_MAX_REGS) return nf_api_error(rt, NF_ERR_ARGUMENT, "too many arguments");
     nf_arg args[NF_BC_MAX_REGS];
     nf_value *owned[NF_BC_MAX_REGS];
     nf_status st = NF_OK;
@@ -652,25 +647,27 @@ nf_status nf_call_text(nf_runtime *rt, const char *flow, const char *const *name
         while (p < f->nparams && strcmp(param_name(rt, f, p), names[made]) != 0)
             p++;
         if (p == f->nparams) {
-            st = api_error(rt, NF_ERR_NOT_FOUND, "%s has no parameter named %s", flow, names[made]);
+            st = nf_api_error(rt, NF_ERR_NOT_FOUND, "%s has no parameter named %s", flow,
+                              names[made]);
             break;
         }
         const nf_bc_type *t = &f->regs[p];
+        if (t->kind == NF_BT_OBJ && t->ref < rt->mod->bc.nentities) { /* an object by its id */
+            st = nf_api_object_load(rt, t->ref, texts[made], &owned[made]);
+            if (st != NF_OK) break;
+            args[made].name = names[made];
+            args[made].value = owned[made];
+            continue;
+        }
         const char *en =
             t->kind == NF_BT_ENUM ? rt->mod->bc.strings[rt->mod->bc.enums[t->ref].name] : NULL;
         char *err = NULL;
         owned[made] = nf_value_parse(rt, nf_api_type_of(t->kind, (t->flags & NF_BC_TF_LONG) != 0),
                                      en, texts[made], &err);
         if (!owned[made]) {
-            st = api_error(rt, NF_ERR_ARGUMENT, "%s: %s", names[made], err ? err : "out of memory");
+            st = nf_api_error(rt, NF_ERR_ARGUMENT, "%s: %s", names[made],
+                              err ? err : "out of memory");
             free(err);
-            break;
-        }
-        if (t->kind == NF_BT_OBJ || t->kind == NF_BT_LIST) {
-            nf_value_free(owned[made]);
-            st = api_error(rt, NF_ERR_ARGUMENT,
-                           "%s is an object or list parameter: it cannot be given as text",
-                           names[made]);
             break;
         }
         args[made].name = names[made];
@@ -709,7 +706,7 @@ static const nf_bc_flow *entry_flow(const nf_runtime *rt) {
 
 nf_status nf_resume(nf_runtime *rt, const nf_value *value, nf_value **result) {
     if (result) *result = NULL;
-    if (!rt->vm->suspended) return api_error(rt, NF_ERR_STATE, "there is no suspended call");
+    if (!rt->vm->suspended) return nf_api_error(rt, NF_ERR_STATE, "there is no suspended call");
     const nf_bc_flow *f = entry_flow(rt);
     nf_val res;
     nf_vm_status st = nf_vm_resume(rt->vm, value ? &value->v : NULL, &res);
@@ -720,7 +717,7 @@ nf_status nf_resume(nf_runtime *rt, const nf_value *value, nf_value **result) {
 nf_status nf_resume_error(nf_runtime *rt, nf_error_type type, const char *message,
                           nf_value **result) {
     if (result) *result = NULL;
-    if (!rt->vm->suspended) return api_error(rt, NF_ERR_STATE, "there is no suspended call");
+    if (!rt->vm->suspended) return nf_api_error(rt, NF_ERR_STATE, "there is no suspended call");
     const nf_bc_flow *f = entry_flow(rt);
     nf_val res;
     nf_vm_status st = nf_vm_resume_error(rt->vm, (nf_vm_errtype)type, message, &res);

@@ -47,6 +47,16 @@ struct nf_std_transport;
  * with the config's user and password: for tests (the fake transport) and hosts with their
  * own HTTP stack. Replaces a client set before. */
 nf_status nf_api_runtime_set_transport(nf_runtime *rt, struct nf_std_transport *t, char **error);
+/* Sets rt's error message (type RuntimeError, no flow or line) and returns st. */
+nf_status nf_api_error(nf_runtime *rt, nf_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* The object of entity (or a specialization) with id (text UUID): the instance in memory, else
+ * the local database's row. NF_ERR_NOT_FOUND when there is none, NF_ERR_ARGUMENT for a bad id;
+ * the message is set either way. */
+nf_status nf_api_object_load(nf_runtime *rt, uint32_t entity, const char *id, nf_value **out);
 /* malloc'd printf. */
 char *nf_api_format(const char *fmt, ...)
 #if defined(__GNUC__)

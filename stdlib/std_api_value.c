@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "std_api.h"
+#include "std_store.h"
 #include "std_text.h"
 #include "std_time.h"
 
@@ -338,6 +339,49 @@ char *nf_value_to_json(const nf_value *v) {
 
 /* ---- objects and lists
  * ------------------------------------------------------------------------------ */
+
+nf_status nf_api_object_load(nf_runtime *rt, uint32_t entity, const char *id, nf_value **out) {
+    *out = NULL;
+    const nf_bc_module *m = &rt->mod->bc;
+    uint8_t idb[16];
+    if (!id || strlen(id) != 36 || !nf_std_uuid_parse(id, 36, idb))
+        return nf_api_error(rt, NF_ERR_ARGUMENT, "'%s' is not an object id (a UUID)", id ? id : "");
+    nf_vm_obj *o = nf_vm_idmap_get(rt->vm, idb);
+    if (o) {
+        o->refs++;
+    } else if (rt->store) {
+        const nf_vm_store *st = nf_std_store_iface(rt->store);
+        if (st->load(st->ud, rt->vm, entity, idb, &o) != NF_VM_OK) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", nf_runtime_error_message(rt));
+            return nf_api_error(rt, NF_ERR_ARGUMENT, "cannot read %s %s: %s",
+                                m->strings[m->entities[entity].name], id, why);
+        }
+    }
+    if (o && !nf_bc_entity_is_a(m, o->entity, entity)) {
+        nf_vm_obj_release(rt->vm, o);
+        o = NULL;
+    }
+    if (!o)
+        return nf_api_error(rt, NF_ERR_NOT_FOUND, "there is no %s with id %s",
+                            m->strings[m->entities[entity].name], id);
+    nf_val v = {0};
+    v.kind = NF_BT_OBJ;
+    v.u.o = o;
+    *out = nf_api_wrap_move(rt, &v, false);
+    return *out ? NF_OK : nf_api_error(rt, NF_ERR_NOMEM, "out of memory");
+}
+
+nf_status nf_object_load(nf_runtime *rt, const char *entity, const char *id, nf_value **out) {
+    if (!out) return NF_ERR_ARGUMENT;
+    *out = NULL;
+    if (!rt || !entity) return NF_ERR_ARGUMENT;
+    const nf_bc_module *m = &rt->mod->bc;
+    for (uint32_t e = 0; e < m->nentities; e++)
+        if (strcmp(m->strings[m->entities[e].name], entity) == 0)
+            return nf_api_object_load(rt, e, id, out);
+    return nf_api_error(rt, NF_ERR_NOT_FOUND, "there is no entity named %s", entity);
+}
 
 nf_status nf_object_get(const nf_value *object, const char *member, nf_value **out) {
     *out = NULL;

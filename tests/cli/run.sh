@@ -123,4 +123,54 @@ expect "eval: an expression cannot close its flow" 1 "" \
 expect_err "it is refused" "cannot close the flow"
 expect "eval: no expression is a usage error" 2 "" "$nf" eval
 
+# ---- object parameters by id, from the local database ----
+cat >"$tmp/objects.mdl" <<'MDL'
+create module O;
+create persistent entity O.Box (Label: String(20));
+create persistent entity O.Tag (Name: String(20));
+create nanoflow O.NewBox ($Label: String) returns O.Box
+begin
+  $B = create O.Box (Label = $Label);
+  commit $B;
+  return $B;
+end;
+create nanoflow O.NewTag () returns O.Tag
+begin
+  $T = create O.Tag (Name = 'red');
+  commit $T;
+  return $T;
+end;
+create nanoflow O.Relabel ($Box: O.Box, $Label: String) returns String
+begin
+  declare $Old String = $Box/Label;
+  change $Box (Label = $Label);
+  commit $Box;
+  return $Old + ' -> ' + $Box/Label;
+end;
+create nanoflow O.Count ($Boxes: List of O.Box) returns Integer
+begin
+  $N = count $Boxes;
+  return $N;
+end;
+MDL
+"$nf" run "$tmp/objects.mdl" O.NewBox --arg Label=first --db "$tmp/objects.db" >/dev/null
+crate=$(sqlite3 "$tmp/objects.db" 'SELECT _id FROM "O.Box"')
+expect "an object parameter by id" 0 "first -> second" \
+    "$nf" run "$tmp/objects.mdl" O.Relabel --arg Box="$crate" --arg Label=second --db "$tmp/objects.db"
+expect "the change was committed" 0 "second -> third" \
+    "$nf" run "$tmp/objects.mdl" O.Relabel --arg Box="$crate" --arg Label=third --db "$tmp/objects.db"
+expect "an id of no object" 2 "" \
+    "$nf" run "$tmp/objects.mdl" O.Relabel --arg Box=01a2100a-3f31-7f2c-802e-000000000000 --arg Label=x --db "$tmp/objects.db"
+expect_err "says there is none" "there is no O.Box with id 01a2100a-3f31-7f2c-802e-000000000000"
+"$nf" run "$tmp/objects.mdl" O.NewTag --db "$tmp/objects.db" >/dev/null
+tag=$(sqlite3 "$tmp/objects.db" 'SELECT _id FROM "O.Tag"')
+expect "the id of an object of another entity" 2 "" \
+    "$nf" run "$tmp/objects.mdl" O.Relabel --arg Box="$tag" --arg Label=x --db "$tmp/objects.db"
+expect_err "is not a Box" "there is no O.Box with id $tag"
+expect "text that is not an id" 2 "" \
+    "$nf" run "$tmp/objects.mdl" O.Relabel --arg Box="x' OR 1=1" --arg Label=x --db "$tmp/objects.db"
+expect_err "says so" "is not an object id (a UUID)"
+expect "a list cannot be text" 2 "" "$nf" run "$tmp/objects.mdl" O.Count --arg Boxes="$crate"
+expect_err "says so" "Boxes: a List cannot be given as text"
+
 finish
