@@ -57,9 +57,10 @@ static void lint_validation(nf_cc_lint_ctx *l) {
             e = entity_named(m, q, (size_t)(strrchr(q, '.') - q));
         if (!synced(e)) continue;
         nf_cc_report(l->d, NF_D_LINT_OFFLINE_VALIDATION, d->span,
-                     "validation rule on the offline entity %s: devices do not apply it, so an "
-                     "object that breaks it is only rejected during synchronization; validate in "
-                     "the nanoflow that saves it (and again in a before-commit microflow)",
+                     "validation rule on the offline entity %s: offline it surfaces as a commit "
+                     "error (Mendix devices skip it and sync rejects the object) instead of "
+                     "feedback; validate in the nanoflow that saves it (and again in a "
+                     "before-commit microflow)",
                      e->name->s);
     }
     for (uint32_t i = 0; i < m->entities.n; i++) {
@@ -69,13 +70,16 @@ static void lint_validation(nf_cc_lint_ctx *l) {
             nf_cc_attr *a = e->attrs[k];
             if (!a->decl || !(a->not_null || a->unique || a->required)) continue;
             nf_cc_report(l->d, NF_D_LINT_OFFLINE_VALIDATION, a->span,
-                         "%s constraint on %s.%s, an offline entity: it is checked only during "
-                         "synchronization, where the object is rejected; validate in the "
+                         "%s constraint on %s.%s, an offline entity: %s; validate in the "
                          "nanoflow that saves it (and again in a before-commit microflow)",
                          a->unique     ? "unique"
                          : a->required ? "required"
                                        : "not null",
-                         e->name->s, a->name->s);
+                         e->name->s, a->name->s,
+                         a->unique ? "a device holds only some objects, so a duplicate is found "
+                                     "only during synchronization, which rejects the object"
+                                   : "offline it surfaces as a commit error (Mendix devices skip "
+                                     "it and sync rejects the object) instead of feedback");
         }
     }
 }
