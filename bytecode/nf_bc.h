@@ -446,6 +446,34 @@ const nf_bc_attr *nf_bc_entity_attr(const nf_bc_module *m, uint32_t e, uint32_t 
 /* Whether entity sub is entity sup or one of its specializations. */
 bool nf_bc_entity_is_a(const nf_bc_module *m, uint32_t sub, uint32_t sup);
 
+/* ---- compatibility (bc_compat.c, `nanoflow compat`) ----------------------------------------- */
+
+/* One difference between an old and a new module. Breaking changes are those that break
+ * clients deployed with the old module (shared/seed/offline-best-practices.md, "Preventing
+ * Synchronization Issues" and "Offline Microflow Best Practices"); the others are listed as
+ * information. kind is a stable identifier (docs/cli.md), subject the qualified name. */
+typedef struct nf_bc_change {
+    bool breaking;
+    const char *kind; /* static, e.g. "attribute-removed" */
+    char *subject;    /* owned */
+    char *message;    /* owned: the change in words, with a hint ("renamed to X?") */
+} nf_bc_change;
+
+typedef struct nf_bc_changes {
+    nf_bc_change *items;
+    uint32_t n, cap, nbreaking;
+    bool oom;
+} nf_bc_changes;
+
+/* Compares two verified modules and appends every change to *out (zero it first): entities and
+ * attributes removed, renamed or retyped, entities dropped from the offline profile,
+ * associations, enumeration values, and the microflows that nanoflows call (removed, moved,
+ * parameters, return types), modules renamed; additions as information. Only what deployed
+ * clients see counts as breaking: offline entities and the microflows they call. Returns false
+ * on out-of-memory (out->oom). */
+bool nf_bc_compat(const nf_bc_module *old_m, const nf_bc_module *new_m, nf_bc_changes *out);
+void nf_bc_changes_free(nf_bc_changes *c);
+
 /* 64-bit FNV-1a, the checksum and model-hash function. */
 uint64_t nf_bc_hash(uint64_t h, const void *data, size_t n);
 /* Rewrites the header's total length and checksum to match n bytes of (edited) module, so that

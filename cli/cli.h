@@ -41,5 +41,7 @@ int nf_cmd_eval(int argc, char **argv);
 int nf_cmd_compile(int argc, char **argv);
 int nf_cmd_disasm(int argc, char **argv);
 int nf_cmd_serve(int argc, char **argv);
+int nf_cmd_lint(int argc, char **argv);
+int nf_cmd_compat(int argc, char **argv);
 
 #endif

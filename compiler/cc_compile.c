@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cc_gen.h"
+#include "cc_lint.h"
 #include "cc_parser.h"
 #include "cc_sema.h"
 #include "cc_system.h"
@@ -149,6 +150,20 @@ bool nf_cc_check(nf_cc_compilation *c) {
     nf_cc_diags_sort(&c->diags);
     c->ok = c->diags.nerrors == 0 && !c->diags.oom;
     return c->ok;
+}
+
+bool nf_cc_lint(nf_cc_compilation *c, const unsigned *disabled, unsigned ndisabled) {
+    if (c->by_flow) return false; /* the syntax trees are gone */
+    bool ok = nf_cc_check(c);
+    if (ok) {
+        nf_cc_lint_ctx l = {&c->model, &c->diags, false};
+        nf_cc_lint_model(&l);
+        nf_cc_lint_flows(&l);
+        if (l.oom) c->diags.oom = true;
+    }
+    nf_cc_lint_suppress(&c->diags, &c->sources, &c->unit, disabled, ndisabled);
+    nf_cc_diags_sort(&c->diags);
+    return ok && !c->diags.oom;
 }
 
 /* ---- flow by flow ------------------------------------------------------------------------------

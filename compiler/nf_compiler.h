@@ -46,6 +46,12 @@ nf_cc_sources *nf_cc_sources_of(nf_cc_compilation *c);
  * checked and generated them one flow at a time and dropped each flow's syntax tree. */
 const struct nf_cc_model *nf_cc_model_of(const nf_cc_compilation *c);
 
+/* The linter (`nanoflow lint`, docs/lint.md): checks (if not done yet) and, when the sources
+ * have no errors, adds the NF6xxx best-practice warnings. Then drops the warnings the user
+ * suppressed: the codes in disabled[] and `-- lint: ignore NFnnnn` comments. Returns false when
+ * the sources have errors (no lints run) or on out-of-memory. Call instead of nf_cc_build. */
+bool nf_cc_lint(nf_cc_compilation *c, const unsigned *disabled, unsigned ndisabled);
+
 struct nf_bc_module;
 /* Checks (if not done yet) and generates the bytecode module into *out. The module's memory
  * belongs to the compilation: it stays valid until nf_cc_free. False when there are errors

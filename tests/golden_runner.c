@@ -6,7 +6,9 @@
  *
  * Several expectations may share a line: `-- expect error NF2004, warning NF3006`.
  * A file without expectations must check clean (no errors, no warnings). Whatever checks clean
- * is also compiled, and the module must pass the loader's verifier. Exit 0 on a match;
+ * is also compiled, and the module must pass the loader's verifier. Files and directories named
+ * lint_* (or any with --lint first) go through the linter (nf_cc_lint) instead of the plain
+ * check, so their expectations include NF6xxx warnings. Exit 0 on a match;
  * otherwise every missing and unexpected diagnostic is listed with its message. */
 #include <dirent.h>
 #include <stdio.h>
@@ -119,16 +121,20 @@ static void add_path(nf_cc_compilation *c, const char *path) {
 }
 
 int main(int argc, char **argv) {
+    bool lint = argc > 1 && strcmp(argv[1], "--lint") == 0;
+    if (lint) argc--, argv++;
     if (argc < 2) {
-        fprintf(stderr, "usage: golden_runner FILE.mdl|DIR...\n");
+        fprintf(stderr, "usage: golden_runner [--lint] FILE.mdl|DIR...\n");
         return 2;
     }
+    const char *base = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
+    if (strncmp(base, "lint_", 5) == 0) lint = true;
     nf_cc_compilation *c = nf_cc_new();
     for (int i = 1; i < argc; i++)
         add_path(c, argv[i]);
     /* a clean check must also compile into a module that passes the loader and verifier */
     unsigned build_failures = 0;
-    if (nf_cc_check(c)) {
+    if (lint ? nf_cc_lint(c, NULL, 0) : nf_cc_check(c)) {
         nf_bc_module m, loaded;
         uint8_t *bytes = NULL;
         size_t len = 0;
