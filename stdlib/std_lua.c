@@ -168,6 +168,11 @@ static int sb_os_time(lua_State *L) {
 
 /* ---- the state ---------------------------------------------------------------------------- */
 
+static int refuse_write(lua_State *L) {
+    return luaL_error(L, "attempt to change a read-only table (field '%s')",
+                      lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+}
+
 /* Leaves a read-only proxy of the table on top in its place. */
 static void read_only(lua_State *L) {
     int lib = lua_gettop(L);
@@ -175,6 +180,8 @@ static void read_only(lua_State *L) {
     lua_createtable(L, 0, 4); /* its metatable */
     lua_pushvalue(L, lib);
     lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, refuse_write);
+    lua_setfield(L, -2, "__newindex");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
     lua_pushboolean(L, 1);
