@@ -49,6 +49,10 @@ static void budget_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     nf_std_lua *l = nf_lua_of(L);
     l->steps += HOOK_EVERY;
+    if (l->vm && l->vm->cancel) { /* nf_runtime_cancel from another thread */
+        l->cancelled = true;
+        l->over_budget = true; /* the same stop: every further instruction fails */
+    }
     if (l->over_budget || l->steps > l->cfg.max_instructions) {
         /* from now on every instruction fails, so a pcall in a loop cannot swallow it */
         l->over_budget = true;
@@ -336,11 +340,23 @@ static int protected_call(lua_State *L) {
     const nf_bc_action *a = &l->m->actions[l->action];
     push_chunk(L, l, a);
     int fn = lua_gettop(L);
-    lua_createtable(L, 0, 0); /* this call's globals */
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_ENV_MT);
-    lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_ENV);
+    /* this call's globals: the last call's table when that one is still empty (no global was
+     * set, so nothing can leak), else a fresh one */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_ENV);
+    bool fresh = lua_isnil(L, -1);
+    if (!fresh) {
+        lua_pushnil(L);
+        fresh = lua_next(L, -2) != 0;
+        if (fresh) lua_pop(L, 2);
+    }
+    if (fresh) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 0);
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_ENV_MT);
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_ENV);
+    }
     lua_setupvalue(L, fn, 1); /* _ENV */
     luaL_checkstack(L, (int)a->nparams + 4, "too many arguments");
     for (uint32_t i = 0; i < a->nparams; i++)
@@ -369,7 +385,7 @@ static nf_vm_status call_action(void *ud, nf_vm *vm, uint32_t action, const nf_v
     l->action = action;
     l->args = args;
     l->out = out;
-    l->vm_raised = l->over_budget = l->mem_refused = false;
+    l->vm_raised = l->over_budget = l->mem_refused = l->cancelled = false;
     l->steps = 0;
     l->gen++;
     lua_settop(L, 0);
@@ -386,6 +402,8 @@ static nf_vm_status call_action(void *ud, nf_vm *vm, uint32_t action, const nf_v
     nf_vm_status r;
     if (l->vm_raised)
         r = NF_VM_ERROR; /* the VM's own error (e.g. its memory limit) */
+    else if (l->cancelled)
+        r = nf_vm_raise(vm, NF_VM_E_CANCELLED, "Lua action %s was cancelled", name);
     else if (l->over_budget)
         r = nf_vm_raise(vm, NF_VM_E_LIMIT,
                         "Lua action %s exceeded its instruction budget (%llu instructions)", name,

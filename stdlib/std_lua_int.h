@@ -20,6 +20,7 @@ struct nf_std_lua {
     bool mem_refused; /* the allocator refused a block for the memory limit (this call) */
     uint64_t steps;   /* instructions counted by the hook in this call */
     bool over_budget; /* the instruction budget ran out (this call) */
+    bool cancelled;   /* nf_runtime_cancel stopped this call */
     /* the running call */
     nf_vm *vm;
     uint32_t action;

@@ -198,8 +198,8 @@ void nf_lua_to_val(lua_State *L, int idx, nf_bc_type t, const char *what, nf_val
         if (!to_int64(L, idx, &out->u.i)) mismatch(L, idx, t, what);
         break;
     case NF_BT_DEC: {
-        nf_dec d;
-        bool owned;
+        nf_dec d = nf_dec_zero();
+        bool owned = false;
         if (lua_type(L, idx) == LUA_TBOOLEAN || !nf_lua_to_decimal(L, idx, &d, &owned))
             mismatch(L, idx, t, what);
         if (!owned) { /* borrowed from a decimal userdata */

@@ -163,8 +163,7 @@ static void test_shared_metatables(void **state) {
     fixture *f = *state;
     expect_caught(f->rt, "getmetatable('').__index = {upper = function() return 'hacked' end}",
                   "LuaError", "boolean value");
-    expect_caught(f->rt, "string.upper = function() return 'hacked' end", "LuaError",
-                  "read-only");
+    expect_caught(f->rt, "string.upper = function() return 'hacked' end", "LuaError", "read-only");
     expect_caught(f->rt, "rawset(string, 'upper', function() return 'hacked' end)", "LuaError",
                   "read-only");
     expect_caught(f->rt, "setmetatable(string, nil)", "LuaError", "protected metatable");
@@ -173,7 +172,8 @@ static void test_shared_metatables(void **state) {
     expect_caught(f->rt, "getmetatable(decimal.new(1)).__add = nil", "LuaError", "boolean value");
     expect_caught(f->rt, "return _G.string", "LuaError", "global '_G'");
     /* nothing of the attempts stuck, and globals do not leak from one call into the next */
-    expect_ok(f->rt, "return ('abc'):upper() .. string.upper('d') .. math.pi", "ABCD3.1415926535898");
+    expect_ok(f->rt, "return ('abc'):upper() .. string.upper('d') .. math.pi",
+              "ABCD3.1415926535898");
     expect_ok(f->rt, "leaked = 'yes'; return leaked", "yes");
     expect_ok(f->rt, "return tostring(leaked)", "nil");
     expect_ok(f->rt, "local p = {}; rawset(p, 'k', 1); return p.k", "1");
@@ -290,7 +290,8 @@ static void test_missing_action(void **state) {
     fixture *f = *state;
     nf_value *res = NULL;
     assert_int_equal(nf_call(f->rt, "T.Missing", NULL, 0, &res), NF_OK);
-    assert_string_equal(nf_value_as_string(res), "HostError: no action named T.Missing is registered");
+    assert_string_equal(nf_value_as_string(res),
+                        "HostError: no action named T.Missing is registered");
     nf_value_free(res);
 }
 
@@ -307,6 +308,38 @@ static void test_javascript_call_runs_lua(void **state) {
     nf_value_free(arg);
 }
 
+/* print() goes to the host's log; this log callback cancels the runtime it logs for. */
+static void cancel_on_log(void *ud, nf_runtime *rt, nf_log_level level, const char *node,
+                          const char *text) {
+    (void)level;
+    int *seen = ud;
+    if (strcmp(node, "Lua") == 0 && strcmp(text, "stop me\t42") == 0) {
+        (*seen)++;
+        nf_runtime_cancel(rt);
+    }
+}
+
+static void test_print_and_cancel(void **state) {
+    fixture *f = *state;
+    nf_runtime_free(f->rt);
+    int seen = 0;
+    nf_config cfg;
+    nf_config_init(&cfg);
+    cfg.host.log = cancel_on_log;
+    cfg.host.ud = &seen;
+    assert_int_equal(nf_runtime_new(f->mod, &cfg, &f->rt, NULL), NF_OK);
+    const char *code = "print('stop me', 42); while true do end";
+    nf_value *arg = nf_value_string(f->rt, code, strlen(code));
+    nf_arg args[] = {{"Code", arg}};
+    nf_value *res = NULL;
+    assert_int_equal(nf_call(f->rt, "T.Eval2", args, 1, &res), NF_ERR_FLOW);
+    nf_value_free(arg);
+    assert_int_equal(seen, 1);
+    assert_int_equal(nf_runtime_error_type(f->rt), NF_ERROR_CANCELLED);
+    assert_non_null(strstr(nf_runtime_error_message(f->rt), "T.Eval was cancelled"));
+    expect_ok(f->rt, "return 'again'", "again");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_no_os_io_require, setup, teardown),
@@ -321,6 +354,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_registered_action, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_action, setup, teardown),
         cmocka_unit_test_setup_teardown(test_javascript_call_runs_lua, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_print_and_cancel, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
