@@ -379,6 +379,12 @@ static void release_held(nf_std_lua *l, nf_vm *vm) {
 static nf_vm_status call_action(void *ud, nf_vm *vm, uint32_t action, const nf_val *args,
                                 nf_val *out) {
     nf_std_lua *l = ud;
+    /* a host callback reached from Lua (print → log) may call a flow: its Lua action cannot
+     * share the running call's stack and state */
+    if (l->running)
+        return nf_vm_raise(vm, NF_VM_E_LUA,
+                           "Lua action %s cannot run while another Lua action runs",
+                           l->m->strings[l->m->actions[action].name]);
     if (!l->L && open_state(l, vm) != NF_VM_OK) return NF_VM_ERROR;
     lua_State *L = l->L;
     l->vm = vm;
@@ -390,7 +396,9 @@ static nf_vm_status call_action(void *ud, nf_vm *vm, uint32_t action, const nf_v
     l->gen++;
     lua_settop(L, 0);
     lua_pushcfunction(L, protected_call);
+    l->running = true;
     int st = lua_pcall(L, 0, 0, 0);
+    l->running = false;
     release_held(l, vm);
     l->gen++; /* this call's proxies are dead now */
     if (l->over_budget) lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);

@@ -22,6 +22,7 @@ struct nf_std_lua {
     bool over_budget; /* the instruction budget ran out (this call) */
     bool cancelled;   /* nf_runtime_cancel stopped this call */
     /* the running call */
+    bool running; /* a call is in progress (Lua actions do not nest) */
     nf_vm *vm;
     uint32_t action;
     const nf_val *args;

@@ -340,6 +340,32 @@ static void test_print_and_cancel(void **state) {
     expect_ok(f->rt, "return 'again'", "again");
 }
 
+/* A log callback (reached from Lua's print) that runs a flow calling a Lua action. */
+static void nested_on_log(void *ud, nf_runtime *rt, nf_log_level level, const char *node,
+                          const char *text) {
+    (void)level;
+    (void)node;
+    (void)text;
+    char **inner = ud;
+    if (!*inner) *inner = run(rt, "return 'inner'");
+}
+
+static void test_no_nested_lua_calls(void **state) {
+    fixture *f = *state;
+    nf_runtime_free(f->rt);
+    char *inner = NULL;
+    nf_config cfg;
+    nf_config_init(&cfg);
+    cfg.host.log = nested_on_log;
+    cfg.host.ud = &inner;
+    assert_int_equal(nf_runtime_new(f->mod, &cfg, &f->rt, NULL), NF_OK);
+    expect_ok(f->rt, "print('x'); return 'outer'", "outer");
+    assert_non_null(inner);
+    assert_string_equal(inner, "caught LuaError: Lua action T.Eval cannot run while another Lua "
+                               "action runs");
+    nf_free(inner);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_no_os_io_require, setup, teardown),
@@ -355,6 +381,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_missing_action, setup, teardown),
         cmocka_unit_test_setup_teardown(test_javascript_call_runs_lua, setup, teardown),
         cmocka_unit_test_setup_teardown(test_print_and_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_nested_lua_calls, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
