@@ -18,6 +18,8 @@ typedef struct run_opts {
     bool json;
     bool microflow;
     uint64_t max_instructions;
+    bool lua_budget_set;
+    uint64_t lua_max_instructions; /* --lua-max-instructions (0: unlimited) */
 } run_opts;
 
 static bool ends_with(const char *s, const char *suffix) {
@@ -73,6 +75,19 @@ static int run_option(const char *cmd, int argc, char **argv, int *i, run_opts *
         o->max_instructions = n;
         return 1;
     }
+    if ((v = nf_cli_value_of("--lua-max-instructions", argc, argv, i, &missing))) {
+        char *end;
+        errno = 0;
+        unsigned long long n = missing ? 0 : strtoull(v, &end, 10);
+        if (missing || !*v || *end || errno || *v == '-') {
+            fprintf(stderr, "nanoflow %s: --lua-max-instructions needs a number (0: unlimited)\n",
+                    cmd);
+            return -1;
+        }
+        o->lua_max_instructions = n;
+        o->lua_budget_set = true;
+        return 1;
+    }
     return 0;
 }
 
@@ -101,6 +116,7 @@ static void configure(nf_config *cfg, const run_opts *o) {
     nf_config_init(cfg);
     cfg->timezone = o->timezone;
     cfg->max_instructions = o->max_instructions;
+    if (o->lua_budget_set) cfg->lua_max_instructions = o->lua_max_instructions;
     cfg->database = o->db;
     cfg->server = o->server;
     cfg->user = o->user;
@@ -151,7 +167,7 @@ static void run_usage(FILE *out) {
     fprintf(
         out,
         "usage: nanoflow run APP MODULE.FLOW [--arg NAME=VALUE]... [--db PATH] [--timezone TZ]\n"
-        "                    [--json] [--max-instructions N]\n"
+        "                    [--json] [--max-instructions N] [--lua-max-instructions N]\n"
         "                    [--server URL [--user NAME --password PW]]\n\n"
         "Runs a flow and prints its result (toString() form; `empty` when empty; nothing for\n"
         "flows without a result). APP is a compiled .nfb module or one or more .mdl files or\n"

@@ -245,6 +245,11 @@ typedef struct nf_config {
     uint64_t max_instructions; /* per call; 0 = unlimited (default 0) */
     uint32_t max_depth;        /* call depth (default 200) */
     size_t max_memory;         /* bytes of values and objects; 0 = unlimited (default 0) */
+    /* Lua actions (docs/lua.md): Lua VM instructions per action call (default 10,000,000) and
+     * bytes the runtime's Lua state may hold (default 64 MiB); 0 = unlimited. Exceeding either
+     * fails the action with LimitExceeded. Separate from max_instructions and max_memory. */
+    uint64_t lua_max_instructions;
+    size_t lua_max_memory;
     /* The local database (SQLite file, created when missing; borrowed for nf_runtime_new only).
      * NULL: a database in memory that lives as long as the runtime. Opening fails with a
      * message for a file that is not a database, corrupt, locked by another process, read-only
@@ -277,6 +282,19 @@ const nf_module *nf_runtime_module(const nf_runtime *rt);
 /* The time zone the runtime uses, as given in the config or taken from TZ ("UTC" when neither
  * names one); borrowed. */
 const char *nf_runtime_timezone(const nf_runtime *rt);
+
+/* A host-registered C action: the calling convention of nf_host.action (args borrowed for the
+ * call; *result built with an nf_value_* constructor of rt, owned by the library; NF_SUSPENDED
+ * parks the flow for nf_resume; any other non-OK status fails the action with a HostError). */
+typedef nf_status (*nf_action_fn)(void *ud, nf_runtime *rt, const char *name,
+                                  const nf_value *const *args, size_t n, nf_value **result);
+/* Registers fn (with ud, passed back) for the custom action "Module.Action" the module declares
+ * (`create javascript action`). `call javascript action` runs the module's Lua action of that
+ * name if there is one, else the registered function, else nf_host.action, else fails with a
+ * HostError "no action named … is registered". Registering again replaces the function; fn
+ * NULL removes it. NF_ERR_NOT_FOUND: the module declares no such action; NF_ERR_ARGUMENT: it is
+ * a Lua action (Lua actions take precedence); NF_ERR_NOMEM. The name is borrowed. */
+nf_status nf_runtime_register_action(nf_runtime *rt, const char *name, nf_action_fn fn, void *ud);
 
 /* A named argument of a call. */
 typedef struct nf_arg {

@@ -7,6 +7,7 @@
 
 #include "nf_compiler.h"
 #include "std_api.h"
+#include "std_lua.h"
 #include "std_store.h"
 #include "std_sync.h"
 #include "std_time.h"
@@ -296,8 +297,9 @@ static void h_log(void *ud, nf_vm *vm, int level, const char *node, const char *
 typedef nf_status (*call_cb)(void *ud, nf_runtime *rt, const char *name,
                              const nf_value *const *args, size_t n, nf_value **result);
 
-static nf_vm_status host_call(nf_runtime *rt, call_cb cb, const char *name, const nf_val *args,
-                              uint32_t n, nf_bc_type ret, nf_val *out, const char *what) {
+static nf_vm_status host_call(nf_runtime *rt, call_cb cb, void *cb_ud, const char *name,
+                              const nf_val *args, uint32_t n, nf_bc_type ret, nf_val *out,
+                              const char *what) {
     nf_value hv[NF_BC_MAX_REGS];
     const nf_value *ptrs[NF_BC_MAX_REGS];
     for (uint32_t i = 0; i < n && i < NF_BC_MAX_REGS; i++) {
@@ -305,7 +307,7 @@ static nf_vm_status host_call(nf_runtime *rt, call_cb cb, const char *name, cons
         ptrs[i] = &hv[i];
     }
     nf_value *result = NULL;
-    nf_status st = cb(rt->cfg.host.ud, rt, name, ptrs, n, &result);
+    nf_status st = cb(cb_ud, rt, name, ptrs, n, &result);
     if (st != NF_OK) {
         nf_value_free(result);
         if (st == NF_SUSPENDED) return NF_VM_SUSPENDED;
@@ -330,16 +332,39 @@ static nf_vm_status h_action(void *ud, nf_vm *vm, uint32_t action, const nf_val 
                              nf_val *out) {
     nf_runtime *rt = ud;
     const nf_bc_action *a = &vm->m->actions[action];
-    return host_call(rt, rt->cfg.host.action, vm->m->strings[a->name], args, a->nparams, a->ret,
-                     out, "action");
+    const char *name = vm->m->strings[a->name];
+    /* a registered C action, else the host's action callback */
+    if (rt->actions && rt->actions[action].fn)
+        return host_call(rt, rt->actions[action].fn, rt->actions[action].ud, name, args, a->nparams,
+                         a->ret, out, "action");
+    if (!rt->cfg.host.action)
+        return nf_vm_raise(vm, NF_VM_E_HOST, "no action named %s is registered", name);
+    return host_call(rt, rt->cfg.host.action, rt->cfg.host.ud, name, args, a->nparams, a->ret, out,
+                     "action");
+}
+
+nf_status nf_runtime_register_action(nf_runtime *rt, const char *name, nf_action_fn fn, void *ud) {
+    const nf_bc_module *m = &rt->mod->bc;
+    uint32_t i = 0;
+    while (i < m->nactions && strcmp(m->strings[m->actions[i].name], name) != 0)
+        i++;
+    if (i == m->nactions) return NF_ERR_NOT_FOUND;
+    if (m->actions[i].kind == NF_BK_LUA) return NF_ERR_ARGUMENT;
+    if (!rt->actions) {
+        rt->actions = calloc(m->nactions, sizeof *rt->actions);
+        if (!rt->actions) return NF_ERR_NOMEM;
+    }
+    rt->actions[i].fn = fn;
+    rt->actions[i].ud = ud;
+    return NF_OK;
 }
 
 static nf_vm_status h_microflow(void *ud, nf_vm *vm, uint32_t flow, const nf_val *args,
                                 nf_val *out) {
     nf_runtime *rt = ud;
     const nf_bc_flow *f = &vm->m->flows[flow];
-    return host_call(rt, rt->cfg.host.microflow, vm->m->strings[f->name], args, f->nparams, f->ret,
-                     out, "microflow");
+    return host_call(rt, rt->cfg.host.microflow, rt->cfg.host.ud, vm->m->strings[f->name], args,
+                     f->nparams, f->ret, out, "microflow");
 }
 
 /* The VM passes its host.ud (the runtime) to the clock and the random source too. */
@@ -372,6 +397,8 @@ void nf_config_init(nf_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->rounding = NF_ROUND_HALF_AWAY_FROM_ZERO;
     cfg->max_depth = 200;
+    cfg->lua_max_instructions = 10000000;
+    cfg->lua_max_memory = (size_t)64 << 20;
 }
 
 nf_status nf_runtime_new(const nf_module *m, const nf_config *cfg, nf_runtime **out, char **error) {
@@ -417,7 +444,7 @@ nf_status nf_runtime_new(const nf_module *m, const nf_config *cfg, nf_runtime **
     vc.host.close_page = h->close_page ? h_close_page : NULL;
     vc.host.feedback = h->feedback ? h_feedback : NULL;
     vc.host.log = h->log ? h_log : NULL;
-    vc.host.action = h->action ? h_action : NULL;
+    vc.host.action = h_action; /* registered actions, then h->action */
     vc.host.microflow = h->microflow ? h_microflow : NULL;
     vc.host.now = h->now ? h_now : NULL;
     vc.host.random = h->random ? h_random : NULL;
@@ -433,8 +460,15 @@ nf_status nf_runtime_new(const nf_module *m, const nf_config *cfg, nf_runtime **
         }
         vc.store = nf_std_store_iface(rt->store);
     }
-    rt->vm = nf_vm_new(&m->bc, &vc);
+    if (nf_std_lua_needed(&m->bc)) {
+        nf_std_lua_config lc = {cfg->lua_max_instructions, cfg->lua_max_memory, cfg->alloc,
+                                cfg->alloc_ud};
+        rt->lua = nf_std_lua_new(&m->bc, &lc);
+        if (rt->lua) vc.lua = nf_std_lua_iface(rt->lua);
+    }
+    rt->vm = (rt->lua || !nf_std_lua_needed(&m->bc)) ? nf_vm_new(&m->bc, &vc) : NULL;
     if (!rt->vm) {
+        nf_std_lua_free(rt->lua);
         nf_std_store_close(rt->store);
         nf_std_ctx_close(&rt->ctx);
         free(rt->timezone);
@@ -502,6 +536,8 @@ nf_status nf_api_runtime_set_transport(nf_runtime *rt, nf_std_transport *t, char
 
 void nf_api_runtime_release(nf_runtime *rt) {
     if (--rt->refs > 0) return;
+    nf_std_lua_free(rt->lua); /* first: its state may hold decimals, and proxies name objects */
+    free(rt->actions);
     nf_vm_free(rt->vm);
     nf_std_sync_free(rt->sync);
     nf_std_store_close(rt->store);

@@ -19,6 +19,11 @@ struct nf_runtime {
     struct nf_std_store *store; /* the local database (NULL when the module has no
                                    persistable entity and no file was named) */
     struct nf_std_sync *sync;   /* the sync client (NULL: no server configured) */
+    struct nf_std_lua *lua;     /* Lua actions (NULL: the module has none) */
+    struct nf_api_action {      /* host-registered actions, by action index (NULL: none) */
+        nf_action_fn fn;
+        void *ud;
+    } * actions;
     nf_std_ctx ctx;
     nf_config cfg;
     char *timezone, *locale; /* copies */

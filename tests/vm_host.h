@@ -113,6 +113,8 @@ static nf_runtime *host_runtime(const nf_module *mod, host_state *h, nf_alloc_fn
     cfg.max_instructions = BUDGET_INSTRUCTIONS;
     cfg.max_depth = BUDGET_DEPTH;
     cfg.max_memory = BUDGET_MEMORY;
+    cfg.lua_max_instructions = BUDGET_INSTRUCTIONS; /* Lua actions: the same bounds */
+    cfg.lua_max_memory = BUDGET_MEMORY;
     cfg.host.ud = h;
     cfg.host.show_message = on_message;
     cfg.host.show_page = on_page;

@@ -323,6 +323,16 @@ typedef struct nf_vm_sync {
     nf_vm_status (*synchronize)(void *ud, nf_vm *vm, int mode, nf_vm_obj *const *objs, uint32_t n);
 } nf_vm_sync;
 
+/* Lua actions (stdlib/std_lua*.c): runs the action at index `action` of the module (kind
+ * NF_BK_LUA) with its nparams arguments (registers, read only) and writes its result into *out
+ * (already empty of the declared kind; left so for actions without a result). Failures are
+ * raised (LuaError, or LimitExceeded for the Lua instruction budget and memory limit); a Lua
+ * action never suspends. The VM calls it instead of host.action for Lua actions. */
+typedef struct nf_vm_lua {
+    void *ud;
+    nf_vm_status (*call)(void *ud, nf_vm *vm, uint32_t action, const nf_val *args, nf_val *out);
+} nf_vm_lua;
+
 /* Mendix's message for a synchronize started while another runs. */
 #define NF_VM_SYNC_BUSY_MESSAGE                                                                    \
     "Performing simultaneous synchronizations is not supported. Please try again after the "       \
@@ -352,6 +362,7 @@ typedef struct nf_vm_config {
     nf_vm_host host;
     const nf_vm_store *store; /* NULL: objects live in memory only (retrieves fail) */
     const nf_vm_sync *sync;   /* NULL: synchronize raises "no server is configured" */
+    const nf_vm_lua *lua;     /* NULL: Lua actions go to host.action like the others */
 } nf_vm_config;
 
 /* Per entity: the flattened attribute count and the associations its objects own (the `from`

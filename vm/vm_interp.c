@@ -860,13 +860,16 @@ resume:
             }
             vmcase(CALLACT) {
                 const nf_bc_action *act = &m->actions[NF_BC_BX(i)];
-                if (!vm->cfg.host.action)
+                /* a Lua action runs in stdlib's Lua interface; every other one is the host's */
+                const nf_vm_lua *lua = act->kind == NF_BK_LUA ? vm->cfg.lua : NULL;
+                if (!lua && !vm->cfg.host.action)
                     CHECK(nf_vm_raise(vm, NF_VM_E_HOST, "no action named %s is registered",
                                       m->strings[act->name]));
                 nf_val out = nf_vm_empty(act->ret.kind);
                 fr->pc = PC_INDEX;
                 nf_vm_status st =
-                    vm->cfg.host.action(vm->cfg.host.ud, vm, NF_BC_BX(i), RA + 1, &out);
+                    lua ? lua->call(lua->ud, vm, NF_BC_BX(i), RA + 1, &out)
+                        : vm->cfg.host.action(vm->cfg.host.ud, vm, NF_BC_BX(i), RA + 1, &out);
                 LOAD_FRAME();
                 HOST_DONE(st, act->ret.kind != NF_BT_VOID ? A : 255);
                 if (act->ret.kind != NF_BT_VOID) {
