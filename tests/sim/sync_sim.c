@@ -151,7 +151,9 @@ static void local_step(sim *s, sim_client *c) {
         }
         say(s, "  device %d: change %s %d (%s)%s%s\n", c->idx, sim_entity_table[e], k, stamp,
             ok ? "" : " failed: ", ok ? "" : out);
-        if (ok) sim_record_save(s, c->idx, e, k, stamp, nv, text, set_text);
+        /* the Text written is not checked for changes: in "changed attributes" mode a Text
+         * set to the value it had is no change, and another device's Text stays (seed 840) */
+        if (ok) sim_record_save(s, c->idx, e, k, stamp, nv, text, false);
         return;
     }
     static const char *const del[E_COUNT] = {"Sim.DelItem", "Sim.DelNote", "Sim.DelMemo"};
