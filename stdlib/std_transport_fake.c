@@ -142,6 +142,7 @@ static void fake_destroy(void *ud) {
 
 unsigned nf_std_fake_release(nf_std_fake *f, unsigned max) {
     unsigned n = max && max < f->nheld ? max : f->nheld;
+    if (!n) return 0;
     for (unsigned i = 0; i < n; i++) {
         nf_std_http_response rs = {0};
         f->handler(f->ud, &f->held[i].rq, &rs);
