@@ -76,6 +76,7 @@ struct nf_std_store {
     uint32_t cache_cap, cache_n;
     int64_t seq; /* commits so far */
     char *user_id;
+    bool sent_table; /* _nf_sent exists (the sync client created it): see nf_std_store_remove */
     nf_std_store_report report;
     void *report_ud;
 };

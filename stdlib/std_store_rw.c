@@ -657,11 +657,17 @@ nf_vm_status nf_std_store_remove(void *ud, nf_vm *vm, nf_vm_obj *const *objs, ui
         char idt[37];
         nf_std_uuid_text(o->id, idt);
         if (o->stored) {
-            /* never synchronized: the row goes; synchronized: it stays marked deleted */
+            /* never synchronized: the row goes; synchronized: it stays marked deleted. A new
+             * row that went out in an upload whose answer never came (_nf_sent) may be on the
+             * server: it stays marked deleted too, so the deletion is uploaded (the server
+             * answers `applied` when it never had it). */
             char sql[1200];
             snprintf(sql, sizeof sql,
-                     "UPDATE %s SET _state = 3, _seq = ?2 WHERE _id = ?1 AND _state IN (0, 2)",
-                     t->name);
+                     "UPDATE %s SET _state = 3, _seq = ?2 WHERE _id = ?1 AND (_state IN (0, 2)%s)",
+                     t->name,
+                     s->sent_table ? " OR (_state = 1 AND EXISTS (SELECT 1 FROM _nf_sent WHERE "
+                                     "_nf_sent.id = ?1))"
+                                   : "");
             sqlite3_stmt *st = nf_std_store_stmt(s, vm, sql);
             if (!st) {
                 rc = NF_VM_ERROR;

@@ -187,7 +187,12 @@ static nf_vm_status upload_batch(nf_std_sync *c, nf_vm *vm, const nf_std_sync_li
         return nf_vm_no_memory(vm, 0, "building an upload");
     }
     json_t *resp;
-    nf_vm_status r = request(c, vm, "POST", "/nf/v1/upload", body, &resp);
+    nf_vm_status r = nf_std_sync_mark_sent(c->s, vm, l, from, to);
+    if (r != NF_VM_OK) {
+        json_decref(body);
+        return r;
+    }
+    r = request(c, vm, "POST", "/nf/v1/upload", body, &resp);
     json_decref(body);
     if (r != NF_VM_OK) return r;
     r = nf_std_sync_apply_upload(c->s, vm, l, from, to, resp, nf_vm_now(vm), quarantined);

@@ -74,6 +74,10 @@ void nf_std_sync_list_free(nf_std_sync_list *l);
 nf_vm_status nf_std_sync_pending(nf_std_store *s, nf_vm *vm, int mode, nf_vm_obj *const *objs,
                                  uint32_t n, nf_std_sync_list *out);
 
+/* Records the new objects of sent[from, to) in _nf_sent before they go out: until their answer
+ * arrives the server may have them, so deleting one locally must upload the deletion. */
+nf_vm_status nf_std_sync_mark_sent(nf_std_store *s, nf_vm *vm, const nf_std_sync_list *sent,
+                                   size_t from, size_t to);
 /* Applies an upload response (§5.5) for the objects sent[from, to) in one transaction; the
  * objects of the identity map are refreshed after it committed. A malformed answer raises
  * ConnectionError and changes nothing. *quarantined counts objects moved to the quarantine. */

@@ -35,8 +35,12 @@ bool nf_std_sync_store_prepare(nf_std_store *s, char *err, size_t errn) {
                 "TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER, status TEXT NOT NULL, reason "
                 "TEXT, device TEXT, server TEXT, at INTEGER)") &&
         exec(s, "CREATE TABLE IF NOT EXISTS _nf_pass (entity TEXT NOT NULL, id TEXT NOT NULL, "
-                "PRIMARY KEY (entity, id)) WITHOUT ROWID"))
+                "PRIMARY KEY (entity, id)) WITHOUT ROWID") &&
+        exec(s, "CREATE TABLE IF NOT EXISTS _nf_sent (id TEXT PRIMARY KEY NOT NULL) WITHOUT "
+                "ROWID")) {
+        s->sent_table = true;
         return true;
+    }
     snprintf(err, errn, "cannot prepare the local database for synchronization: %s",
              sqlite3_errmsg(s->db));
     return false;
@@ -156,6 +160,17 @@ static int by_unit(const void *a, const void *b) {
     return strcmp(x->id, y->id);
 }
 
+/* Every pending row of the offline entities that synchronize. */
+static nf_vm_status collect_all(nf_std_store *s, nf_vm *vm, nf_std_sync_list *out) {
+    nf_vm_status r = NF_VM_OK;
+    for (uint32_t e = 0; r == NF_VM_OK && e < s->m->nentities; e++) {
+        const nf_bc_entity *en = &s->m->entities[e];
+        if (s->tables[e].name && (en->flags & NF_BE_OFFLINE) && en->download != NF_BD_NEVER)
+            r = collect(s, vm, &s->tables[e], NULL, out);
+    }
+    return r;
+}
+
 nf_vm_status nf_std_sync_pending(nf_std_store *s, nf_vm *vm, int mode, nf_vm_obj *const *objs,
                                  uint32_t n, nf_std_sync_list *out) {
     memset(out, 0, sizeof *out);
@@ -168,12 +183,33 @@ nf_vm_status nf_std_sync_pending(nf_std_store *s, nf_vm *vm, int mode, nf_vm_obj
             nf_std_uuid_text(objs[i]->id, id);
             r = collect(s, vm, t, id, out);
         }
-    } else {
-        for (uint32_t e = 0; r == NF_VM_OK && e < s->m->nentities; e++) {
-            const nf_bc_entity *en = &s->m->entities[e];
-            if (s->tables[e].name && (en->flags & NF_BE_OFFLINE) && en->download != NF_BD_NEVER)
-                r = collect(s, vm, &s->tables[e], NULL, out);
+        /* The server's replay check is a high-water mark (§5.2: a unit at or below lastSeq is
+         * a duplicate), so a unit must never reach it before a pending unit with a lower seq:
+         * that one would be answered `duplicate` and never applied (the device would then drop
+         * it as synchronized). The selected objects therefore go with their whole units and
+         * every pending unit committed before them (found by tests/sim). */
+        int64_t top = 0;
+        for (size_t i = 0; i < out->n; i++)
+            if (out->v[i].seq > top) top = out->v[i].seq;
+        nf_std_sync_list all;
+        memset(&all, 0, sizeof all);
+        if (r == NF_VM_OK && out->n) r = collect_all(s, vm, &all);
+        if (r == NF_VM_OK && out->n) {
+            size_t k = 0;
+            for (size_t i = 0; i < all.n; i++) {
+                if (all.v[i].seq <= top)
+                    all.v[k++] = all.v[i];
+                else
+                    json_decref(all.v[i].json);
+            }
+            all.n = k;
+            nf_std_sync_list_free(out);
+            *out = all;
+        } else {
+            nf_std_sync_list_free(&all);
         }
+    } else {
+        r = collect_all(s, vm, out);
     }
     if (r != NF_VM_OK) {
         nf_std_sync_list_free(out);
@@ -513,6 +549,24 @@ static nf_vm_status malformed(nf_vm *vm, const char *what) {
                        what);
 }
 
+nf_vm_status nf_std_sync_mark_sent(nf_std_store *s, nf_vm *vm, const nf_std_sync_list *l,
+                                   size_t from, size_t to) {
+    bool any = false;
+    for (size_t i = from; i < to && !any; i++)
+        any = l->v[i].state == NF_SYNC_NEW;
+    if (!any) return NF_VM_OK;
+    if (!exec(s, "BEGIN IMMEDIATE")) return nf_std_store_fail(s, vm, "recording an upload");
+    bool ok = true;
+    for (size_t i = from; ok && i < to; i++)
+        if (l->v[i].state == NF_SYNC_NEW)
+            ok = run(s, "INSERT OR IGNORE INTO _nf_sent (id) VALUES (?1)", l->v[i].id, NULL, 0,
+                     false);
+    if (ok && exec(s, "COMMIT")) return NF_VM_OK;
+    nf_vm_status r = nf_std_store_fail(s, vm, "recording an upload");
+    rollback(s);
+    return r;
+}
+
 nf_vm_status nf_std_sync_apply_upload(nf_std_store *s, nf_vm *vm, const nf_std_sync_list *sent,
                                       size_t from, size_t to, const json_t *resp, int64_t now,
                                       uint32_t *quarantined) {
@@ -546,6 +600,10 @@ nf_vm_status nf_std_sync_apply_upload(nf_std_store *s, nf_vm *vm, const nf_std_s
                 break;
             }
             w = apply_object(s, o, useq, res, now, &q, &tc);
+            /* answered: whatever it was, the device knows now */
+            if (w == W_OK && o->state != NF_SYNC_CHANGED &&
+                !run(s, "DELETE FROM _nf_sent WHERE id = ?1", o->id, NULL, 0, false))
+                w = W_FAIL;
             if (w != W_OK) {
                 bad = "an object result with a wrong status, row or value";
                 break;

@@ -6,7 +6,8 @@
  *     127.0.0.1; connect timeout 10 s; a request fails after 30 s without progress).
  *   - std_transport_fake.c: in process, for tests: a handler (a fake server written by the test)
  *     answers, and scripted faults drop a request, lose a response after the handler applied
- *     it, answer 500 or cut the body short.
+ *     it, answer 500, cut the body short, deliver it twice, or hold it and deliver it later
+ *     (after newer requests).
  *
  * Ownership: a request and everything it points to are borrowed for the call. A response's body
  * is malloc'ed by the transport and freed by the caller with nf_std_http_response_free.
@@ -69,12 +70,17 @@ bool nf_std_curl_global_init(void);
 
 typedef enum nf_std_fake_fault {
     NF_STD_FAKE_NONE = 0,
-    NF_STD_FAKE_DROP,     /* the request never reaches the handler: a network error */
-    NF_STD_FAKE_LOSE,     /* the handler runs (the server applied it), the answer is lost */
-    NF_STD_FAKE_FAIL500,  /* the handler does not run: 500 with a RuntimeError body */
-    NF_STD_FAKE_TRUNCATE, /* the handler runs, the body arrives cut in half */
-    NF_STD_FAKE_PAUSE     /* the handler does not run: the fake's pause callback runs, then it
-                             acts as NONE (a test runs a flow "during" a request with it) */
+    NF_STD_FAKE_DROP,      /* the request never reaches the handler: a network error */
+    NF_STD_FAKE_LOSE,      /* the handler runs (the server applied it), the answer is lost */
+    NF_STD_FAKE_FAIL500,   /* the handler does not run: 500 with a RuntimeError body */
+    NF_STD_FAKE_TRUNCATE,  /* the handler runs, the body arrives cut in half */
+    NF_STD_FAKE_PAUSE,     /* the handler does not run: the fake's pause callback runs, then it
+                              acts as NONE (a test runs a flow "during" a request with it) */
+    NF_STD_FAKE_DUPLICATE, /* the request arrives twice (a proxy or the network repeats it): the
+                              handler runs twice, the client gets the second answer */
+    NF_STD_FAKE_HOLD       /* the request is delayed: the client sees a network error now, the
+                              handler gets a copy later (nf_std_fake_release), after newer
+                              requests — a reordered delivery */
 } nf_std_fake_fault;
 
 /* The fake server: answers rq into rs (status and a malloc'ed body). */
@@ -90,6 +96,14 @@ nf_std_transport *nf_std_transport_fake_new(nf_std_fake_handler handler, void *u
 bool nf_std_fake_inject(nf_std_fake *f, unsigned nth, nf_std_fake_fault fault);
 /* Called for NF_STD_FAKE_PAUSE faults. */
 void nf_std_fake_on_pause(nf_std_fake *f, void (*pause)(void *ud), void *ud);
+/* Delivers the held requests (NF_STD_FAKE_HOLD), oldest first, to the handler now, their answers
+ * discarded (nobody waits for them any more); at most `max` of them (0: all). Returns how many
+ * were delivered. */
+unsigned nf_std_fake_release(nf_std_fake *f, unsigned max);
+/* Requests held and not delivered yet. */
+unsigned nf_std_fake_held(const nf_std_fake *f);
+/* Forgets the scripted faults not reached yet (held requests stay held). */
+void nf_std_fake_clear_faults(nf_std_fake *f);
 /* Requests sent so far, and the path of the last one (borrowed; "" before any). */
 unsigned nf_std_fake_requests(const nf_std_fake *f);
 const char *nf_std_fake_last_path(const nf_std_fake *f);

@@ -278,7 +278,12 @@ static const char *APP =
     "create nanoflow Shop.Selected ($N: String) returns String\nbegin\n"
     "  retrieve $I from Shop.Item where [Name = $N] first;\n"
     "  change $I (Qty = 42);\n  commit $I;\n  synchronize $I;\n"
-    "  return toString(isSynced($I));\nend;\n";
+    "  return toString(isSynced($I));\nend;\n"
+    "create nanoflow Shop.SyncOne ($N: String) returns String\nbegin\n"
+    "  retrieve $I from Shop.Item where [Name = $N] first;\n  synchronize $I;\n"
+    "  return toString(isSynced($I));\nend;\n"
+    "create nanoflow Shop.Del ($N: String)\nbegin\n"
+    "  retrieve $I from Shop.Item where [Name = $N] first;\n  delete $I;\nend;\n";
 
 typedef struct fx {
     fsrv srv;
@@ -501,7 +506,74 @@ static void selective_and_unsynchronized(void **state) {
     add(f, "bread", "2");
     assert_string_equal(run(f, "Shop.Selected", "N", "apple", NULL, NULL), "true");
     assert_int_equal(f->srv.downloads, 0);
-    assert_int_equal(pending(f), 1); /* bread was not selected */
+    /* bread was not selected, but it was committed before apple's new change: its unit goes
+     * first (see selective_sync_keeps_earlier_units) */
+    assert_int_equal(pending(f), 0);
+    add(f, "cake", "3");
+    add(f, "donut", "4");
+    assert_string_equal(run(f, "Shop.SyncOne", "N", "cake", NULL, NULL), "true");
+    assert_int_equal(pending(f), 1); /* donut, committed after cake, waits */
+}
+
+/* Found by tests/sim (seed 12): the server's replay check is a high-water mark, so a selective
+ * synchronize that uploaded a later unit first made an earlier pending unit look like a replay
+ * — answered `duplicate`, never applied, and dropped by the device as synchronized. */
+static void selective_sync_keeps_earlier_units(void **state) {
+    fx *f = *state;
+    add(f, "apple", "1");
+    add(f, "bread", "2");
+    assert_string_equal(run(f, "Shop.SyncOne", "N", "bread", NULL, NULL), "true");
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
+    assert_int_equal(json_object_size(f->srv.rows), 2);
+    assert_string_equal(run(f, "Shop.Summary", NULL, NULL, NULL, NULL), "apple=1;bread=2;");
+}
+
+/* Found by tests/sim (seed 5): a new object whose upload reached the server but whose answer
+ * was lost is still "new" on the device; deleting it then removed the row locally without a
+ * trace, so the server kept it (and the next download brought it back). The device now keeps
+ * it marked deleted and uploads the deletion. */
+static void deleting_an_object_whose_upload_was_lost(void **state) {
+    fx *f = *state;
+    add(f, "apple", "1");
+    nf_std_fake_inject(f->fake, 1, NF_STD_FAKE_LOSE); /* login, then the upload */
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL),
+                        "ConnectionError: synchronization failed: cannot reach the server "
+                        "(timeout: no answer (fake))");
+    assert_int_equal(json_object_size(f->srv.rows), 1); /* the server has it */
+    assert_string_equal(run(f, "Shop.Del", "N", "apple", NULL, NULL), "");
+    assert_int_equal(pending(f), 1); /* the deletion waits for the upload */
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
+    assert_int_equal(json_object_size(f->srv.rows), 0);
+    assert_string_equal(run(f, "Shop.Summary", NULL, NULL, NULL, NULL), "");
+    /* a new object that never went out still just goes */
+    add(f, "bread", "2");
+    assert_string_equal(run(f, "Shop.Del", "N", "bread", NULL, NULL), "");
+    assert_int_equal(pending(f), 0);
+}
+
+/* The fake transport's delayed and repeated deliveries reach the handler (tests/sim uses them
+ * against the real server). */
+static void duplicated_and_delayed_requests(void **state) {
+    fx *f = *state;
+    add(f, "apple", "1");
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
+    add(f, "bread", "2");
+    nf_std_fake_inject(f->fake, 0, NF_STD_FAKE_DUPLICATE);
+    assert_string_equal(run(f, "Shop.SyncUnsynced", NULL, NULL, NULL, NULL), "ok");
+    assert_int_equal(f->srv.applied_units, 2); /* the copy was a duplicate */
+    add(f, "cake", "3");
+    nf_std_fake_inject(f->fake, 0, NF_STD_FAKE_HOLD);
+    assert_string_equal(run(f, "Shop.SyncUnsynced", NULL, NULL, NULL, NULL),
+                        "ConnectionError: synchronization failed: cannot reach the server "
+                        "(timeout: no answer (fake, the request is delayed))");
+    assert_int_equal(nf_std_fake_held(f->fake), 1);
+    assert_int_equal(f->srv.applied_units, 2);
+    assert_int_equal(nf_std_fake_release(f->fake, 0), 1); /* arrives late: applied now */
+    assert_int_equal(f->srv.applied_units, 3);
+    assert_int_equal(pending(f), 1);
+    assert_string_equal(run(f, "Shop.SyncUnsynced", NULL, NULL, NULL, NULL), "ok");
+    assert_int_equal(f->srv.applied_units, 3); /* the retry was a duplicate */
+    assert_int_equal(pending(f), 0);
 }
 
 static void refused_requests_have_their_error_types(void **state) {
@@ -784,6 +856,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(paged_download_resumes_and_sweeps, setup, teardown),
         cmocka_unit_test_setup_teardown(objects_in_memory_see_the_server, setup, teardown),
         cmocka_unit_test_setup_teardown(selective_and_unsynchronized, setup, teardown),
+        cmocka_unit_test_setup_teardown(selective_sync_keeps_earlier_units, setup, teardown),
+        cmocka_unit_test_setup_teardown(deleting_an_object_whose_upload_was_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(duplicated_and_delayed_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_synchronize_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(quarantine_is_listed_and_resubmitted, setup, teardown),
         cmocka_unit_test_setup_teardown(uploads_go_in_batches_of_whole_units, setup, teardown),
