@@ -115,3 +115,31 @@ bool nf_bc_entity_is_a(const nf_bc_module *m, uint32_t sub, uint32_t sup) {
     }
     return false;
 }
+
+/* Walks the associations from e (either end, its generalizations' too); seen marks entities
+ * visited. False when a persistable entity is reached. */
+static bool passable_from(const nf_bc_module *m, uint32_t e, uint8_t *seen) {
+    if (e >= m->nentities) return false;
+    if (seen[e]) return true;
+    seen[e] = 1;
+    if (m->entities[e].persist == 0) return false;
+    for (uint32_t a = 0; a < m->nassocs; a++) {
+        const nf_bc_assoc *as = &m->assocs[a];
+        uint32_t other = NF_BC_NONE;
+        if (nf_bc_entity_is_a(m, e, as->from))
+            other = as->to;
+        else if (nf_bc_entity_is_a(m, e, as->to))
+            other = as->from;
+        if (other != NF_BC_NONE && !passable_from(m, other, seen)) return false;
+    }
+    return true;
+}
+
+bool nf_bc_entity_offline_passable(const nf_bc_module *m, uint32_t e) {
+    if (e >= m->nentities) return false;
+    uint8_t *seen = calloc(m->nentities, 1);
+    if (!seen) return false;
+    bool ok = passable_from(m, e, seen);
+    free(seen);
+    return ok;
+}

@@ -445,6 +445,10 @@ uint32_t nf_bc_entity_attr_count(const nf_bc_module *m, uint32_t e);
 const nf_bc_attr *nf_bc_entity_attr(const nf_bc_module *m, uint32_t e, uint32_t i);
 /* Whether entity sub is entity sup or one of its specializations. */
 bool nf_bc_entity_is_a(const nf_bc_module *m, uint32_t sub, uint32_t sup);
+/* Whether objects of entity e may be passed to or returned from a microflow called by an
+ * offline nanoflow (docs/sync-protocol.md §8): e is non-persistable and no association, direct
+ * or through other non-persistable entities, reaches a persistable entity. */
+bool nf_bc_entity_offline_passable(const nf_bc_module *m, uint32_t e);
 
 /* ---- compatibility (bc_compat.c, `nanoflow compat`) ----------------------------------------- */
 

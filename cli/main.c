@@ -25,6 +25,8 @@ static void usage(FILE *out) {
         "  lint FILE.mdl|DIR...      report offline best practices the sources break (NF6xxx)\n"
         "  compat OLD NEW            list changes that break deployed offline clients\n"
         "                            (OLD, NEW: .nfb, .mdl or directory; or --old ... --new ...)\n"
+        "  quarantine APP --db PATH [--resubmit QID]    list or resubmit a device's rejected\n"
+        "                            objects (also: nanoflow sync quarantine …)\n"
         "  help                      show this help\n"
         "  version                   show the version\n"
         "\n"
@@ -46,6 +48,9 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "serve") == 0) return nf_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "lint") == 0) return nf_cmd_lint(argc - 1, argv + 1);
     if (strcmp(cmd, "compat") == 0) return nf_cmd_compat(argc - 1, argv + 1);
+    if (strcmp(cmd, "quarantine") == 0) return nf_cmd_quarantine(argc - 1, argv + 1);
+    if (strcmp(cmd, "sync") == 0 && argc > 2 && strcmp(argv[2], "quarantine") == 0)
+        return nf_cmd_quarantine(argc - 2, argv + 2);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return NF_EXIT_OK;

@@ -352,6 +352,32 @@ nf_status nf_sync_quarantine(nf_runtime *rt, char **json);
  * and removes the entry; objects in memory see the values. NF_ERR_NOT_FOUND: no such entry;
  * NF_ERR_STATE: a synchronize is running. */
 nf_status nf_sync_resubmit(nf_runtime *rt, int64_t qid);
+/* Asks the synchronize running on rt to stop (as the `cancel synchronization` action does):
+ * it stops before its next request with a Cancelled error the flow can catch
+ * ($latestErrorType 'Cancelled'). Answers already applied stay applied (each is one local
+ * transaction), nothing else changes, and the next synchronize resumes: units not confirmed are
+ * sent again (the server recognizes those it applied) and an interrupted download continues
+ * from its cursors. Safe to call from any thread; nothing happens when no synchronize runs. */
+void nf_sync_cancel(nf_runtime *rt);
+
+/* ---- file contents (System.FileDocument, System.Image; docs/sync-client.md "Files")
+ * ------------------------------------------------------------------------------------------- */
+
+/* Sets the contents of a file object (an object of System.FileDocument or a specialization,
+ * from a flow's result or an argument; borrowed). The bytes are copied into the local database
+ * at once, with HasContents and Size of the object; when the object is committed this is a new
+ * local commit of it (no `commit` needed), otherwise its next commit takes them. The next
+ * synchronize uploads the contents before the object (resuming an interrupted upload).
+ * NF_ERR_ARGUMENT: not a file object of this runtime, or no local database; NF_ERR_STATE: the
+ * object was deleted, or a synchronize is running. Contents are limited to 2 GB. */
+nf_status nf_file_set_contents(nf_runtime *rt, const nf_value *object, const void *bytes,
+                               size_t len);
+/* The same with the contents of the file at path (read whole; borrowed). */
+nf_status nf_file_set_contents_from_path(nf_runtime *rt, const nf_value *object, const char *path);
+/* The contents the device has for a file object: set here or downloaded by a synchronize.
+ * *bytes is malloc'ed (free it with nf_free), *len its size. NF_ERR_NOT_FOUND: the device has
+ * no contents for it (never set, or not downloaded yet). */
+nf_status nf_file_contents(nf_runtime *rt, const nf_value *object, void **bytes, size_t *len);
 
 /* ---- expressions
  * --------------------------------------------------------------------------------- */

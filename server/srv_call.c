@@ -12,11 +12,12 @@
 
 #include "srv_int.h"
 
-/* Types a call cannot pass: binaries, and objects of persistable entities (or of any entity). */
+/* Types a call cannot pass (the offline rules): binaries, and objects of persistable entities
+ * or of non-persistable ones associated, directly or not, with a persistable entity. */
 static bool unsupported_type(const nf_bc_module *m, const nf_bc_type *t) {
     if (t->kind == NF_BT_BINARY) return true;
     if (t->kind != NF_BT_OBJ && t->kind != NF_BT_LIST) return false;
-    return t->ref >= m->nentities || m->entities[t->ref].persist == 0;
+    return !nf_bc_entity_offline_passable(m, t->ref);
 }
 
 static bool arg_value(nf_srv *s, nf_vm *vm, const nf_bc_type *t, json_t *j, nf_val *out, char *err,
@@ -224,11 +225,17 @@ bool nf_srv_call_microflow(nf_srv_call *c, const char *name) {
         return nf_srv_error(c, 403, "AccessDenied", "%s may not run %s", c->user.name, name);
     for (uint32_t i = 0; i < fl->nparams; i++)
         if (unsupported_type(m, &fl->regs[i]))
-            return nf_srv_error(c, 400, "ModelError",
-                                "%s takes a binary or persistable objects: not callable", name);
+            return nf_srv_error(
+                c, 400, "ModelError",
+                "%s takes a binary or objects of a persistable entity (or associated with one): "
+                "not callable from an offline app",
+                name);
     if (unsupported_type(m, &fl->ret))
-        return nf_srv_error(c, 400, "ModelError",
-                            "%s returns a binary or persistable objects: not callable", name);
+        return nf_srv_error(
+            c, 400, "ModelError",
+            "%s returns a binary or objects of a persistable entity (or associated with "
+            "one): not callable from an offline app",
+            name);
     json_t *body = c->body_len ? nf_srv_body_json(c) : json_object();
     if (!body) return false;
     json_t *args = json_object_get(body, "args");

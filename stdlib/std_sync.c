@@ -18,6 +18,9 @@ struct nf_std_sync {
     char client_id[64];
     char model[17];
     uint64_t requests;
+    int last_status;   /* of the last answer (0: none arrived) */
+    size_t file_chunk; /* bytes per file upload request */
+    uint32_t files_up; /* files uploaded by the running synchronize */
     uint32_t batch, page;
     size_t max_bytes; /* of JSON per upload request (whole units) */
     nf_std_sync_log log;
@@ -71,7 +74,55 @@ static nf_vm_status http_error(nf_vm *vm, const nf_std_http_response *rs) {
                        body && msg[0] ? msg : "the server refused the request");
 }
 
+nf_vm_status nf_std_sync_http_error(nf_vm *vm, const nf_std_http_response *rs) {
+    return http_error(vm, rs);
+}
+
 static nf_vm_status login(nf_std_sync *c, nf_vm *vm);
+
+nf_vm_status nf_std_sync_send(nf_std_sync *c, nf_vm *vm, const char *method, const char *path,
+                              const char *ctype, const char *body, size_t len,
+                              const nf_std_http_header *extra, size_t nextra,
+                              nf_std_http_response *rs) {
+    memset(rs, 0, sizeof *rs);
+    if (nextra > 4) nextra = 4;
+    for (int attempt = 0;; attempt++) {
+        /* a cancelled synchronize stops here, between requests: what earlier answers applied
+         * stays (each in its own transaction), nothing else changes */
+        if (vm->syncing && (vm->sync_cancel || vm->cancel))
+            return nf_vm_raise(vm, NF_VM_E_CANCELLED, "the synchronization was cancelled");
+        char auth[600], reqid[32];
+        snprintf(reqid, sizeof reqid, "%" PRIu64, ++c->requests);
+        nf_std_http_header h[9];
+        size_t nh = 0;
+        h[nh++] = (nf_std_http_header){"X-NF-Model", c->model};
+        h[nh++] = (nf_std_http_header){"X-NF-Client", c->client_id};
+        h[nh++] = (nf_std_http_header){"X-NF-Request", reqid};
+        if (ctype) h[nh++] = (nf_std_http_header){"Content-Type", ctype};
+        if (c->token) {
+            snprintf(auth, sizeof auth, "Bearer %s", c->token);
+            h[nh++] = (nf_std_http_header){"Authorization", auth};
+        }
+        for (size_t i = 0; i < nextra; i++)
+            h[nh++] = extra[i];
+        nf_std_http_request rq = {method, path, h, nh, body, len};
+        char err[300] = "";
+        nf_std_transport_status ts = c->t->send(c->t->ud, &rq, rs, err, sizeof err);
+        memset(auth, 0, sizeof auth);
+        c->last_status = ts == NF_STD_NET_OK ? rs->status : 0;
+        if (ts != NF_STD_NET_OK)
+            return nf_vm_raise(vm, NF_VM_E_CONNECTION,
+                               "synchronization failed: cannot reach the server (%s)", err);
+        if (rs->status == 401 && attempt == 0 && c->user && strcmp(path, "/nf/v1/login") != 0) {
+            nf_std_http_response_free(rs);
+            free(c->token);
+            c->token = NULL;
+            if (login(c, vm) != NF_VM_OK) return NF_VM_ERROR;
+            continue;
+        }
+        return NF_VM_OK;
+    }
+}
 
 /* Sends a request with the protocol's headers; on 200 *out is the parsed JSON body. A 401
  * logs in again once (with the configured credentials) and repeats the request. */
@@ -80,57 +131,31 @@ static nf_vm_status request(nf_std_sync *c, nf_vm *vm, const char *method, const
     *out = NULL;
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     if (body && !text) return nf_vm_no_memory(vm, 0, "building a synchronization request");
-    for (int attempt = 0;; attempt++) {
-        char auth[600], reqid[32];
-        snprintf(reqid, sizeof reqid, "%" PRIu64, ++c->requests);
-        nf_std_http_header h[5];
-        size_t nh = 0;
-        h[nh++] = (nf_std_http_header){"X-NF-Model", c->model};
-        h[nh++] = (nf_std_http_header){"X-NF-Client", c->client_id};
-        h[nh++] = (nf_std_http_header){"X-NF-Request", reqid};
-        if (text) h[nh++] = (nf_std_http_header){"Content-Type", "application/json"};
-        if (c->token) {
-            snprintf(auth, sizeof auth, "Bearer %s", c->token);
-            h[nh++] = (nf_std_http_header){"Authorization", auth};
+    nf_std_http_response rs;
+    nf_vm_status r = nf_std_sync_send(c, vm, method, path, text ? "application/json" : NULL, text,
+                                      text ? strlen(text) : 0, NULL, 0, &rs);
+    free(text);
+    if (r != NF_VM_OK) return r;
+    if (rs.status != 200) {
+        r = http_error(vm, &rs);
+    } else {
+        json_error_t je;
+        *out = rs.body ? json_loadb(rs.body, rs.body_len, JSON_REJECT_DUPLICATES, &je) : NULL;
+        if (!json_is_object(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            r = nf_vm_raise(vm, NF_VM_E_CONNECTION,
+                            "synchronization failed: the server's answer is malformed (not "
+                            "a complete JSON object); nothing was changed on the device");
         }
-        nf_std_http_request rq = {method, path, h, nh, text, text ? strlen(text) : 0};
-        nf_std_http_response rs;
-        char err[300] = "";
-        nf_std_transport_status ts = c->t->send(c->t->ud, &rq, &rs, err, sizeof err);
-        memset(auth, 0, sizeof auth);
-        if (ts != NF_STD_NET_OK) {
-            free(text);
-            return nf_vm_raise(vm, NF_VM_E_CONNECTION,
-                               "synchronization failed: cannot reach the server (%s)", err);
-        }
-        if (rs.status == 401 && attempt == 0 && c->user && strcmp(path, "/nf/v1/login") != 0) {
-            nf_std_http_response_free(&rs);
-            free(c->token);
-            c->token = NULL;
-            if (login(c, vm) != NF_VM_OK) {
-                free(text);
-                return NF_VM_ERROR;
-            }
-            continue;
-        }
-        nf_vm_status r = NF_VM_OK;
-        if (rs.status != 200) {
-            r = http_error(vm, &rs);
-        } else {
-            json_error_t je;
-            *out = rs.body ? json_loadb(rs.body, rs.body_len, JSON_REJECT_DUPLICATES, &je) : NULL;
-            if (!json_is_object(*out)) {
-                json_decref(*out);
-                *out = NULL;
-                r = nf_vm_raise(vm, NF_VM_E_CONNECTION,
-                                "synchronization failed: the server's answer is malformed (not "
-                                "a complete JSON object); nothing was changed on the device");
-            }
-        }
-        nf_std_http_response_free(&rs);
-        free(text);
-        return r;
     }
+    nf_std_http_response_free(&rs);
+    return r;
+}
+
+nf_vm_status nf_std_sync_request(nf_std_sync *c, nf_vm *vm, const char *method, const char *path,
+                                 const json_t *body, json_t **out) {
+    return request(c, vm, method, path, body, out);
 }
 
 static nf_vm_status login(nf_std_sync *c, nf_vm *vm) {
@@ -200,11 +225,54 @@ static nf_vm_status upload_batch(nf_std_sync *c, nf_vm *vm, const nf_std_sync_li
     return r;
 }
 
+/* Sends l.v[from, to) (whole units); a 413 (the body is larger than the server takes) halves
+ * the request at a unit boundary and sends the halves. A unit is never split: it is applied in
+ * one server transaction under its seq (§5.2), so a single unit the server refuses as too large
+ * can never be applied; its objects go to the quarantine as rejected (their data kept there,
+ * their local rows replaced by the server's at the next download) and the synchronize goes on.
+ * A quarantined object resubmitted becomes a unit of its own. */
+static nf_vm_status upload_split(nf_std_sync *c, nf_vm *vm, const nf_std_sync_list *l, size_t from,
+                                 size_t to, uint32_t *quarantined) {
+    nf_vm_status r = upload_batch(c, vm, l, from, to, quarantined);
+    if (r == NF_VM_OK || c->last_status != 413) return r;
+    size_t mid = from + (to - from) / 2;
+    while (mid > from && l->v[mid].seq == l->v[mid - 1].seq)
+        mid--;
+    if (mid == from) { /* one unit: move to the boundary after it, if there is one */
+        mid = from + 1;
+        while (mid < to && l->v[mid].seq == l->v[from].seq)
+            mid++;
+    }
+    if (mid < to) {
+        logf_(c, 2, "the server refused %zu objects as too large: sending them in two requests",
+              to - from);
+        r = upload_split(c, vm, l, from, mid, quarantined);
+        return r == NF_VM_OK ? upload_split(c, vm, l, mid, to, quarantined) : r;
+    }
+    /* one unit that can never fit: an answer as if the server had rejected its objects */
+    char reason[200];
+    snprintf(reason, sizeof reason,
+             "too large for the server: unit %lld (%zu objects) exceeds its request limit",
+             (long long)l->v[from].seq, to - from);
+    json_t *objs = json_array();
+    for (size_t i = from; objs && i < to; i++)
+        json_array_append_new(objs, json_pack("{s:s, s:s, s:s, s:n}", "id", l->v[i].id, "status",
+                                              "rejected", "reason", reason, "row"));
+    json_t *resp = json_pack("{s:[{s:I, s:s, s:o}]}", "units", "seq", (json_int_t)l->v[from].seq,
+                             "status", "applied", "objects", objs);
+    if (!resp) return nf_vm_no_memory(vm, 0, "quarantining a unit");
+    logf_(c, 3, "%s: its objects go to the quarantine", reason);
+    r = nf_std_sync_apply_upload(c->s, vm, l, from, to, resp, nf_vm_now(vm), quarantined);
+    json_decref(resp);
+    return r;
+}
+
 static nf_vm_status upload(nf_std_sync *c, nf_vm *vm, int mode, nf_vm_obj *const *objs, uint32_t n,
                            uint32_t *sent, uint32_t *quarantined) {
     nf_std_sync_list l;
     if (nf_std_sync_pending(c->s, vm, mode, objs, n, &l) != NF_VM_OK) return NF_VM_ERROR;
-    nf_vm_status r = NF_VM_OK;
+    /* file contents first: a unit is sent only once the files its objects link are there */
+    nf_vm_status r = nf_std_files_upload(c, vm, &l, c->file_chunk, &c->files_up);
     for (size_t from = 0; r == NF_VM_OK && from < l.n;) {
         /* whole units, at most `batch` objects and 4 MB of JSON unless one unit is bigger (it
          * goes alone) */
@@ -218,10 +286,11 @@ static nf_vm_status upload(nf_std_sync *c, nf_vm *vm, int mode, nf_vm_obj *const
             bytes += ubytes;
             to = end;
         }
-        r = upload_batch(c, vm, &l, from, to, quarantined);
+        r = upload_split(c, vm, &l, from, to, quarantined);
         if (r == NF_VM_OK) *sent += (uint32_t)(to - from);
         from = to;
     }
+    if (r == NF_VM_OK) r = nf_std_files_settle(c->s, vm);
     nf_std_sync_list_free(&l);
     return r;
 }
@@ -302,118 +371,16 @@ static nf_vm_status download(nf_std_sync *c, nf_vm *vm, uint32_t *rows) {
     return r;
 }
 
-/* ---- microflow calls (§8) -------------------------------------------------------------------- */
-
-/* A primitive value as the wire has it (§3); NULL after raising for a kind a call cannot pass
- * (objects and lists: not yet by this client). */
-static json_t *value_json(nf_vm *vm, const nf_val *v, const char *what) {
-    if (nf_vm_is_empty(v)) return json_null();
-    switch (v->kind) {
-    case NF_BT_BOOL: return json_boolean(v->u.b);
-    case NF_BT_INT: return json_integer(v->u.i);
-    case NF_BT_STR: return json_stringn(v->u.s->s, v->u.s->len);
-    case NF_BT_DEC: {
-        char buf[128];
-        nf_dec d = nf_vm_dec_of(v);
-        if (nf_dec_format(&d, buf, sizeof buf) >= sizeof buf) break;
-        return json_string(buf);
-    }
-    case NF_BT_DT: {
-        char buf[32];
-        nf_std_wire_time_text(v->u.i, buf);
-        return json_string(buf);
-    }
-    case NF_BT_ENUM: {
-        const nf_bc_enum *en = &vm->m->enums[v->ref];
-        return json_string(vm->m->strings[en->value_names[v->u.e]]);
-    }
-    default: break;
-    }
-    nf_vm_raise(vm, NF_VM_E_RUNTIME,
-                "%s: this client passes only primitive values to microflows for now", what);
-    return NULL;
+nf_vm_status nf_std_sync_login_if_needed(nf_std_sync *c, nf_vm *vm) {
+    return !c->token && c->user ? login(c, vm) : NF_VM_OK;
 }
 
-/* The result of a call as a value of type t (into *out, empty of t before). */
-static nf_vm_status result_value(nf_vm *vm, const json_t *j, nf_bc_type t, nf_val *out,
-                                 const char *flow) {
-    if (!j || json_is_null(j) || t.kind == NF_BT_VOID) return NF_VM_OK;
-    bool ok = false;
-    switch (t.kind) {
-    case NF_BT_BOOL:
-        if ((ok = json_is_boolean(j))) *out = nf_vm_bool(json_is_true(j));
-        break;
-    case NF_BT_INT:
-        if ((ok = json_is_integer(j))) *out = nf_vm_int(json_integer_value(j));
-        break;
-    case NF_BT_STR:
-        if (json_is_string(j))
-            return nf_vm_string(vm, json_string_value(j), json_string_length(j), out);
-        break;
-    case NF_BT_DEC: {
-        nf_dec d;
-        if ((ok = json_is_string(j) &&
-                  nf_dec_parse(json_string_value(j), json_string_length(j), &d) == NF_DEC_OK))
-            *out = nf_vm_dec_val(d);
-        break;
-    }
-    case NF_BT_DT: {
-        int64_t ms;
-        if ((ok = json_is_string(j) && nf_std_wire_time_parse(json_string_value(j), &ms)))
-            *out = nf_vm_datetime(ms);
-        break;
-    }
-    case NF_BT_ENUM: {
-        const nf_bc_enum *en = &vm->m->enums[t.ref];
-        for (uint32_t k = 0; json_is_string(j) && k < en->nvalues && !ok; k++)
-            if (strcmp(vm->m->strings[en->value_names[k]], json_string_value(j)) == 0) {
-                out->u.e = k;
-                out->flags = 0;
-                ok = true;
-            }
-        break;
-    }
-    default:
-        return nf_vm_raise(vm, NF_VM_E_RUNTIME,
-                           "microflow %s: this client takes only primitive results for now", flow);
-    }
-    if (!ok)
-        return nf_vm_raise(vm, NF_VM_E_CONNECTION,
-                           "microflow %s: the server's result does not have the declared type",
-                           flow);
-    return NF_VM_OK;
+void nf_std_sync_url_put(nf_std_text *t, const char *s) {
+    url_put(t, s);
 }
 
-nf_vm_status nf_std_sync_call(nf_std_sync *c, nf_vm *vm, uint32_t flow, const nf_val *args,
-                              nf_val *out) {
-    const nf_bc_flow *f = &vm->m->flows[flow];
-    const char *name = vm->m->strings[f->name];
-    if (!c->token && c->user && login(c, vm) != NF_VM_OK) return NF_VM_ERROR;
-    json_t *a = json_object(), *body = json_object();
-    nf_vm_status r = a && body ? NF_VM_OK : nf_vm_no_memory(vm, 0, "calling a microflow");
-    for (uint32_t i = 0; r == NF_VM_OK && i < f->nparams; i++) {
-        const char *pn = f->reg_names[i] != NF_BC_NONE ? vm->m->strings[f->reg_names[i]] : "";
-        json_t *v = value_json(vm, &args[i], name);
-        if (!v)
-            r = NF_VM_ERROR;
-        else
-            json_object_set_new(a, pn, v);
-    }
-    json_t *answer = NULL;
-    if (r == NF_VM_OK) {
-        json_object_set(body, "args", a);
-        nf_std_text path = {0};
-        nf_std_text_put(&path, "/nf/v1/call/");
-        url_put(&path, name);
-        r = path.oom ? nf_vm_no_memory(vm, 0, "calling a microflow")
-                     : request(c, vm, "POST", path.s, body, &answer);
-        free(path.s);
-    }
-    if (r == NF_VM_OK) r = result_value(vm, json_object_get(answer, "result"), f->ret, out, name);
-    json_decref(answer);
-    json_decref(a);
-    json_decref(body);
-    return r;
+nf_std_store *nf_std_sync_store(nf_std_sync *c) {
+    return c->s;
 }
 
 /* ---- the action ------------------------------------------------------------------------------ */
@@ -421,12 +388,16 @@ nf_vm_status nf_std_sync_call(nf_std_sync *c, nf_vm *vm, uint32_t flow, const nf
 static nf_vm_status synchronize(void *ud, nf_vm *vm, int mode, nf_vm_obj *const *objs, uint32_t n) {
     nf_std_sync *c = ud;
     if (!c->token && c->user && login(c, vm) != NF_VM_OK) return NF_VM_ERROR;
-    uint32_t sent = 0, quarantined = 0, rows = 0;
+    uint32_t sent = 0, quarantined = 0, rows = 0, files_down = 0;
+    c->files_up = 0;
     nf_vm_status r = upload(c, vm, mode, objs, n, &sent, &quarantined);
     if (r == NF_VM_OK && mode == 0) r = download(c, vm, &rows);
+    if (r == NF_VM_OK && mode == 0) r = nf_std_files_download(c, vm, &files_down);
     if (r == NF_VM_OK)
-        logf_(c, 2, "synchronized: %u objects uploaded (%u to the quarantine), %u rows downloaded",
-              sent, quarantined, rows);
+        logf_(c, 2,
+              "synchronized: %u objects uploaded (%u to the quarantine), %u rows downloaded, "
+              "%u files uploaded, %u downloaded",
+              sent, quarantined, rows, c->files_up, files_down);
     else
         logf_(c, 3, "synchronization failed: %s", vm->err_msg);
     return r;
@@ -446,6 +417,7 @@ nf_std_sync *nf_std_sync_new(nf_std_store *s, nf_std_transport *t, const char *u
     c->batch = 1000;
     c->max_bytes = (size_t)4 << 20;
     c->page = 500;
+    c->file_chunk = (size_t)1 << 20;
     c->log = log;
     c->log_ud = log_ud;
     c->iface.ud = c;
@@ -461,7 +433,7 @@ nf_std_sync *nf_std_sync_new(nf_std_store *s, nf_std_transport *t, const char *u
         nf_std_sync_free(c);
         return NULL;
     }
-    if (!nf_std_sync_store_prepare(s, err, errn)) {
+    if (!nf_std_sync_store_prepare(s, err, errn) || !nf_std_files_prepare(s, err, errn)) {
         nf_std_sync_free(c);
         return NULL;
     }
@@ -491,4 +463,7 @@ void nf_std_sync_set_batch(nf_std_sync *c, uint32_t objects, size_t bytes) {
 }
 void nf_std_sync_set_page(nf_std_sync *c, uint32_t rows) {
     c->page = rows ? rows : 1;
+}
+void nf_std_sync_set_file_chunk(nf_std_sync *c, size_t bytes) {
+    c->file_chunk = bytes ? bytes : 1;
 }

@@ -10,6 +10,7 @@
 #include "std_transport.h"
 
 typedef struct nf_std_sync nf_std_sync;
+typedef struct nf_std_sync_list nf_std_sync_list; /* below */
 
 /* A log sink for the client's progress (never credentials, tokens or bodies); may be NULL. */
 typedef void (*nf_std_sync_log)(void *ud, int level, const char *text);
@@ -31,10 +32,62 @@ int64_t nf_std_sync_quarantined(nf_std_sync *c);
 void nf_std_sync_set_batch(nf_std_sync *c, uint32_t objects, size_t bytes);
 /* Rows per download page (default 500). */
 void nf_std_sync_set_page(nf_std_sync *c, uint32_t rows);
-/* `call microflow` from a nanoflow over the sync session (§8): the arguments (primitives) as
- * JSON, the result by the flow's declared type; a 422 raises the microflow's error type. */
+/* Bytes per file upload request (default 1 MB; tests lower it). */
+void nf_std_sync_set_file_chunk(nf_std_sync *c, size_t bytes);
+/* `call microflow` from a nanoflow over the sync session (§8, std_sync_call.c): the arguments
+ * (primitives, non-persistable objects and lists of them) as JSON, the result by the flow's
+ * declared type; a 422 raises the microflow's error type. */
 nf_vm_status nf_std_sync_call(nf_std_sync *c, nf_vm *vm, uint32_t flow, const nf_val *args,
                               nf_val *out);
+
+/* ---- for the client's other files (std_sync_call.c, std_sync_files.c) ---- */
+
+/* One request with the protocol's headers (plus up to 4 extra ones; ctype NULL: no body type);
+ * a 401 logs in again once and repeats it. NF_VM_OK: *rs holds an answer of any status (free it
+ * with nf_std_http_response_free). A network failure raises ConnectionError; a synchronize
+ * cancelled (nf_vm_cancel_sync, `cancel synchronization`, nf_vm_cancel) raises Cancelled
+ * before the request is sent. */
+nf_vm_status nf_std_sync_send(nf_std_sync *c, nf_vm *vm, const char *method, const char *path,
+                              const char *ctype, const char *body, size_t len,
+                              const nf_std_http_header *extra, size_t nextra,
+                              nf_std_http_response *rs);
+/* A JSON request: *out the parsed body of a 200; other statuses raise their error (§9). */
+nf_vm_status nf_std_sync_request(nf_std_sync *c, nf_vm *vm, const char *method, const char *path,
+                                 const json_t *body, json_t **out);
+/* Raises the error of a non-2xx answer (§9). */
+nf_vm_status nf_std_sync_http_error(nf_vm *vm, const nf_std_http_response *rs);
+/* Logs in when there is no token and a user is configured. */
+nf_vm_status nf_std_sync_login_if_needed(nf_std_sync *c, nf_vm *vm);
+/* Appends s percent-encoded for a URL path or query. */
+void nf_std_sync_url_put(nf_std_text *t, const char *s);
+nf_std_store *nf_std_sync_store(nf_std_sync *c);
+
+/* ---- std_sync_files.c: contents of System.FileDocument objects (§7) ---- */
+
+/* Creates _nf_files when missing. */
+bool nf_std_files_prepare(nf_std_store *s, char *err, size_t errn);
+/* Whether entity e is System.FileDocument or a specialization. */
+bool nf_std_files_is_file(const nf_std_store *s, uint32_t e);
+/* Stores the contents of file object o (copied) as a local change: in one transaction the
+ * contents are kept for upload and, when o has a row, the row gets HasContents and Size as a
+ * new commit unit; o in memory gets them too. */
+nf_vm_status nf_std_files_set(nf_std_store *s, nf_vm *vm, nf_vm_obj *o, const void *bytes,
+                              size_t len);
+/* The local contents of the object with id (malloc'ed; *found false when there are none). */
+nf_vm_status nf_std_files_get(nf_std_store *s, nf_vm *vm, const uint8_t id[16], void **bytes,
+                              size_t *len, bool *found);
+/* Uploads the pending contents of the file objects among l's saves, before their units (PUT in
+ * parts of the chunk size; a file whose earlier upload stopped resumes where HEAD says the
+ * server is). Any failure raises and stops the synchronize before a unit is sent. */
+nf_vm_status nf_std_files_upload(nf_std_sync *c, nf_vm *vm, const nf_std_sync_list *l, size_t chunk,
+                                 uint32_t *files);
+/* After the upload: contents whose object's unit was applied are synchronized (their revision
+ * is the row's). */
+nf_vm_status nf_std_files_settle(nf_std_store *s, nf_vm *vm);
+/* Downloads the contents of the synchronized file rows (HasContents set) whose revision differs
+ * from the revision of the contents the device has (GET; the ETag is the revision), after the
+ * rows' download. Contents set on the device and not yet uploaded are never replaced. */
+nf_vm_status nf_std_files_download(nf_std_sync *c, nf_vm *vm, uint32_t *files);
 
 /* ---- std_sync_wire.c: values on the wire (§3) ---- */
 

@@ -36,6 +36,8 @@ typedef struct nf_std_http_response {
     int status;
     char *body; /* NUL-terminated (not counted in body_len); malloc'ed; may be NULL */
     size_t body_len;
+    /* the answer's Range and ETag headers ("" when absent): file transfers (§7) use them */
+    char range[64], etag[64];
 } nf_std_http_response;
 
 typedef enum nf_std_transport_status {

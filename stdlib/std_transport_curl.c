@@ -11,9 +11,11 @@
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "std_transport.h"
 
@@ -128,6 +130,29 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud) {
     return n;
 }
 
+/* Keeps the Range and ETag headers of the answer (file transfers); the rest is not needed. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
+    nf_std_http_response *rs = ud;
+    size_t n = size * nmemb;
+    static const struct {
+        const char *name;
+        size_t off;
+    } keep[] = {{"range:", offsetof(nf_std_http_response, range)},
+                {"etag:", offsetof(nf_std_http_response, etag)}};
+    for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) {
+        size_t kl = strlen(keep[k].name);
+        if (n <= kl || strncasecmp(data, keep[k].name, kl) != 0) continue;
+        const char *v = data + kl, *e = data + n;
+        while (v < e && (*v == ' ' || *v == '\t'))
+            v++;
+        while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' '))
+            e--;
+        char *out = (char *)rs + keep[k].off;
+        snprintf(out, 64, "%.*s", (int)(e - v < 63 ? e - v : 63), v);
+    }
+    return n;
+}
+
 static nf_std_transport_status curl_send(void *ud, const nf_std_http_request *rq,
                                          nf_std_http_response *rs, char *err, size_t errn) {
     curl_transport *t = ud;
@@ -182,6 +207,8 @@ static nf_std_transport_status curl_send(void *ud, const nf_std_http_request *rq
     api.easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     api.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     api.easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    api.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    api.easy_setopt(h, CURLOPT_HEADERDATA, rs);
     api.easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
     if (strcmp(rq->method, "GET") == 0) {
         api.easy_setopt(h, CURLOPT_HTTPGET, 1L);

@@ -407,6 +407,9 @@ struct nf_vm {
     int64_t budget; /* instructions left in this call */
     size_t mem_used;
     volatile int cancel; /* set by nf_vm_cancel from any thread */
+    /* set by nf_vm_cancel_sync (any thread) or `cancel synchronization`: the running
+     * synchronize stops before its next request (cleared when one starts) */
+    volatile int sync_cancel;
     /* a call parked on a host action (NF_VM_SUSPENDED) */
     uint8_t suspended;
     uint8_t susp_reg;     /* the top frame's register for the host's result, 255 for none */
@@ -450,6 +453,9 @@ nf_vm_status nf_vm_resume_error(nf_vm *vm, nf_vm_errtype type, const char *messa
 void nf_vm_abandon(nf_vm *vm);
 /* Asks a running call to stop at the next loop iteration or call (thread-safe). */
 void nf_vm_cancel(nf_vm *vm);
+/* Asks the running synchronize to stop before its next request (any thread; nothing happens
+ * when none runs). */
+void nf_vm_cancel_sync(nf_vm *vm);
 /* The index of flow `name`, or NF_BC_NONE. */
 uint32_t nf_vm_flow_named(const nf_vm *vm, const char *name);
 

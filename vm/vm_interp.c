@@ -1244,7 +1244,10 @@ resume:
                 CHECK(nf_vm_clear_device(vm, NF_BC_BX(i)));
                 vmbreak;
             }
-            vmcase(CANCELSYNC) vmbreak;
+            vmcase(CANCELSYNC) { /* a flow run during a synchronize (a host callback) */
+                nf_vm_cancel_sync(vm);
+                vmbreak;
+            }
         }
     }
 

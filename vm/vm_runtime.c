@@ -195,6 +195,10 @@ void nf_vm_cancel(nf_vm *vm) {
     vm->cancel = 1;
 }
 
+void nf_vm_cancel_sync(nf_vm *vm) {
+    if (vm->syncing) vm->sync_cancel = 1;
+}
+
 /* ---- frames
  * ---------------------------------------------------------------------------------------- */
 

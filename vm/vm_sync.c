@@ -44,9 +44,11 @@ nf_vm_status nf_vm_synchronize(nf_vm *vm, int mode, const nf_val *regs, uint32_t
                 rc = add_obj(vm, v->u.l->items[k], &objs, &nobjs, &cap);
     }
     if (rc == NF_VM_OK && (mode != 2 || nobjs > 0)) {
+        vm->sync_cancel = 0;
         vm->syncing = 1;
         rc = sy->synchronize(sy->ud, vm, mode, objs, nobjs);
         vm->syncing = 0;
+        vm->sync_cancel = 0;
     }
     for (uint32_t i = 0; i < nobjs; i++)
         nf_vm_obj_release(vm, objs[i]);
