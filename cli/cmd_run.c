@@ -15,6 +15,7 @@ typedef struct run_opts {
     const char *timezone;
     const char *db;                       /* run only */
     const char *server, *user, *password; /* run only: synchronization */
+    const char *contents, *save_contents; /* run only: the result file object's contents */
     bool json;
     bool microflow;
     uint64_t max_instructions;
@@ -52,8 +53,9 @@ static int run_option(const char *cmd, int argc, char **argv, int *i, run_opts *
         o->db = v;
         return 1;
     }
-    static const char *const sync_opts[] = {"--server", "--user", "--password"};
-    for (int k = 0; strcmp(cmd, "run") == 0 && k < 3; k++)
+    static const char *const sync_opts[] = {"--server", "--user", "--password", "--contents",
+                                            "--save-contents"};
+    for (int k = 0; strcmp(cmd, "run") == 0 && k < 5; k++)
         if ((v = nf_cli_value_of(sync_opts[k], argc, argv, i, &missing))) {
             if (missing || !*v) {
                 fprintf(stderr, "nanoflow run: %s needs a value\n", sync_opts[k]);
@@ -62,6 +64,8 @@ static int run_option(const char *cmd, int argc, char **argv, int *i, run_opts *
             if (k == 0) o->server = v;
             if (k == 1) o->user = v;
             if (k == 2) o->password = v;
+            if (k == 3) o->contents = v;
+            if (k == 4) o->save_contents = v;
             return 1;
         }
     if ((v = nf_cli_value_of("--max-instructions", argc, argv, i, &missing))) {
@@ -167,8 +171,13 @@ static void run_usage(FILE *out) {
     fprintf(
         out,
         "usage: nanoflow run APP MODULE.FLOW [--arg NAME=VALUE]... [--db PATH] [--timezone TZ]\n"
-        "                    [--json] [--max-instructions N] [--lua-max-instructions N]\n"
-        "                    [--server URL [--user NAME --password PW]]\n\n"
+        "                    [--json] [--max-instructions N] [--lua-max-instructions N]
+"
+        "                    [--server URL [--user NAME --password PW]]
+"
+        "                    [--contents PATH] [--save-contents PATH]
+
+"
         "Runs a flow and prints its result (toString() form; `empty` when empty; nothing for\n"
         "flows without a result). APP is a compiled .nfb module or one or more .mdl files or\n"
         "directories. --arg values are parsed by the parameter's type: numbers in plain\n"
@@ -180,7 +189,32 @@ static void run_usage(FILE *out) {
         "the run.\n"
         "--server URL lets the flow's `synchronize` reach a sync server (https://, or\n"
         "http://127.0.0.1:PORT); --user and --password are the account it logs in with\n"
-        "(the password is never printed or logged).\n");
+        "(the password is never printed or logged).\n"
+        "--contents PATH sets the contents of the file object the flow returns (a\n"
+        "System.FileDocument or System.Image) to the bytes of PATH, as a local change the next\n"
+        "synchronize uploads; --save-contents PATH writes the contents the device has for it\n"
+        "to PATH.\n");
+}
+
+/* --contents / --save-contents on the file object a flow returned; false after a message. */
+static bool file_contents(nf_runtime *rt, const nf_value *obj, const run_opts *o) {
+    if (o->contents && nf_file_set_contents_from_path(rt, obj, o->contents) != NF_OK) {
+        fprintf(stderr, "nanoflow run: --contents: %s\n", nf_runtime_error_message(rt));
+        return false;
+    }
+    if (!o->save_contents) return true;
+    void *bytes;
+    size_t len;
+    if (nf_file_contents(rt, obj, &bytes, &len) != NF_OK) {
+        fprintf(stderr, "nanoflow run: --save-contents: %s\n", nf_runtime_error_message(rt));
+        return false;
+    }
+    FILE *f = fopen(o->save_contents, "wb");
+    bool ok = f && fwrite(bytes, 1, len, f) == len;
+    if (f && fclose(f) != 0) ok = false;
+    nf_free(bytes);
+    if (!ok) fprintf(stderr, "nanoflow run: cannot write %s\n", o->save_contents);
+    return ok;
 }
 
 /* Loads or compiles APP. A missing or unreadable path is a usage error (exit 2, DESIGN §9),
@@ -267,7 +301,10 @@ int nf_cmd_run(int argc, char **argv) {
     }
     nf_value *result = NULL;
     nf_status st = nf_call_text(rt, flow, names, values, (size_t)nargs, &result);
-    if (st == NF_OK) {
+    if (st == NF_OK && (o.contents || o.save_contents) && !file_contents(rt, result, &o)) {
+        status = NF_EXIT_USER;
+        nf_value_free(result);
+    } else if (st == NF_OK) {
         status = print_result(result, o.json);
         nf_value_free(result);
     } else if (st == NF_ERR_FLOW) {

@@ -52,19 +52,21 @@ int nf_cmd_serve(int argc, char **argv) {
     char **files = calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0;
     if (!files) return NF_EXIT_USER;
+    size_t max_body = 0, max_file = 0; /* 0: the server's defaults */
     for (int i = 1; i < argc; i++) {
         bool missing = false;
-        const char *v;
+        const char *v, *opt = argv[i];
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf(
-                "usage: nanoflow serve APP [--db PATH] [--listen HOST:PORT] [--session-ttl S]\n\n"
-                "Runs the reference sync server for APP (a .nfb module or .mdl sources):\n"
-                "the protocol of docs/sync-protocol.md under /nf/v1/, the data in the SQLite\n"
-                "file PATH (default: in memory), listening on HOST:PORT only (default\n"
-                "127.0.0.1:8080; port 0 picks a free port). Prints 'listening on URL' when\n"
-                "ready, one log line per request on stderr; SIGTERM or SIGINT stop it\n"
-                "gracefully (exit 0). --session-ttl: seconds a session lasts without a\n"
-                "request (default 86400).\n");
+            printf("usage: nanoflow serve APP [--db PATH] [--listen HOST:PORT] [--session-ttl S]\n"
+                   "                          [--max-body BYTES] [--max-file BYTES]\n\n"
+                   "Runs the reference sync server for APP (a .nfb module or .mdl sources):\n"
+                   "the protocol of docs/sync-protocol.md under /nf/v1/, the data in the SQLite\n"
+                   "file PATH (default: in memory), listening on HOST:PORT only (default\n"
+                   "127.0.0.1:8080; port 0 picks a free port). Prints 'listening on URL' when\n"
+                   "ready, one log line per request on stderr; SIGTERM or SIGINT stop it\n"
+                   "gracefully (exit 0). --session-ttl: seconds a session lasts without a\n"
+                   "request (default 86400). --max-body and --max-file: the largest request body\n"
+                   "and file in bytes (defaults 16 MB and 50 MB; larger ones are answered 413).\n");
             free(files);
             return NF_EXIT_OK;
         }
@@ -91,6 +93,19 @@ int nf_cmd_serve(int argc, char **argv) {
                 fprintf(stderr, "nanoflow serve: --session-ttl needs a number of seconds\n");
                 return NF_EXIT_USAGE;
             }
+        } else if ((v = nf_cli_value_of("--max-body", argc, argv, &i, &missing)) ||
+                   (v = nf_cli_value_of("--max-file", argc, argv, &i, &missing))) {
+            bool body = strncmp(opt, "--max-body", 10) == 0;
+            char *end = NULL;
+            errno = 0;
+            long long n = missing ? 0 : strtoll(v, &end, 10);
+            if (missing || !*v || *end || errno || n < 1) {
+                free(files);
+                fprintf(stderr, "nanoflow serve: %s needs a number of bytes\n",
+                        body ? "--max-body" : "--max-file");
+                return NF_EXIT_USAGE;
+            }
+            *(body ? &max_body : &max_file) = (size_t)n;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "nanoflow serve: unknown option %s\n", argv[i]);
             free(files);
@@ -146,6 +161,8 @@ int nf_cmd_serve(int argc, char **argv) {
     cfg.db = db;
     cfg.listen = listen;
     cfg.session_ttl_ms = ttl * 1000;
+    cfg.max_body = max_body;
+    cfg.max_file = max_file;
     char err[512];
     nf_srv *srv = nf_srv_open(&cfg, err, sizeof err);
     int status = NF_EXIT_OK;
