@@ -305,6 +305,12 @@ static const char *APP =
     "create nanoflow Shop.DocNamed ($Title: String) returns Shop.Doc\nbegin\n"
     "  retrieve $D from Shop.Doc where [Title = $Title] first;\n  return $D;\nend;\n"
     "create nanoflow Shop.CancelSync ()\nbegin\n  cancel synchronization;\nend;\n"
+    "create nanoflow Shop.During () returns String\nbegin\n"
+    "  declare $S Boolean = isSyncing();\n"
+    "  synchronize all on error without rollback begin\n"
+    "    return toString($S) + ' ' + $latestErrorType + ': ' + $latestError;\n  end error;\n"
+    "  return 'not refused';\nend;\n"
+    "create nanoflow Shop.Syncing () returns Boolean\nbegin\n  return isSyncing();\nend;\n"
     "create microflow Shop.MF_Calc (In: Shop.Calc, Items: List of Shop.Calc) returns Shop.Calc\n"
     "begin\n  return $In;\nend;\n"
     "create microflow Shop.MF_Pair () returns List of Shop.Calc\nbegin\n"
@@ -560,6 +566,36 @@ static void file_too_large_is_limit_exceeded(void **state) {
     nf_value_free(d);
 }
 
+/* A flow run during a file upload sees isSyncing() and cannot start a second synchronize. */
+static void during(void *ud) {
+    fx *f = ud;
+    const char *r = run(f, "Shop.During", NULL, NULL);
+    size_t n = strlen(f->srv.log);
+    snprintf(f->srv.log + n, sizeof f->srv.log - n, "[%.200s]", r);
+}
+
+static void file_upload_is_part_of_the_synchronize(void **state) {
+    fx *f = *state;
+    nf_value *d = doc(f, "Shop.NewDoc", "x");
+    assert_int_equal(nf_file_set_contents(f->rt, d, "abc", 3), NF_OK);
+    nf_std_fake_on_pause(f->fake, during, f);
+    nf_std_fake_inject(f->fake, 1, NF_STD_FAKE_PAUSE); /* the PUT */
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL), "ok");
+    assert_string_equal(f->srv.log,
+                        "L[true RuntimeError: Performing simultaneous synchronizations is not "
+                        "supported. Please try again after the current synchronization is "
+                        "completed.]PUDD");
+    assert_string_equal(run(f, "Shop.Syncing", NULL, NULL), "false");
+    /* a failed synchronize leaves isSyncing() false too, and the object as it was */
+    assert_int_equal(nf_file_set_contents(f->rt, d, "abcd", 4), NF_OK);
+    nf_std_fake_inject(f->fake, 0, NF_STD_FAKE_FAIL500);
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL),
+                        "ConnectionError: synchronization failed: the server answered 500: boom");
+    assert_string_equal(run(f, "Shop.Syncing", NULL, NULL), "false");
+    assert_int_equal(sql_int(f, "SELECT count(*) FROM \"Shop.Doc\" WHERE _state = 2"), 1);
+    nf_value_free(d);
+}
+
 /* ---- cancel ---------------------------------------------------------------------------------- */
 
 typedef struct cancel_ctx {
@@ -670,6 +706,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(file_downloads_when_its_revision_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(file_api_refuses_what_is_not_a_file, setup, teardown),
         cmocka_unit_test_setup_teardown(file_too_large_is_limit_exceeded, setup, teardown),
+        cmocka_unit_test_setup_teardown(file_upload_is_part_of_the_synchronize, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_between_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(too_large_requests_split_at_units, setup, teardown),
         cmocka_unit_test_setup_teardown(microflow_calls_pass_objects_by_value, setup, teardown),
