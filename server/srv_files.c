@@ -216,6 +216,23 @@ bool nf_srv_files(nf_srv_call *c, const char *id) {
     return nf_srv_error(c, 405, "ModelError", "files take PUT, HEAD and GET");
 }
 
+/* The HasContents of the object's row as written by this unit: 1, 0, or -1 on a database
+ * error. */
+static int has_contents(nf_srv *s, uint32_t e, const char *id) {
+    const nf_std_table *t = &s->store->tables[e];
+    int has = nf_srv_find_member(s, t, "HasContents");
+    if (has < 0) return 0;
+    nf_std_text sql = {0};
+    nf_std_text_put(&sql, "SELECT %s FROM %s WHERE _id = ?", nf_srv_col(t, (uint32_t)has), t->name);
+    sqlite3_stmt *st = sql.oom ? NULL : nf_srv_stmt(s, sql.s);
+    free(sql.s);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st), v = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? v : -1;
+}
+
 int nf_srv_file_link(nf_srv *s, uint32_t e, const char *id, bool isnew, char *reason, size_t n) {
     uint32_t fd = nf_srv_entity(s, "System.FileDocument");
     if (fd == NF_BC_NONE || !nf_bc_entity_is_a(s->m, e, fd)) return 0;
@@ -223,6 +240,11 @@ int nf_srv_file_link(nf_srv *s, uint32_t e, const char *id, bool isnew, char *re
     if (!read_row(s, id, &f)) return 2;
     if (!f.exists || f.received != f.total) {
         if (!isnew) return 0; /* contents unchanged */
+        /* a new object without contents is fine (HasContents false); one that says it has
+         * contents, or whose upload was started, needs them whole */
+        int has = has_contents(s, e, id);
+        if (has < 0) return 2;
+        if (!f.exists && !has) return 0;
         snprintf(reason, n, "file not uploaded");
         return 1;
     }

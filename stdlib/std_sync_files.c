@@ -253,9 +253,10 @@ static nf_vm_status upload_file(nf_std_sync *c, nf_vm *vm, const char *id, int64
 nf_vm_status nf_std_files_upload(nf_std_sync *c, nf_vm *vm, const nf_std_sync_list *l, size_t chunk,
                                  uint32_t *files) {
     nf_std_store *s = nf_std_sync_store(c);
-    for (size_t i = 0; i < l->n; i++) {
+    uint32_t fd = file_entity(s);
+    for (size_t i = 0; fd != NF_BC_NONE && i < l->n; i++) {
         const nf_std_sync_obj *o = &l->v[i];
-        if (o->state == NF_SYNC_DELETED || !nf_std_files_is_file(s, o->t->entity)) continue;
+        if (o->state == NF_SYNC_DELETED || !nf_bc_entity_is_a(s->m, o->t->entity, fd)) continue;
         sqlite3_stmt *st = nf_std_store_stmt(
             s, vm, "SELECT size, sent FROM _nf_files WHERE id = ?1 AND state = 1");
         if (!st) return NF_VM_ERROR;

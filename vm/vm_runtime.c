@@ -195,8 +195,10 @@ void nf_vm_cancel(nf_vm *vm) {
     vm->cancel = 1;
 }
 
+/* Only the flag is written (another thread may call it): a synchronize clears it when it
+ * starts, so a cancel with none running has no effect. */
 void nf_vm_cancel_sync(nf_vm *vm) {
-    if (vm->syncing) vm->sync_cancel = 1;
+    vm->sync_cancel = 1;
 }
 
 /* ---- frames

@@ -236,8 +236,9 @@ has "the object says it has contents" '"HasContents":true,"Size":10'
 curl -s -D "$tmp/headers" -o "$tmp/file" -H "X-NF-Model: $model" -H "Authorization: Bearer $token" "$base/files/$receipt"
 if [ "$(cat "$tmp/file")" = "hello worl" ]; then pass "the file is served whole"; else fail "the file: '$(cat "$tmp/file")'"; fi
 header "its ETag is the object's revision" 'ETag: "1"'
-req "a new receipt without its file" 200 POST upload '{"units": [{"seq": 11, "objects": [{"entity": "Shop.Receipt", "id": "01a20f7b-5894-7560-8ffa-00000000f002", "op": "save", "new": true, "values": {"Name": "x", "Shop.Receipt_Order": "'$order'"}}]}]}'
-has "is rejected" '"status":"rejected","reason":"file not uploaded"'
+req "new receipts without their files" 200 POST upload '{"units": [{"seq": 11, "objects": [{"entity": "Shop.Receipt", "id": "01a20f7b-5894-7560-8ffa-00000000f002", "op": "save", "new": true, "values": {"Name": "x", "HasContents": true, "Shop.Receipt_Order": "'$order'"}}, {"entity": "Shop.Receipt", "id": "01a20f7b-5894-7560-8ffa-00000000f003", "op": "save", "new": true, "values": {"Name": "y", "Shop.Receipt_Order": "'$order'"}}]}]}'
+has "one that says it has contents is rejected" '"id":"01a20f7b-5894-7560-8ffa-00000000f002","status":"rejected","reason":"file not uploaded"'
+has "one without contents (HasContents false) is applied" '"id":"01a20f7b-5894-7560-8ffa-00000000f003","status":"applied"'
 req "a path instead of an id" 404 GET "files/..%2F..%2Fetc%2Fpasswd"
 saved_token=$token
 token=$bob_token

@@ -139,6 +139,10 @@ gets=$(grep -c "GET /nf/v1/files/" "$tmp/server.log")
 expect "B synchronizes again" 0 "synced " dev b Field.Sync
 gets2=$(grep -c "GET /nf/v1/files/" "$tmp/server.log")
 if [ "$gets" = 1 ] && [ "$gets2" = 1 ]; then pass "unchanged contents are not downloaded again"; else fail "file GETs: $gets then $gets2"; fi
+expect "A creates a photo without contents" 0 "" sh -c "'$nf' run '$app' Field.NewPhoto --arg Caption=blank --db '$tmp/a.db' >/dev/null"
+expect "which synchronizes as an object without contents" 0 "synced " dev a Field.Sync
+blank=$(sqlite3 "$tmp/server.db" "SELECT \"HasContents\" FROM \"Field.Photo\" WHERE \"Caption\" = 'blank'" 2>&1)
+if [ "$blank" = 0 ]; then pass "on the server, HasContents false"; else fail "blank photo on the server: '$blank'"; fi
 expect "a flow result that is not a file has no contents" 1 "" \
     "$nf" run "$app" Field.Plan --arg Code=X --arg Note=n --db "$tmp/c.db" --contents "$tmp/photo.bin"
 expect_err "and says why" "file contents belong to an object of System.FileDocument"
