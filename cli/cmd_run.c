@@ -171,13 +171,9 @@ static void run_usage(FILE *out) {
     fprintf(
         out,
         "usage: nanoflow run APP MODULE.FLOW [--arg NAME=VALUE]... [--db PATH] [--timezone TZ]\n"
-        "                    [--json] [--max-instructions N] [--lua-max-instructions N]
-"
-        "                    [--server URL [--user NAME --password PW]]
-"
-        "                    [--contents PATH] [--save-contents PATH]
-
-"
+        "                    [--json] [--max-instructions N] [--lua-max-instructions N]\n"
+        "                    [--server URL [--user NAME --password PW]]\n"
+        "                    [--contents PATH] [--save-contents PATH]\n\n"
         "Runs a flow and prints its result (toString() form; `empty` when empty; nothing for\n"
         "flows without a result). APP is a compiled .nfb module or one or more .mdl files or\n"
         "directories. --arg values are parsed by the parameter's type: numbers in plain\n"
