@@ -1,7 +1,9 @@
 /* std_sync_files.c — contents of System.FileDocument objects (and System.Image) on the device
  * and on the wire (docs/sync-protocol.md §7, docs/sync-client.md "Files").
  *
- * The contents live beside the rows, in `_nf_files (id, data, size, state, rev, sent)`:
+ * The contents live beside the rows: the bytes in `_nf_file_data (id, data)`, and what the client
+ * knows of them in `_nf_files (id, size, state, rev, sent)` (apart, so that updating the state
+ * after every uploaded part never rewrites the bytes):
  *   state 1: set on the device and not yet linked on the server (to upload); `sent` is how much
  *            the server confirmed of this version (-1: nothing was sent yet);
  *   state 0: the server's contents as of object revision `rev` (downloaded, or uploaded and
@@ -28,9 +30,10 @@ bool nf_std_files_is_file(const nf_std_store *s, uint32_t e) {
 
 bool nf_std_files_prepare(nf_std_store *s, char *err, size_t errn) {
     if (sqlite3_exec(s->db,
-                     "CREATE TABLE IF NOT EXISTS _nf_files (id TEXT PRIMARY KEY, data BLOB NOT "
-                     "NULL, size INTEGER NOT NULL, state INTEGER NOT NULL, rev INTEGER, sent "
-                     "INTEGER NOT NULL DEFAULT -1)",
+                     "CREATE TABLE IF NOT EXISTS _nf_files (id TEXT PRIMARY KEY, size INTEGER NOT "
+                     "NULL, state INTEGER NOT NULL, rev INTEGER, sent INTEGER NOT NULL DEFAULT "
+                     "-1); CREATE TABLE IF NOT EXISTS _nf_file_data (id TEXT PRIMARY KEY, data "
+                     "BLOB NOT NULL)",
                      NULL, NULL, NULL) == SQLITE_OK)
         return true;
     snprintf(err, errn, "cannot prepare the local database for file contents: %s",
@@ -54,6 +57,16 @@ static bool step_done(sqlite3_stmt *st) {
 
 /* ---- the host's side: setting and reading contents ------------------------------------------ */
 
+/* The bytes of id (the caller's transaction). */
+static bool put_data(nf_std_store *s, const char *id, const void *bytes, size_t len) {
+    sqlite3_stmt *st = nf_std_store_stmt(
+        s, NULL, "INSERT OR REPLACE INTO _nf_file_data (id, data) VALUES (?1, ?2)");
+    if (!st) return false;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob64(st, 2, len ? bytes : "", len, SQLITE_STATIC);
+    return step_done(st);
+}
+
 nf_vm_status nf_std_files_set(nf_std_store *s, nf_vm *vm, nf_vm_obj *o, const void *bytes,
                               size_t len) {
     char id[37];
@@ -67,15 +80,16 @@ nf_vm_status nf_std_files_set(nf_std_store *s, nf_vm *vm, nf_vm_obj *o, const vo
                                                    : "the object is not a stored file document");
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return nf_std_store_fail(s, vm, "storing file contents");
-    sqlite3_stmt *st = nf_std_store_stmt(s, NULL,
-                                         "INSERT OR REPLACE INTO _nf_files (id, data, size, state, "
-                                         "rev, sent) VALUES (?1, ?2, ?3, 1, NULL, -1)");
+    bool ok = put_data(s, id, bytes, len);
+    sqlite3_stmt *st = ok ? nf_std_store_stmt(s, NULL,
+                                              "INSERT OR REPLACE INTO _nf_files (id, size, state, "
+                                              "rev, sent) VALUES (?1, ?2, 1, NULL, -1)")
+                          : NULL;
     if (st) {
         sqlite3_bind_text(st, 1, id, 36, SQLITE_TRANSIENT);
-        sqlite3_bind_blob64(st, 2, len ? bytes : "", len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)len);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
     }
-    bool ok = step_done(st);
+    ok = step_done(st);
     /* a committed object: HasContents and Size change as a new commit unit, so the next
      * synchronize uploads the contents and then the object that links them */
     int64_t seq = s->seq + 1;
@@ -120,7 +134,7 @@ nf_vm_status nf_std_files_get(nf_std_store *s, nf_vm *vm, const uint8_t id[16], 
     *found = false;
     char idt[37];
     nf_std_uuid_text(id, idt);
-    sqlite3_stmt *st = nf_std_store_stmt(s, vm, "SELECT data FROM _nf_files WHERE id = ?1");
+    sqlite3_stmt *st = nf_std_store_stmt(s, vm, "SELECT data FROM _nf_file_data WHERE id = ?1");
     if (!st) return NF_VM_ERROR;
     sqlite3_bind_text(st, 1, idt, 36, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
@@ -165,20 +179,26 @@ static void save_sent(nf_std_store *s, const char *id, int64_t sent) {
     step_done(st);
 }
 
-/* Bytes [at, at + n) of the contents of id (malloc'ed). */
+/* Bytes [at, at + n) of the contents of id (malloc'ed), read in place with SQLite's incremental
+ * blob I/O (substr() would load the whole file for every part). */
 static char *read_part(nf_std_store *s, const char *id, int64_t at, int64_t n) {
-    sqlite3_stmt *st =
-        nf_std_store_stmt(s, NULL, "SELECT substr(data, ?2, ?3) FROM _nf_files WHERE id = ?1");
+    sqlite3_stmt *st = nf_std_store_stmt(s, NULL, "SELECT rowid FROM _nf_file_data WHERE id = ?1");
     if (!st) return NULL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, at + 1);
-    sqlite3_bind_int64(st, 3, n);
-    char *p = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)n) {
-        p = malloc(n ? (size_t)n : 1);
-        if (p && n) memcpy(p, sqlite3_column_blob(st, 0), (size_t)n);
-    }
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_int64 rowid = found ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
+    char *p = found ? malloc(n ? (size_t)n : 1) : NULL;
+    if (!p || !n) return p;
+    sqlite3_blob *blob = NULL;
+    bool ok =
+        sqlite3_blob_open(s->db, "main", "_nf_file_data", "data", rowid, 0, &blob) == SQLITE_OK &&
+        sqlite3_blob_read(blob, p, (int)n, (int)at) == SQLITE_OK;
+    sqlite3_blob_close(blob);
+    if (!ok) {
+        free(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -338,20 +358,25 @@ static nf_vm_status wanted(nf_std_store *s, nf_vm *vm, nf_std_table *t, want **v
     return r;
 }
 
-/* Stores downloaded contents unless the device set its own meanwhile. */
+/* Stores downloaded contents, in one transaction, unless the device set its own meanwhile. */
 static bool store_download(nf_std_store *s, const char *id, const char *data, size_t len,
                            int64_t rev) {
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return false;
     sqlite3_stmt *st = nf_std_store_stmt(
         s, NULL,
-        "INSERT INTO _nf_files (id, data, size, state, rev, sent) VALUES (?1, ?2, ?3, 0, ?4, ?3) "
-        "ON CONFLICT(id) DO UPDATE SET data = excluded.data, size = excluded.size, rev = "
-        "excluded.rev, sent = excluded.sent WHERE state = 0");
-    if (!st) return false;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob64(st, 2, len ? data : "", len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)len);
-    sqlite3_bind_int64(st, 4, rev);
-    return step_done(st);
+        "INSERT INTO _nf_files (id, size, state, rev, sent) VALUES (?1, ?2, 0, ?3, ?2) ON "
+        "CONFLICT(id) DO UPDATE SET size = excluded.size, rev = excluded.rev, sent = excluded.sent "
+        "WHERE state = 0");
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
+        sqlite3_bind_int64(st, 3, rev);
+    }
+    bool ok = step_done(st);
+    if (ok && sqlite3_changes(s->db) > 0) ok = put_data(s, id, data, len);
+    if (ok && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return true;
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return false;
 }
 
 nf_vm_status nf_std_files_download(nf_std_sync *c, nf_vm *vm, uint32_t *files) {
