@@ -86,10 +86,13 @@ step "Inspection.ACT_Inspection_AddNote --arg Note='Gate code 4711'" "offline, o
   Inspection.ACT_Inspection_AddNote --arg Inspection="$insp" --arg Note='Gate code 4711' --db "$root/build/anna-tablet.db"
 step Inspection.ACT_Synchronize "the server refuses the stale revision" \
   Inspection.ACT_Synchronize "${tablet[@]}"
-echo "\$ sqlite3 build/anna-tablet.db 'SELECT qid, entity, status, reason, json_extract(device, \"\$.values.Notes\") FROM _nf_quarantine'"
-sqlite3 "$root/build/anna-tablet.db" 'SELECT qid, entity, status, reason, json_extract(device, "$.values.Notes") FROM _nf_quarantine'
-echo "(the tablet's note is kept in its quarantine; the tablet now shows the server's version:)"
+echo "\$ nanoflow quarantine build/inspection.nfb --db build/anna-tablet.db"
+"$nf" quarantine "$out" --db "$root/build/anna-tablet.db"
+echo "(the tablet's version is kept there, values included:)"
+"$nf" quarantine "$out" --db "$root/build/anna-tablet.db" --format json | grep -o '"Notes": *"[^"]*"' | head -1
+echo "(and the tablet now shows the server's version:)"
 sqlite3 "$root/build/anna-tablet.db" 'SELECT Status, Grade, Notes FROM "Inspection.Inspection"'
+echo "(\`nanoflow quarantine … --resubmit 1\` would put the tablet's values back for the next sync)"
 echo "\$ sqlite3 build/demo-server.db 'SELECT ObjectType, Reason FROM \"System.SynchronizationError\"'"
 sqlite3 "$srvdb" 'SELECT ObjectType, Reason FROM "System.SynchronizationError"'
 echo
