@@ -41,5 +41,6 @@ int nf_cmd_eval(int argc, char **argv);
 int nf_cmd_compile(int argc, char **argv);
 int nf_cmd_disasm(int argc, char **argv);
 int nf_cmd_serve(int argc, char **argv);
+int nf_cmd_test(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static void usage(FILE *out) {
         "  run APP MODULE.FLOW [--arg NAME=VALUE]...   run a flow (APP: .nfb or .mdl files)\n"
         "  eval EXPR                 evaluate one expression\n"
         "  serve APP [--db PATH] [--listen HOST:PORT]   run the reference sync server\n"
+        "  test FILE.mdl|DIR... [--filter P] [--junit F] [--coverage]   run create test\n"
         "  help                      show this help\n"
         "  version                   show the version\n"
         "\n"
@@ -41,6 +42,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "run") == 0) return nf_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "eval") == 0) return nf_cmd_eval(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0) return nf_cmd_serve(argc - 1, argv + 1);
+    if (strcmp(cmd, "test") == 0) return nf_cmd_test(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return NF_EXIT_OK;
