@@ -82,11 +82,16 @@ static void tap_failure(FILE *out, const test_case *t) {
     if (o->error_type) fprintf(out, "  error_type: %s\n", o->error_type);
     if (o->flow) fprintf(out, "  flow: %s\n", o->flow);
     fputs("  file: ", out);
-    yq(out, t->file);
+    yq(out, o->file ? o->file : t->file);
     fprintf(out, "\n  line: %u\n", o->line ? o->line : t->line);
     if (o->shown) {
         fputs("  shown: ", out);
         yq(out, o->shown);
+        fputc('\n', out);
+    }
+    if (o->quarantine) {
+        fputs("  quarantine: ", out);
+        yq(out, o->quarantine);
         fputc('\n', out);
     }
     if (o->log && *o->log) {
@@ -145,7 +150,7 @@ static bool write_junit(const char *path, const tests *ts, size_t failed, double
         xml(out, t->out.message);
         fprintf(out, "\" type=\"%s\">", t->out.kind ? t->out.kind : "error");
         const nf_test_outcome *o = &t->out;
-        fprintf(out, "%s:%u: ", t->file, o->line ? o->line : t->line);
+        fprintf(out, "%s:%u: ", o->file ? o->file : t->file, o->line ? o->line : t->line);
         xml(out, o->message);
         if (o->expression) {
             fputs("\nexpression: ", out);
@@ -158,6 +163,10 @@ static bool write_junit(const char *path, const tests *ts, size_t failed, double
         if (o->shown) {
             fputs("\nshown: ", out);
             xml(out, o->shown);
+        }
+        if (o->quarantine) {
+            fputs("\nquarantine: ", out);
+            xml(out, o->quarantine);
         }
         if (o->log) {
             fputs("\nlog:\n", out);

@@ -554,11 +554,21 @@ static void run(th *t) {
         const char *flow = nf_runtime_error_flow(t->rt);
         free(t->out->flow);
         t->out->flow = dup(flow ? flow : t->test);
+        uint32_t fi = flow ? nf_vm_flow_named(t->rt->vm, flow) : NF_BC_NONE;
+        const nf_bc_module *m = &env->mod->bc;
+        if (fi != NF_BC_NONE && strcmp(flow, t->test) != 0 && m->flows[fi].file != NF_BC_NONE)
+            t->out->file = dup(m->strings[m->flows[fi].file]);
         t->out->error_type = dup(nf_error_type_name(nf_runtime_error_type(t->rt)));
         fail(t, "error", nf_runtime_error_line(t->rt),
              fmt("uncaught %s: %s", t->out->error_type, nf_runtime_error_message(t->rt)));
     }
     if (!t->failed) check_expectations(t);
+    char *q = NULL; /* what the server refused explains many a failed sync test */
+    if (t->failed && t->rt->store && nf_sync_quarantine(t->rt, &q) == NF_OK && q &&
+        strcmp(q, "[]") != 0)
+        t->out->quarantine = q;
+    else
+        nf_free(q);
 }
 
 bool nf_test_run(const nf_test_env *env, const char *name, nf_test_outcome *out) {
@@ -583,8 +593,10 @@ void nf_test_outcome_free(nf_test_outcome *o) {
     free(o->message);
     free(o->expression);
     free(o->flow);
+    free(o->file);
     free(o->error_type);
     free(o->shown);
     free(o->log);
+    free(o->quarantine);
     memset(o, 0, sizeof *o);
 }

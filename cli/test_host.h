@@ -20,10 +20,12 @@ typedef struct nf_test_outcome {
     char *message;    /* why it failed */
     char *expression; /* a failed assert: its condition as written */
     char *flow;       /* where: the test, or the flow that raised the uncaught error */
+    char *file;       /* that flow's source file when it is not the test's, else NULL */
     uint32_t line;    /* source line of the failing statement (0: unknown) */
     char *error_type; /* an uncaught error: its $latestErrorType */
     char *shown;      /* expectation failures: the messages/pages shown, "; "-separated */
     char *log;        /* the last lines the flows and the sync client logged */
+    char *quarantine; /* the device's sync quarantine (JSON) when it is not empty */
     double seconds;
 } nf_test_outcome;
 
