@@ -250,6 +250,14 @@ static int parse(int argc, char **argv, opts *o, char **files, int *nfiles) {
             fprintf(stderr, "nanoflow test: unknown option %s\n", argv[i]);
             return usage();
         } else {
+            size_t len = strlen(argv[i]);
+            if (len > 4 && strcmp(argv[i] + len - 4, ".nfb") == 0) {
+                fprintf(stderr,
+                        "nanoflow test: %s: tests run from .mdl sources (a compiled "
+                        "module has no tests)\n",
+                        argv[i]);
+                return NF_EXIT_USAGE;
+            }
             files[(*nfiles)++] = argv[i];
         }
     }

@@ -160,9 +160,10 @@ bool nf_p_test_decl(nf_cc_parser *p, nf_cc_decl *d) {
         nf_p_next(p);
         if (!nf_p_expect(p, NF_TK_RPAREN, "')': a test takes no parameters")) return false;
     }
-    if (nf_p_accept_kw(p, NF_KW_folder) && !nf_p_at(p, NF_TK_STRING))
-        return nf_p_expected(p, "a folder name");
-    if (nf_p_at(p, NF_TK_STRING)) nf_p_next(p);
+    if (nf_p_accept_kw(p, NF_KW_folder)) { /* folder '…': no meaning at run time */
+        if (!nf_p_at(p, NF_TK_STRING)) return nf_p_expected(p, "a folder name");
+        nf_p_next(p);
+    }
     if (!nf_p_expect_kw(p, NF_KW_begin)) return false;
     /* never deferred (nf_cc_parse_file_deferred): the flow-by-flow build drops tests anyway */
     p->in_flow = true;

@@ -184,6 +184,9 @@ expect "no files is a usage error" 2 "" "$nf" test
 expect "an unknown option is a usage error" 2 "" "$nf" test --frobnicate app
 expect "--max-instructions takes a number" 2 "" "$nf" test app pass.mdl --max-instructions lots
 expect "--junit needs a file" 2 "" "$nf" test app pass.mdl --junit
+"$nf" compile app -o "$tmp/x.nfb" >/dev/null 2>&1
+expect "a compiled module is a usage error (it has no tests)" 2 "" "$nf" test "$tmp/x.nfb"
+expect_err "  …saying so" "tests run from .mdl sources"
 "$nf" test --help >"$tmp/out" 2>&1 && grep -q "docs/testing.md" "$tmp/out" && pass "--help" || fail "--help"
 
 # ---- tests stay out of the app ---------------------------------------------------------------------
