@@ -89,9 +89,10 @@ static char *fmt(const char *f, ...) {
     return s;
 }
 
+/* Room for item n of an array whose capacity is the next power of two (doubled at n = 2^k). */
 static bool grow(void **items, size_t n, size_t size) {
-    if (n & (n - 1)) return true; /* capacity doubles at powers of two */
-    void *p = realloc(*items, (n ? n * 2 : 4) * size);
+    if (n & (n - 1)) return true;
+    void *p = realloc(*items, (n ? n * 2 : 1) * size);
     if (!p) return false;
     *items = p;
     return true;
