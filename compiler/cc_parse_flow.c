@@ -268,8 +268,8 @@ static bool is_block_end(const nf_cc_parser *p) {
         case NF_KW_java:
         case NF_KW_user:
         case NF_KW_demo:
-        case NF_KW_test:
         case NF_KW_validation: return true;
+        case NF_KW_test: return !nf_p_peek_is(p, 2, NF_TK_DOT); /* not `create Test.Order` */
         default: return false;
         }
     }
