@@ -69,6 +69,18 @@ static void yq(FILE *out, const char *s) {
     fputc('\'', out);
 }
 
+/* A YAML literal block of text's lines (nothing when text is empty). */
+static void yaml_block(FILE *out, const char *key, const char *text) {
+    if (!text || !*text) return;
+    fprintf(out, "  %s: |\n", key);
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        fprintf(out, "    %.*s\n", len, p);
+        p += len + (nl ? 1 : 0);
+    }
+}
+
 static void tap_failure(FILE *out, const test_case *t) {
     const nf_test_outcome *o = &t->out;
     fputs("  ---\n  message: ", out);
@@ -94,15 +106,8 @@ static void tap_failure(FILE *out, const test_case *t) {
         yq(out, o->quarantine);
         fputc('\n', out);
     }
-    if (o->log && *o->log) {
-        fputs("  log: |\n", out);
-        for (const char *p = o->log; *p;) {
-            const char *nl = strchr(p, '\n');
-            int len = nl ? (int)(nl - p) : (int)strlen(p);
-            fprintf(out, "    %.*s\n", len, p);
-            p += len + (nl ? 1 : 0);
-        }
-    }
+    yaml_block(out, "log", o->log);
+    yaml_block(out, "server_log", o->server_log);
     fputs("  ...\n", out);
 }
 
@@ -171,6 +176,10 @@ static bool write_junit(const char *path, const tests *ts, size_t failed, double
         if (o->log) {
             fputs("\nlog:\n", out);
             xml(out, o->log);
+        }
+        if (o->server_log) {
+            fputs("\nserver log:\n", out);
+            xml(out, o->server_log);
         }
         fputs("</failure>\n    </testcase>\n", out);
     }
@@ -285,7 +294,7 @@ static int run_all(nf_cc_compilation *c, nf_module *mod, const opts *o) {
     size_t n = nf_cc_test_count(c);
     all.items = calloc(n + 1, sizeof *all.items);
     run.items = calloc(n + 1, sizeof *run.items);
-    nf_test_env env = {mod, NULL, NULL, o->max_instructions, NULL, NULL, o->timezone};
+    nf_test_env env = {mod, NULL, NULL, o->max_instructions, NULL, o->timezone};
     nf_test_coverage cov = {0};
     int status = NF_EXIT_USER;
     if (!all.items || !run.items || (o->coverage && !nf_test_coverage_init(&cov, mod))) {
@@ -306,7 +315,6 @@ static int run_all(nf_cc_compilation *c, nf_module *mod, const opts *o) {
     }
     if (!demo_user(mod, o->user, &env.user, &env.password)) goto done;
     env.coverage = o->coverage ? &cov : NULL;
-    env.server_log = fopen("/dev/null", "w");
     printf("TAP version 14\n1..%zu\n", run.n);
     fflush(stdout);
     size_t failed = 0;
@@ -322,7 +330,6 @@ static int run_all(nf_cc_compilation *c, nf_module *mod, const opts *o) {
         }
         fflush(stdout);
     }
-    if (env.server_log) fclose(env.server_log);
     if (o->coverage) nf_test_coverage_report(&cov, mod, is_test, &all, stdout);
     if (o->junit && !write_junit(o->junit, &run, failed, total)) {
         fprintf(stderr, "nanoflow test: cannot write %s: %s\n", o->junit, strerror(errno));

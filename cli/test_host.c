@@ -65,6 +65,9 @@ typedef struct th {
     unsigned nlog;
     bool failed, oom;
     nf_test_outcome *out;
+    FILE *slog; /* the server's log, in memory */
+    char *slog_text;
+    size_t slog_len;
 } th;
 
 static char *dup(const char *s) {
@@ -512,7 +515,8 @@ static void run(th *t) {
     memset(&sc, 0, sizeof sc);
     sc.m = &env->mod->bc;
     sc.no_listen = true;
-    sc.log = env->server_log;
+    t->slog = open_memstream(&t->slog_text, &t->slog_len);
+    sc.log = t->slog ? t->slog : stderr;
     sc.hash_prefix = "$5$"; /* a fast hash: every test seeds the demo users anew */
     t->srv = nf_srv_open(&sc, err, sizeof err);
     if (!t->srv) {
@@ -572,6 +576,20 @@ static void run(th *t) {
         nf_free(q);
 }
 
+/* The last n lines of text (a copy), or NULL when it is empty. */
+static char *tail_lines(const char *text, size_t len, unsigned n) {
+    if (!text || !len) return NULL;
+    size_t start = len;
+    if (text[start - 1] == '\n') start--;
+    for (unsigned k = 0; start > 0; start--)
+        if (text[start - 1] == '\n' && ++k == n) break;
+    char *s = malloc(len - start + 1);
+    if (!s) return NULL;
+    memcpy(s, text + start, len - start);
+    s[len - start] = '\0';
+    return s;
+}
+
 bool nf_test_run(const nf_test_env *env, const char *name, nf_test_outcome *out) {
     memset(out, 0, sizeof *out);
     th t;
@@ -586,7 +604,10 @@ bool nf_test_run(const nf_test_env *env, const char *name, nf_test_outcome *out)
     out->seconds = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
     out->passed = !t.failed;
     if (t.failed) out->log = join_log(&t);
-    th_free(&t);
+    th_free(&t); /* closes the server: its log is complete */
+    if (t.slog && fclose(t.slog) == 0 && t.failed)
+        out->server_log = tail_lines(t.slog_text, t.slog_len, LOG_LINES);
+    free(t.slog_text);
     return !t.oom;
 }
 
@@ -599,5 +620,6 @@ void nf_test_outcome_free(nf_test_outcome *o) {
     free(o->shown);
     free(o->log);
     free(o->quarantine);
+    free(o->server_log);
     memset(o, 0, sizeof *o);
 }

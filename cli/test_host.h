@@ -26,6 +26,7 @@ typedef struct nf_test_outcome {
     char *shown;      /* expectation failures: the messages/pages shown, "; "-separated */
     char *log;        /* the last lines the flows and the sync client logged */
     char *quarantine; /* the device's sync quarantine (JSON) when it is not empty */
+    char *server_log; /* the last lines of the in-process server's log (requests, microflows) */
     double seconds;
 } nf_test_outcome;
 
@@ -42,7 +43,6 @@ typedef struct nf_test_env {
     const char *user, *password; /* the demo user the device signs in as, or NULL */
     uint64_t max_instructions;   /* per test; 0: unlimited */
     nf_test_coverage *coverage;  /* NULL: no coverage */
-    FILE *server_log;            /* the in-process server's request log */
     const char *timezone;        /* NULL: TZ or UTC */
 } nf_test_env;
 

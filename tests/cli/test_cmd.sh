@@ -106,6 +106,8 @@ expect_out "  …at the line of the expect statement" "  line: 12"
 expect_out "an uncaught error (a mocked microflow raising without a handler)" \
     "message: 'uncaught RuntimeError: no prices today'"
 expect_out "  …with its type" "error_type: RuntimeError"
+expect_out "  …and the server's log (its login request)" "  server_log: |
+    POST /nf/v1/login 200"
 expect_out "an assert inside try … catch still fails the test" \
     "not ok 4 - Shop.Test_AssertInsideCatch"
 expect_out "  …with its own message" \
