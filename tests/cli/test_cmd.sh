@@ -119,8 +119,18 @@ expect_out "  …located in the flow that called it" "  flow: Shop.Scan
   line: 67"
 expect_out "an endless loop runs out of its instruction budget" \
     "uncaught LimitExceeded: the flow ran past its instruction budget (100000)"
-expect_out "the closing line counts" "0 passed, 6 failed"
-if [ "$(tail -n 1 "$tmp/out")" = "0 passed, 6 failed" ]; then pass "the count is the last line"; else fail "the count is not the last line"; fi
+expect_out "an expected message shown only before the expect statement" \
+    "expected message ''Nothing to order'' of type Warning to be shown after the expect statement (it was shown before it)"
+expect_out "an expected page that was not shown, with the pages that were" \
+    "message: 'expected page Shop.Order_List to be shown'
+  severity: fail
+  kind: expectation
+  flow: Shop.Test_PageNotShown
+  file: 'fail.mdl'
+  line: 54
+  shown: 'page ''Shop.Order_Edit'''"
+expect_out "the closing line counts" "0 passed, 8 failed"
+if [ "$(tail -n 1 "$tmp/out")" = "0 passed, 8 failed" ]; then pass "the count is the last line"; else fail "the count is not the last line"; fi
 
 expect "one failure among passes" 1 "TAP version 14
 1..2
