@@ -44,5 +44,6 @@ int nf_cmd_serve(int argc, char **argv);
 int nf_cmd_lint(int argc, char **argv);
 int nf_cmd_compat(int argc, char **argv);
 int nf_cmd_quarantine(int argc, char **argv);
+int nf_cmd_test(int argc, char **argv);
 
 #endif

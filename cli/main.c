@@ -27,6 +27,7 @@ static void usage(FILE *out) {
         "                            (OLD, NEW: .nfb, .mdl or directory; or --old ... --new ...)\n"
         "  quarantine APP --db PATH [--resubmit QID]    list or resubmit a device's rejected\n"
         "                            objects (also: nanoflow sync quarantine …)\n"
+        "  test FILE.mdl|DIR... [--filter P] [--junit F] [--coverage]   run create test\n"
         "  help                      show this help\n"
         "  version                   show the version\n"
         "\n"
@@ -51,6 +52,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "quarantine") == 0) return nf_cmd_quarantine(argc - 1, argv + 1);
     if (strcmp(cmd, "sync") == 0 && argc > 2 && strcmp(argv[2], "quarantine") == 0)
         return nf_cmd_quarantine(argc - 2, argv + 2);
+    if (strcmp(cmd, "test") == 0) return nf_cmd_test(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return NF_EXIT_OK;

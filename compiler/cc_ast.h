@@ -311,6 +311,8 @@ typedef enum nf_cc_stkind {
     NF_ST_FORBIDDEN, /* a server-side action (REST, Java action, workflows, …): kept by name */
     NF_ST_BROKEN,    /* a statement with a syntax error that creates u.forbidden.var: the
                         variable still exists, so its uses do not cascade into more errors */
+    NF_ST_TEST,      /* assert, mock, network, expect (`create test` only): semantic analysis
+                        lowers it to a call of a NanoflowTest action (cc_sema_test.c) */
     NF_ST_COUNT_
 } nf_cc_stkind;
 
@@ -387,6 +389,18 @@ typedef struct nf_cc_when {
     nf_cc_block body;
     nf_cc_span span;
 } nf_cc_when;
+
+/* The statements of `create test` (docs/testing.md). */
+typedef enum nf_cc_testop {
+    NF_TEST_ASSERT,       /* assert value [message message] */
+    NF_TEST_MOCK_RETURNS, /* mock microflow|lua action target returns value */
+    NF_TEST_MOCK_RAISES,  /* mock microflow target raises message */
+    NF_TEST_NETWORK_OFFLINE,
+    NF_TEST_NETWORK_ONLINE,
+    NF_TEST_NETWORK_FAIL,   /* network fail next count requests */
+    NF_TEST_EXPECT_MESSAGE, /* expect message value [type type_name] */
+    NF_TEST_EXPECT_PAGE     /* expect page target */
+} nf_cc_testop;
 
 typedef struct nf_cc_template_param {
     uint32_t index; /* {n} */
@@ -569,6 +583,16 @@ struct nf_cc_stmt {
             const char *what;
             nf_cc_sym *var;
         } forbidden; /* e.g. "call java action" */
+        struct {
+            uint8_t op;          /* nf_cc_testop */
+            bool action;         /* mock: a lua/javascript action (else a microflow) */
+            nf_cc_expr *value;   /* assert condition, mock result, expected message text */
+            nf_cc_expr *message; /* assert message, mock raises message (may be NULL) */
+            nf_cc_qname target;  /* mock: the flow or action; expect page: the page */
+            nf_cc_sym *type_name;
+            nf_cc_span type_span; /* expect message … type Information|Warning|Error */
+            uint32_t count;       /* network fail next count requests */
+        } test;
     } u;
 };
 
@@ -616,6 +640,11 @@ static inline size_t nf_cc_stmt_size(nf_cc_stkind kind) {
     case NF_ST_CLEAR_DEVICE: n = NF_CC_STMT_MEMBER_SIZE(clear_device); break;
     case NF_ST_FORBIDDEN:
     case NF_ST_BROKEN: n = NF_CC_STMT_MEMBER_SIZE(forbidden); break;
+    case NF_ST_TEST: /* lowered in place to a CALL */
+        n = NF_CC_STMT_MEMBER_SIZE(test) > NF_CC_STMT_MEMBER_SIZE(call)
+                ? NF_CC_STMT_MEMBER_SIZE(test)
+                : NF_CC_STMT_MEMBER_SIZE(call);
+        break;
     default: n = sizeof(nf_cc_stmt); break; /* BREAK, CONTINUE, RAISE, …: rare, no member */
     }
     n = (n + 7u) & ~(size_t)7u;
@@ -840,6 +869,7 @@ typedef struct nf_cc_decl {
              * and MDL version there, for nf_cc_parse_body */
             uint32_t body_first, body_end, body_depth, body_mdl_version;
             bool body_deferred;
+            bool is_test; /* `create test`: a nanoflow without parameters (docs/testing.md) */
         } flow;
         struct {
             uint8_t kind; /* nf_cc_actionkind */

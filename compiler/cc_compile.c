@@ -19,6 +19,7 @@ struct nf_cc_compilation {
     nf_cc_model model;
     bool checked, ok;
     bool infer_returns;
+    bool tests, coverage; /* nf_cc_set_tests, nf_cc_set_coverage */
     /* built flow by flow (by_flow): the syntax trees are gone, so a later nf_cc_build gives
      * this module again instead of generating it anew */
     bool by_flow;
@@ -27,6 +28,38 @@ struct nf_cc_compilation {
 
 void nf_cc_set_infer_returns(nf_cc_compilation *c, bool on) {
     c->infer_returns = on;
+}
+
+void nf_cc_set_tests(nf_cc_compilation *c, bool on) {
+    c->tests = on;
+}
+
+void nf_cc_set_coverage(nf_cc_compilation *c, bool on) {
+    c->coverage = on;
+}
+
+size_t nf_cc_test_count(const nf_cc_compilation *c) {
+    size_t n = 0;
+    for (uint32_t i = 0; c->ok && i < c->model.flows.n; i++) {
+        const nf_cc_flow *f = c->model.flows.items[i];
+        n += f->decl && f->decl->u.flow.is_test;
+    }
+    return n;
+}
+
+const char *nf_cc_test_name(const nf_cc_compilation *c, size_t k, uint32_t *file, uint32_t *line) {
+    for (uint32_t i = 0; c->ok && i < c->model.flows.n; i++) {
+        nf_cc_flow *f = c->model.flows.items[i];
+        if (!f->decl || !f->decl->u.flow.is_test || k--) continue;
+        nf_cc_span at = f->decl->name.span;
+        if (file) *file = at.file;
+        if (line)
+            *line = at.file < c->sources.n
+                        ? nf_cc_source_line_of((nf_cc_source *)&c->sources.files[at.file], at.off)
+                        : 0;
+        return f->name->s;
+    }
+    return NULL;
 }
 
 nf_cc_compilation *nf_cc_new(void) {
@@ -98,6 +131,8 @@ static void sema_init(nf_cc_sema *s, nf_cc_compilation *c) {
     s->d = &c->diags;
     s->m = &c->model;
     s->infer_returns = c->infer_returns;
+    s->tests = c->tests;
+    s->srcs = &c->sources;
     s->s_current_object = sym(s, "currentObject");
     s->s_latest_error = sym(s, "latestError");
     s->s_latest_error_type = sym(s, "latestErrorType");
@@ -125,6 +160,7 @@ static void gen_init(nf_cg *g, nf_cc_compilation *c, nf_bc_module *out) {
     g->mdl = &c->model;
     g->srcs = &c->sources;
     g->out = out;
+    g->coverage = c->coverage;
 }
 
 bool nf_cc_check(nf_cc_compilation *c) {
@@ -300,7 +336,8 @@ bool nf_cc_build(nf_cc_compilation *c, struct nf_bc_module *out) {
         return true;
     }
     /* flow by flow when nothing has been done yet (a diagnostic already there would be lost) */
-    if (!c->checked && !c->infer_returns && c->diags.n == 0 && !c->diags.dropped && by_flow(c, out))
+    if (!c->checked && !c->infer_returns && !c->tests && !c->coverage && c->diags.n == 0 &&
+        !c->diags.dropped && by_flow(c, out))
         return true;
     if (!nf_cc_check(c)) return false;
     nf_cg g;

@@ -11,6 +11,7 @@
 #include "cc_diag.h"
 #include "cc_model.h"
 #include "nf_bc.h"
+#include "nf_compiler.h"
 
 /* A growable array in the compilation arena. */
 typedef struct nf_cg_buf {
@@ -72,6 +73,7 @@ typedef struct nf_cg {
     nf_cc_sources *srcs;
     nf_bc_module *out;
     bool oom, failed;
+    bool coverage;         /* emit coverage probes (nf_cc_set_coverage) */
     unsigned depth;        /* expression nesting being generated (guards the C stack) */
     nf_cc_map str_index;   /* interned text → string index + 1 */
     nf_cc_map const_index; /* "kind:text" → constant index + 1 */

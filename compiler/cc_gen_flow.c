@@ -234,6 +234,13 @@ static void mark_line(nf_cg *g, nf_cc_span at) {
     }
 }
 
+/* A coverage probe (nf_cc_set_coverage): NOP with A = 1 and B = kind, on the line of `at`. */
+static void probe(nf_cg *g, nf_cc_probe_kind kind, nf_cc_span at) {
+    if (!g->coverage) return;
+    mark_line(g, at);
+    nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_NOP, 1, kind, 0));
+}
+
 /* ---- statements ------------------------------------------------------------------------------ */
 
 static void block(nf_cg *g, nf_cc_block *b);
@@ -294,6 +301,7 @@ static void on_error(nf_cg *g, nf_cc_handler *eh, uint32_t start, int result_reg
             g, start, end, eh->kind == NF_H_CUSTOM ? NF_BH_CUSTOM : NF_BH_CUSTOM_NO_ROLLBACK);
         uint32_t hi = g->f->handlers.n - 1;
         uint32_t target = nf_cg_pc(g);
+        probe(g, NF_PROBE_HANDLER, eh->body.span);
         block(g, &eh->body);
         h = &((nf_bc_handler *)g->f->handlers.items)[hi]; /* the table may have moved */
         h->target = target;
@@ -981,11 +989,15 @@ static void case_stmt(nf_cg *g, nf_cc_stmt *st) {
     nf_cg_buf ends = {0};
     for (uint32_t i = 0; i < st->u.case_.n; i++) {
         nf_cg_patch_all(g, &to_body[i], nf_cg_pc(g));
+        probe(g, NF_PROBE_WHEN, st->u.case_.whens[i].span);
         block(g, &st->u.case_.whens[i].body);
         add(g, &ends, jump(g));
     }
     nf_cg_patch(g, to_else, nf_cg_pc(g));
-    if (st->u.case_.has_else) block(g, &st->u.case_.else_body);
+    if (st->u.case_.has_else) {
+        probe(g, NF_PROBE_ELSE, st->u.case_.else_body.span);
+        block(g, &st->u.case_.else_body);
+    }
     nf_cg_patch_all(g, &ends, nf_cg_pc(g));
 }
 
@@ -1029,11 +1041,15 @@ static void split_stmt(nf_cg *g, nf_cc_stmt *st) {
     nf_cg_buf ends = {0};
     for (uint32_t i = 0; i < n; i++) {
         nf_cg_patch_all(g, &to_body[i], nf_cg_pc(g));
+        probe(g, NF_PROBE_WHEN, st->u.split.whens[i].span);
         block(g, &st->u.split.whens[i].body);
         add(g, &ends, jump(g));
     }
     nf_cg_patch(g, to_else, nf_cg_pc(g));
-    if (st->u.split.has_else) block(g, &st->u.split.else_body);
+    if (st->u.split.has_else) {
+        probe(g, NF_PROBE_ELSE, st->u.split.else_body.span);
+        block(g, &st->u.split.else_body);
+    }
     nf_cg_patch_all(g, &ends, nf_cg_pc(g));
 }
 
@@ -1043,11 +1059,14 @@ static void if_stmt(nf_cg *g, nf_cc_stmt *st) {
         nf_cg_buf next = {0};
         if (i > 0) mark_line(g, st->u.if_.conds[i]->span); /* elsif: errors name its line */
         nf_cg_cond(g, st->u.if_.conds[i], false, &next);
+        probe(g, i ? NF_PROBE_ELSIF : NF_PROBE_THEN, st->u.if_.conds[i]->span);
         block(g, &st->u.if_.bodies[i]);
-        if (i + 1 < st->u.if_.n || st->u.if_.has_else) add(g, &ends, jump(g));
+        if (i + 1 < st->u.if_.n || st->u.if_.has_else || g->coverage) add(g, &ends, jump(g));
         nf_cg_patch_all(g, &next, nf_cg_pc(g));
     }
+    if (st->u.if_.has_else) probe(g, NF_PROBE_ELSE, st->u.if_.else_body.span);
     if (st->u.if_.has_else) block(g, &st->u.if_.else_body);
+    if (!st->u.if_.has_else) probe(g, NF_PROBE_IMPLICIT_ELSE, st->span);
     nf_cg_patch_all(g, &ends, nf_cg_pc(g));
 }
 
@@ -1374,6 +1393,7 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         on_error(g, &st->on_error, start, -1);
         return;
     case NF_ST_BROKEN:
+    case NF_ST_TEST: /* lowered by semantic analysis; left only after an error */
     case NF_ST_COUNT_: return;
     }
 }
@@ -1408,6 +1428,7 @@ void nf_cg_flow_code(nf_cg *g, nf_cc_flow *flow, nf_bc_flow *out) {
     f->lines = (nf_cg_buf){g->line_scratch.items, 0, g->line_scratch.cap};
     for (uint32_t i = 0; i < flow->nparams; i++) /* parameters are registers 0 … n-1 */
         if (flow->params[i]) nf_cg_var_reg(g, flow->params[i]);
+    probe(g, NF_PROBE_ENTRY, flow->decl->name.span);
     block(g, &flow->decl->u.flow.body);
     /* the end of the flow: Nothing flows return; the checker proved the others return first */
     nf_bc_type rt = nf_cg_type(flow->ret);

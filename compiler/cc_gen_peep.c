@@ -40,7 +40,7 @@ static void thread_jumps(nf_bc_insn *code, uint32_t n) {
 
 static bool removable(const nf_bc_insn *code, uint32_t pc) {
     uint32_t op = NF_BC_OP(code[pc]);
-    if (op == NF_OPC_NOP) return true;
+    if (op == NF_OPC_NOP) return NF_BC_A(code[pc]) == 0; /* A = 1: a coverage probe stays */
     return op == NF_OPC_JMP && NF_BC_SJ(code[pc]) == 0 &&
            (pc == 0 || !skips_next(NF_BC_OP(code[pc - 1])));
 }

@@ -269,6 +269,7 @@ static bool is_block_end(const nf_cc_parser *p) {
         case NF_KW_user:
         case NF_KW_demo:
         case NF_KW_validation: return true;
+        case NF_KW_test: return !nf_p_peek_is(p, 2, NF_TK_DOT); /* not `create Test.Order` */
         default: return false;
         }
     }
@@ -327,6 +328,10 @@ bool nf_p_starts_stmt(const nf_cc_parser *p) {
     case NF_KW_notify:
     case NF_KW_lock:
     case NF_KW_unlock:
+    case NF_KW_assert:
+    case NF_KW_mock:
+    case NF_KW_network:
+    case NF_KW_expect:
     case NF_KW_cancel: return true;
     default: return false;
     }
@@ -1343,6 +1348,10 @@ static nf_cc_stmt *statement(nf_cc_parser *p) {
                 nf_p_next(p);
                 if (!nf_p_name(p, &s->u.label.label, NULL, "a label name")) return NULL;
                 break;
+            case NF_KW_assert:
+            case NF_KW_mock:
+            case NF_KW_network:
+            case NF_KW_expect: s = nf_p_test_stmt(p, start); break;
             default: nf_p_expected(p, "a statement"); return NULL;
             }
     }

@@ -199,6 +199,11 @@ void nf_p_recover_stmt(nf_cc_parser *p);
 /* Whether the current token can start a flow statement. */
 bool nf_p_starts_stmt(const nf_cc_parser *p);
 
+/* cc_parse_test.c: assert, mock, network and expect at the current token, and the rest of
+ * `create test` after `test`. */
+nf_cc_stmt *nf_p_test_stmt(nf_cc_parser *p, uint32_t start);
+bool nf_p_test_decl(nf_cc_parser *p, nf_cc_decl *d);
+
 /* The token index of the `end` that closes the flow body starting at token p->pos (after
  * `begin`), found without parsing; EOF's index when there is none. A guess that
  * nf_cc_parse_body verifies. */

@@ -1085,6 +1085,11 @@ void nf_cc_parse_decl(nf_cc_parser *p, nf_cc_unit *unit) {
         ok = flow(p, d, fk);
         break;
     }
+    case NF_KW_test:
+        nf_p_next(p);
+        d->kind = NF_DECL_FLOW;
+        ok = nf_p_test_decl(p, d);
+        break;
     case NF_KW_javascript:
     case NF_KW_java:
     case NF_KW_lua: {

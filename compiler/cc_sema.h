@@ -26,7 +26,9 @@ typedef struct nf_cc_sema {
     nf_cc_diags *d;
     nf_cc_model *m;
     bool oom;
-    bool infer_returns; /* nf_cc_set_infer_returns: `return EXPR` types a flow without `returns` */
+    bool infer_returns;  /* nf_cc_set_infer_returns: `return EXPR` types a flow without `returns` */
+    bool tests;          /* nf_cc_set_tests: `create test` declarations are checked and built */
+    nf_cc_sources *srcs; /* the source texts (test statements keep their lines and text) */
     /* well-known names */
     nf_cc_sym *s_current_object, *s_latest_error, *s_latest_error_type, *s_current_result,
         *s_current_index, *s_current_user, *s_current_session, *s_current_device_type, *s_system,
@@ -96,6 +98,12 @@ void nf_cc_check_xpath(nf_cc_sema *s, nf_cc_expr *x, nf_cc_entity *ctx, nf_cc_xp
 void nf_cc_check_flow(nf_cc_sema *s, nf_cc_flow *f);
 /* Marks entity e as used by offline logic (nanoflows). */
 void nf_cc_mark_offline_use(nf_cc_sema *s, nf_cc_entity *e, nf_cc_span at);
+
+/* ---- cc_sema_test.c: assert, mock, network, expect --------------------------------------- */
+
+/* Checks test statement st (NF3009 outside `create test`) and lowers it in place to a call of
+ * a NanoflowTest action. */
+void nf_cc_sema_test_stmt(nf_cc_sema *s, nf_cc_stmt *st);
 
 /* ---- cc_rules.c: Mendix nanoflow rules and the seed's offline rules ----------------------- */
 

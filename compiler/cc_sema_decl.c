@@ -221,7 +221,9 @@ static void collect(nf_cc_sema *s, nf_cc_decl *d) {
         return;
     }
     case NF_DECL_FLOW: {
-        const char *what = d->u.flow.kind == NF_FLOW_NANOFLOW    ? "nanoflow"
+        if (d->u.flow.is_test && !s->tests) return; /* parsed only: `nanoflow test` runs tests */
+        const char *what = d->u.flow.is_test                     ? "test"
+                           : d->u.flow.kind == NF_FLOW_NANOFLOW  ? "nanoflow"
                            : d->u.flow.kind == NF_FLOW_MICROFLOW ? "microflow"
                                                                  : "rule";
         nf_cc_module *mod = module_of(s, &d->name, what);

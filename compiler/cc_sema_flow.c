@@ -245,6 +245,12 @@ static void call(nf_cc_sema *s, nf_cc_stmt *st) {
                          sug ? sug : "", sug ? "'?" : "");
             break;
         }
+        if (f->decl && f->decl->u.flow.is_test) {
+            nf_cc_report(s->d, NF_D_UNKNOWN_FLOW, st->u.call.name.span,
+                         "'%s' is a test: `nanoflow test` runs it, flows cannot call it",
+                         f->name->s);
+            break;
+        }
         if ((f->kind == NF_FLOW_NANOFLOW) == want_micro) {
             nf_cc_report(s->d, NF_D_UNKNOWN_FLOW, st->u.call.name.span,
                          "'%s' is a %s: write call %s", f->name->s,
@@ -1118,6 +1124,7 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
         if (!nf_cc_map_get(&s->vars, st->u.forbidden.var))
             define(s, st->u.forbidden.var, st->span, nf_cc_t(NF_T_UNKNOWN), NF_VAR_LOCAL);
         return; /* already reported by the parser */
+    case NF_ST_TEST: nf_cc_sema_test_stmt(s, st); break;
     case NF_ST_COUNT_: break;
     }
     handler(s, &st->on_error);

@@ -35,6 +35,29 @@ bool nf_cc_add_source(nf_cc_compilation *c, const char *name, const char *text, 
  * `return EXPR` gives instead of reporting an error. Call before nf_cc_check. */
 void nf_cc_set_infer_returns(nf_cc_compilation *c, bool on);
 
+/* For `nanoflow test` (docs/testing.md): with tests on, `create test` declarations are checked
+ * and built as nanoflows (without, they are parsed and left out of the model and module). With
+ * coverage on, every flow gets coverage probes (NOP with A = 1: B says what, see
+ * nf_cc_probe_kind) at its entry, at each decision branch and at each error handler. Call
+ * before nf_cc_check / nf_cc_build. */
+void nf_cc_set_tests(nf_cc_compilation *c, bool on);
+void nf_cc_set_coverage(nf_cc_compilation *c, bool on);
+/* The probe kinds (the B operand of a probe). */
+typedef enum nf_cc_probe_kind {
+    NF_PROBE_ENTRY = 0,     /* the flow started */
+    NF_PROBE_THEN,          /* the first branch of an if */
+    NF_PROBE_ELSIF,         /* an elsif branch */
+    NF_PROBE_ELSE,          /* a written else branch of if, case or split type */
+    NF_PROBE_IMPLICIT_ELSE, /* an if without else: no condition held */
+    NF_PROBE_WHEN,          /* a when branch of case or split type */
+    NF_PROBE_HANDLER,       /* an error handler (on error … / try … catch) */
+    NF_PROBE_KIND_COUNT_
+} nf_cc_probe_kind;
+/* After a successful check with tests on: the number of tests, and test k's name ("M.Name",
+ * borrowed from the compilation), with its file index (nf_cc_sources_of) and line. */
+size_t nf_cc_test_count(const nf_cc_compilation *c);
+const char *nf_cc_test_name(const nf_cc_compilation *c, size_t k, uint32_t *file, uint32_t *line);
+
 /* Parses every source and runs semantic analysis. Returns true when there are no errors
  * (warnings allowed). May be called once. */
 bool nf_cc_check(nf_cc_compilation *c);

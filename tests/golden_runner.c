@@ -8,7 +8,8 @@
  * A file without expectations must check clean (no errors, no warnings). Whatever checks clean
  * is also compiled, and the module must pass the loader's verifier. Files and directories named
  * lint_* (or any with --lint first) go through the linter (nf_cc_lint) instead of the plain
- * check, so their expectations include NF6xxx warnings. Exit 0 on a match;
+ * check, so their expectations include NF6xxx warnings. A `-- golden: tests` line checks the
+ * files with their `create test` declarations. Exit 0 on a match;
  * otherwise every missing and unexpected diagnostic is listed with its message. */
 #include <dirent.h>
 #include <stdio.h>
@@ -132,6 +133,15 @@ int main(int argc, char **argv) {
     nf_cc_compilation *c = nf_cc_new();
     for (int i = 1; i < argc; i++)
         add_path(c, argv[i]);
+    /* a file with a `-- golden: tests` line is checked as `nanoflow test` checks: with its
+     * `create test` declarations (docs/testing.md) */
+    nf_cc_sources *all = nf_cc_sources_of(c);
+    for (unsigned f = 1; f < all->n; f++)
+        for (size_t k = 0; k + 16 <= all->files[f].len; k++)
+            if (memcmp(all->files[f].text + k, "-- golden: tests", 16) == 0) {
+                nf_cc_set_tests(c, true);
+                break;
+            }
     /* a clean check must also compile into a module that passes the loader and verifier */
     unsigned build_failures = 0;
     if (lint ? nf_cc_lint(c, NULL, 0) : nf_cc_check(c)) {

@@ -363,6 +363,11 @@ typedef struct nf_vm_config {
     const nf_vm_store *store; /* NULL: objects live in memory only (retrieves fail) */
     const nf_vm_sync *sync;   /* NULL: synchronize raises "no server is configured" */
     const nf_vm_lua *lua;     /* NULL: Lua actions go to host.action like the others */
+    /* Coverage probes (NOP with A = 1, compiled only by `nanoflow test --coverage`): called
+     * with the flow and pc of each probe executed; NULL: probes do nothing. Production code
+     * has no NOPs, so this costs nothing there. */
+    void (*probe)(void *ud, uint32_t flow, uint32_t pc);
+    void *probe_ud;
 } nf_vm_config;
 
 /* Per entity: the flattened attribute count and the associations its objects own (the `from`

@@ -449,7 +449,11 @@ resume:
         i = *pc++;
         vmdispatch(NF_BC_OP(i)) {
             /* ---- moves and constants ---- */
-            vmcase(NOP) vmbreak;
+            vmcase(NOP) {
+                if (A && vm->cfg.probe) /* a coverage probe (vm.h) */
+                    vm->cfg.probe(vm->cfg.probe_ud, fr->flow_index, PC_INDEX - 1);
+                vmbreak;
+            }
             vmcase(MOVE) {
                 uint16_t ref = RA->ref;
                 nf_vm_val_assign(vm, RA, RB);

@@ -64,6 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         nf_cc_free(c);
         return 0;
     }
+    /* inputs that begin with an odd byte are checked as `nanoflow test` checks them: with
+     * their `create test` declarations and the lowering of the test statements */
+    nf_cc_set_tests(c, size > 0 && (data[0] & 1));
     bool ok = nf_cc_check(c);
     nf_cc_diags *d = nf_cc_diagnostics(c);
     nf_cc_sources *srcs = nf_cc_sources_of(c);
