@@ -214,4 +214,34 @@ fi
 expect_no_out "no test flow in the compiled module" "Test_PlaceOrder"
 expect_no_out "no NanoflowTest action in the compiled module" "NanoflowTest"
 
+# ---- a mocked Lua action: the mock answers, an unmocked one runs its Lua ----
+cat >"$tmp/lua.mdl" <<'MDL'
+create module G;
+create lua action G.Distance (Km: Decimal) returns Decimal
+$$
+  return Km * 1000
+$$;
+create nanoflow G.Meters ($Km: Decimal) returns Decimal
+begin
+  $M = call lua action G.Distance(Km = $Km);
+  return $M;
+end;
+create test G.Test_Real
+begin
+  $M = call nanoflow G.Meters(Km = 2);
+  assert $M = 2000 message 'the Lua body ran';
+end;
+create test G.Test_Mocked
+begin
+  mock lua action G.Distance returns 7;
+  $M = call nanoflow G.Meters(Km = 2);
+  assert $M = 7 message 'the mock answered';
+end;
+MDL
+expect "mock lua action replaces a real Lua action; others run it" 0 "TAP version 14
+1..2
+ok 1 - G.Test_Real
+ok 2 - G.Test_Mocked
+2 passed, 0 failed" "$nf" test "$tmp/lua.mdl"
+
 finish
