@@ -1,7 +1,7 @@
-/* srv_download.c — GET /nf/v1/download (§6): one entity of the offline profile, keyset-paged by
- * _id, only the rows the user's access rules let it read (their XPath included) and, for
- * `download by xpath`, matching the profile's constraint; members the user may not read are
- * left out. */
+/* srv_download.c — GET /nf/v1/download (§6): one offline entity (of the profile, or used by a
+ * nanoflow), keyset-paged by _id, only the rows the user's access rules let it read (their XPath
+ * included) and, for `download by xpath`, matching the profile's constraint; members the user may
+ * not read are left out. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +20,8 @@ bool nf_srv_download(nf_srv_call *c) {
         return nf_srv_error(c, 400, "ModelError", "unknown entity %.200s", ename ? ename : "");
     const nf_bc_entity *en = &m->entities[e];
     const nf_std_table *t = &s->store->tables[e];
-    if (!(en->flags & NF_BE_IN_PROFILE) || !t->name || en->download == NF_BD_NEVER ||
+    /* offline entities: those of the profile, and those nanoflows use (download all) */
+    if (!(en->flags & NF_BE_OFFLINE) || !t->name || en->download == NF_BD_NEVER ||
         en->download == NF_BD_ONLINE)
         return nf_srv_error(c, 400, "ModelError", "%s is not downloaded by the offline profile",
                             ename);

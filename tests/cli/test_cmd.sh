@@ -214,6 +214,35 @@ fi
 expect_no_out "no test flow in the compiled module" "Test_PlaceOrder"
 expect_no_out "no NanoflowTest action in the compiled module" "NanoflowTest"
 
+# ---- an app without an offline profile: what nanoflows use is offline, downloaded in full ----
+cat >"$tmp/noprofile.mdl" <<'MDL'
+create module N;
+create persistent entity N.Note (Text: String(50));
+create module role N.User;
+create user role User (N.User);
+grant N.User on N.Note (create, delete, read *, write *);
+create demo user 'nina' password 'Nina-Pass-1' (User);
+create nanoflow N.Write ($Text: String)
+begin
+  $Note = create N.Note (Text = $Text);
+  commit $Note;
+  synchronize all;
+end;
+create test N.Test_SyncWithoutProfile
+begin
+  call nanoflow N.Write(Text = 'hello');
+  retrieve $Notes from N.Note;
+  $Count = count $Notes;
+  assert $Count = 1 message 'the note is still there after the download';
+  $First = head($Notes);
+  assert isSynced($First) message 'the note was uploaded';
+end;
+MDL
+expect "an app without an offline profile synchronizes" 0 "TAP version 14
+1..1
+ok 1 - N.Test_SyncWithoutProfile
+1 passed, 0 failed" "$nf" test "$tmp/noprofile.mdl"
+
 # ---- a mocked Lua action: the mock answers, an unmocked one runs its Lua ----
 cat >"$tmp/lua.mdl" <<'MDL'
 create module G;
