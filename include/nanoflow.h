@@ -331,6 +331,9 @@ nf_status nf_call_text(nf_runtime *rt, const char *flow, const char *const *name
 nf_type nf_flow_result_type(const nf_runtime *rt, const char *flow);
 size_t nf_flow_param_count(const nf_runtime *rt, const char *flow);
 const char *nf_flow_param(const nf_runtime *rt, const char *flow, size_t i, nf_type *type);
+/* What parameter i is of: the enumeration ("Module.Enum") of an Enumeration parameter, the
+ * entity ("Module.Entity") of an Object or List parameter; NULL otherwise. Borrowed. */
+const char *nf_flow_param_of(const nf_runtime *rt, const char *flow, size_t i);
 
 /* Continues a call parked by a host callback. value is the action's result (NULL for none;
  * borrowed). Returns as nf_call does (the call may suspend again). */

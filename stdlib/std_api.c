@@ -761,6 +761,17 @@ const char *nf_flow_param(const nf_runtime *rt, const char *flow, size_t i, nf_t
     return param_name(rt, f, (uint32_t)i);
 }
 
+const char *nf_flow_param_of(const nf_runtime *rt, const char *flow, size_t i) {
+    const nf_bc_flow *f = find_flow(rt, flow, NULL);
+    if (!f || i >= f->nparams) return NULL;
+    const nf_bc_module *m = &rt->mod->bc;
+    const nf_bc_type *t = &f->regs[i];
+    if (t->kind == NF_BT_ENUM && t->ref < m->nenums) return m->strings[m->enums[t->ref].name];
+    if ((t->kind == NF_BT_OBJ || t->kind == NF_BT_LIST) && t->ref < m->nentities)
+        return m->strings[m->entities[t->ref].name];
+    return NULL;
+}
+
 /* ---- suspension
  * ------------------------------------------------------------------------------------ */
 
