@@ -197,7 +197,10 @@ static int m_runtime(lua_State *L) {
     lnf_install_callbacks(L, lua_gettop(L), &cfg.host, r);
     lua_setiuservalue(L, ud, 2);
     char *err = NULL;
+    r->L = L; /* on_log hears what happens while the database opens (LocalDatabase warnings) */
+    r->index = ud;
     nf_status st = nf_runtime_new(u->m, &cfg, &r->rt, &err);
+    r->L = NULL;
     if (st != NF_OK) {
         lua_pushstring(L, err ? err : nf_status_text(st));
         nf_free(err);

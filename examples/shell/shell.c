@@ -43,6 +43,7 @@ typedef struct shell {
     bool progress_blocking;
     char last_log[200];  /* the last log line at info level or above */
     char last_sync[300]; /* how the last synchronize ended */
+    char parked[128];    /* the flow a blocking message parked */
 } shell;
 
 /* ---- output: one lock for stdout, so the worker's lines never cut through the loop's -------- */
@@ -150,6 +151,9 @@ static owner finish(shell *sh, const char *flow, nf_status st, nf_value *result,
     char line[240];
     if (st == NF_SUSPENDED) {
         snprintf(line, sizeof line, "%s is waiting for you", flow);
+        pthread_mutex_lock(&sh->lock);
+        if (flow != sh->parked) snprintf(sh->parked, sizeof sh->parked, "%s", flow);
+        pthread_mutex_unlock(&sh->lock);
     } else if (st == NF_ERR_FLOW) {
         snprintf(line, sizeof line, "%s failed: %s: %s", flow,
                  nf_error_type_name(nf_runtime_error_type(sh->rt)),
@@ -350,7 +354,7 @@ static void cmd_ok(shell *sh) {
     }
     nf_value *result = NULL;
     nf_status st = nf_resume(sh->rt, NULL, &result);
-    owner next = finish(sh, "the flow", st, result, NULL, 0);
+    owner next = finish(sh, sh->parked, st, result, NULL, 0);
     pthread_mutex_lock(&sh->lock);
     sh->owner = next;
     pthread_mutex_unlock(&sh->lock);

@@ -91,4 +91,33 @@ if kill -0 "$shell_pid" 2>/dev/null; then fail "quit ends the shell"; kill "$she
 fi
 check "it says goodbye" "bye"
 [ -s "$tmp/err" ] && { fail "nothing on stderr"; cat "$tmp/err"; } || pass "nothing on stderr"
+
+# A blocking message parks the flow (NF_SUSPENDED) until `ok` resumes it; the other UI
+# callbacks render in the terminal.
+cat >"$tmp/ask.mdl" <<'MDL'
+create module Ask;
+create entity Ask.Item (Name: String(20));
+create nanoflow Ask.Confirm ($Name: String) returns String
+begin
+  $It = create Ask.Item (Name = $Name);
+  show page Ask.Item_Edit (Item = $It) title 'Edit item' close pages 1;
+  validation feedback $It/Name message 'Too short';
+  show message 'Really delete ' + $Name + '?' type Warning blocking;
+  close page;
+  return 'deleted ' + $Name;
+end;
+MDL
+printf '%s\n' "run Ask.Confirm Name=box" "run Ask.Confirm Name=other" "sync" "ok" "ok" "quit" |
+    "$shell_bin" "$tmp/ask.mdl" >"$tmp/out" 2>"$tmp/err"
+check "a page with its title, arguments and pages closed" "== Edit item (Ask.Item_Edit) =="
+check "closing first" "<< closed 1 page"
+check "page arguments as JSON" '   Item: {"type": "Object", "value": {"entity": "Ask.Item"'
+check "validation feedback" "!! Name: Too short (Ask.Item "
+check "a blocking message waits" "[Warning] Really delete box?"
+check "for ok" "(type ok to continue)"
+check "meanwhile the runtime is parked" "a message is waiting: type ok first"
+check "no sync flow in this app" "no sync flow: start the shell with --sync-flow MODULE.FLOW"
+check "the flow waits" "Ask.Confirm is waiting for you"
+check "ok resumes the flow" "Ask.Confirm = deleted box"
+check "a second ok has nothing to do" "nothing is waiting"
 finish
