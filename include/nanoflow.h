@@ -43,7 +43,8 @@
 extern "C" {
 #endif
 
-#define NF_API_VERSION 1
+/* 2: show_page and close_page take the pages to close; nf_host.progress; nf_flow_param_of */
+#define NF_API_VERSION 2
 
 /* ---- status codes --------------------------------------------------------------------------- */
 
