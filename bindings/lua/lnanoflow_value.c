@@ -295,9 +295,8 @@ static const nf_value *arg_value(lua_State *L, int rt_index, nf_runtime *rt, con
         v = nf_value_parse(rt, t, of, lua_tostring(L, i), &why);
     } else {
         return lnf_error(L, "UsageError",
-                         lua_pushfstring(L, "%s: a %s cannot be a %s%s%s", name,
-                                         luaL_typename(L, i), nf_type_name(t), of ? " of " : "",
-                                         of ? of : ""),
+                         lua_pushfstring(L, "%s: expected %s%s%s, got a %s", name, nf_type_name(t),
+                                         of ? " of " : "", of ? of : "", luaL_typename(L, i)),
                          NULL, 0, NF_ERR_ARGUMENT),
                NULL;
     }
@@ -343,7 +342,7 @@ int lnf_call(lua_State *L) {
                                              key ? key : luaL_typename(L, -1)),
                              NULL, 0, NF_ERR_NOT_FOUND);
     }
-    luaL_checkstack(L, (int)np + 20, "too many arguments");
+    luaL_checkstack(L, 2 * (int)np + 20, "too many arguments"); /* a value and a proxy each */
     nf_arg *args = lua_newuserdatauv(L, (np ? np : 1) * sizeof *args, 0); /* freed by the GC */
     size_t nargs = 0;
     for (size_t k = 0; k < np; k++) {

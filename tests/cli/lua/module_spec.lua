@@ -132,7 +132,9 @@ check("a fraction for an Integer", not ok and err.message:find("not a whole numb
 ok, err = pcall(rt.call, rt, "S.Echo", { E = "Huge" })
 check("an unknown enumeration key", not ok and err.type == "UsageError", err and err.message)
 ok, err = pcall(rt.call, rt, "S.NameOf", { It = {} })
-check("a table is not an object", not ok and err.message:find("a table cannot be a Object", 1, true), err and err.message)
+check("a table is not an object", not ok and err.message == "It: expected Object of S.Item, got a table", err and err.message)
+ok, err = pcall(rt.call, rt, "S.Echo", { B = 1 })
+check("a number is not a Boolean", not ok and err.message == "B: expected Boolean, got a number", err and err.message)
 local limited = app:runtime { max_instructions = 10000 }
 ok, err = pcall(limited.call, limited, "S.Loop")
 eq("limits apply", ok == false and err.type, "LimitExceeded")
