@@ -281,6 +281,12 @@ static void print_desc(const nf_bc_module *m, const nf_bc_flow *f, uint32_t i, F
                     d->w[3 + k] != NF_BC_NONE ? S(m, d->w[3 + k]) : "?");
         fputc(')', out);
         if (d->w[1] != NF_BC_NONE) fprintf(out, " title r%u", d->w[1]);
+        if (d->n == 5 + d->w[2]) {
+            uint32_t kind = d->w[3 + d->w[2]], reg = d->w[4 + d->w[2]];
+            if (kind == 1) fprintf(out, " close pages r%u", reg);
+            if (kind == 2) fputs(" close pages all", out);
+            if (kind == 3) fputs(" close pages clear history", out);
+        }
     } else {
         for (uint32_t k = 0; k < d->n; k++)
             fprintf(out, " %u", d->w[k]);

@@ -692,9 +692,18 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
     case NF_OPC_SHOWPAGE: {
         const nf_bc_desc *d = NULL;
         if (!desc(v, bx, NF_DESC_PAGE, &d)) return false;
-        /* page name, title register, argument count, one name per argument in R[A], … */
-        CHECK(d->n >= 3 && d->w[2] <= NF_BC_MAX_REGS && d->n == 3 + d->w[2],
+        /* page name, title register, argument count, one name per argument in R[A], …, and
+         * optionally the pages to close first: kind (0 none, 1 R[reg] pages, 2 all, 3 all and
+         * the history) and the register */
+        CHECK(d->n >= 3 && d->w[2] <= NF_BC_MAX_REGS &&
+                  (d->n == 3 + d->w[2] || d->n == 5 + d->w[2]),
               "page descriptor length");
+        if (d->n == 5 + d->w[2]) {
+            uint32_t kind = d->w[3 + d->w[2]], reg = d->w[4 + d->w[2]];
+            CHECK(kind <= 3, "page close kind %u", kind);
+            CHECK(kind != 1 || (reg < f->nregs && f->regs[reg].kind == NF_BT_INT),
+                  "page close count register");
+        }
         if (!str(v, d->w[0], "a page")) return false;
         CHECK(d->w[1] == NF_BC_NONE || (d->w[1] < f->nregs && f->regs[d->w[1]].kind == NF_BT_STR),
               "page title register");
@@ -704,6 +713,16 @@ static bool insn_rules(vctx *v, nf_bc_insn in) {
               "page arguments run past the registers");
         return true;
     }
+    case NF_OPC_CLOSEPAGE:
+        CHECK(a <= 2, "CLOSEPAGE kind %u", a);
+        CHECK(a == 1 ? b < f->nregs && f->regs[b].kind == NF_BT_INT : b == 0,
+              "CLOSEPAGE count register");
+        return true;
+    case NF_OPC_PROGRESS:
+        CHECK(b <= 1 && c <= 1, "PROGRESS flags");
+        CHECK(a == 255 || (b == 1 && a < f->nregs && f->regs[a].kind == NF_BT_STR),
+              "PROGRESS text register");
+        return true;
     case NF_OPC_FEEDBACK:
         if (!object_entity(v, a, &e)) return false;
         if (b != 255) {

@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #define NF_BC_MAGIC              "NFBC"
-#define NF_BC_FORMAT_VERSION     3           /* 3: new opcodes, type flags */
+#define NF_BC_FORMAT_VERSION     4           /* 4: PROGRESS, page close options */
 #define NF_BC_NONE               0xFFFFFFFFu /* "no index" in 32-bit fields */
 #define NF_BC_NONE16             0xFFFFu     /* "no index" in 16-bit fields */
 #define NF_BC_MAX_REGS           250         /* registers per flow (A, B, C are 8-bit) */

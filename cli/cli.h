@@ -35,6 +35,11 @@ int nf_cli_option(const char *cmd, int argc, char **argv, int *i, nf_cli_opts *o
  * a separate value; NULL when argv[*i] is not that option; *missing when the value is absent. */
 const char *nf_cli_value_of(const char *name, int argc, char **argv, int *i, bool *missing);
 
+/* Installs the UI and log callbacks of run and eval (host_ui.c): stderr lines, or JSON lines
+ * while *json is true (json stays borrowed as host->ud). */
+struct nf_host;
+void nf_cli_host_ui(struct nf_host *host, bool *json);
+
 int nf_cmd_check(int argc, char **argv);
 int nf_cmd_run(int argc, char **argv);
 int nf_cmd_eval(int argc, char **argv);

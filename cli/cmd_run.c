@@ -95,28 +95,7 @@ static int run_option(const char *cmd, int argc, char **argv, int *i, run_opts *
     return 0;
 }
 
-/* ---- host callbacks: what a flow shows or logs goes to stderr ------------------------------- */
-
-static nf_status cli_show_message(void *ud, nf_runtime *rt, nf_message_type type, const char *text,
-                                  bool blocking) {
-    (void)ud;
-    (void)rt;
-    (void)blocking;
-    static const char *const kinds[] = {"information", "warning", "error"};
-    fprintf(stderr, "[message %s] %s\n", kinds[(unsigned)type < 3 ? type : 0], text);
-    return NF_OK;
-}
-
-static void cli_log(void *ud, nf_runtime *rt, nf_log_level level, const char *node,
-                    const char *text) {
-    (void)ud;
-    (void)rt;
-    static const char *const levels[] = {"trace", "debug", "info", "warning", "error", "critical"};
-    if (level >= NF_LOG_INFO)
-        fprintf(stderr, "[log %s] %s: %s\n", levels[(unsigned)level < 6 ? level : 2], node, text);
-}
-
-static void configure(nf_config *cfg, const run_opts *o) {
+static void configure(nf_config *cfg, run_opts *o) {
     nf_config_init(cfg);
     cfg->timezone = o->timezone;
     cfg->max_instructions = o->max_instructions;
@@ -125,8 +104,7 @@ static void configure(nf_config *cfg, const run_opts *o) {
     cfg->server = o->server;
     cfg->user = o->user;
     cfg->password = o->password;
-    cfg->host.show_message = cli_show_message;
-    cfg->host.log = cli_log;
+    nf_cli_host_ui(&cfg->host, &o->json); /* host_ui.c */
 }
 
 /* Prints a result: its toString() text (`empty` when empty), or the JSON line. */

@@ -308,6 +308,7 @@ typedef enum nf_cc_stkind {
     NF_ST_JOIN,
     NF_ST_CLEAR_DEVICE,
     NF_ST_CANCEL_SYNC,
+    NF_ST_PROGRESS,  /* extension: show progress [text] [blocking] | hide progress */
     NF_ST_FORBIDDEN, /* a server-side action (REST, Java action, workflows, …): kept by name */
     NF_ST_BROKEN,    /* a statement with a syntax error that creates u.forbidden.var: the
                         variable still exists, so its uses do not cascade into more errors */
@@ -542,7 +543,18 @@ struct nf_cc_stmt {
             nf_cc_arg *args;
             uint32_t nargs;
             nf_cc_expr *title;
+            nf_cc_expr *close_count; /* close_kind 1 */
+            uint8_t close_kind;      /* pages to close first: 0 none, 1 a count, 2 all, 3 all
+                                        and the history */
         } show_page;
+        struct {
+            nf_cc_expr *count; /* kind 1 */
+            uint8_t kind;      /* 0 one page, 1 a count, 2 all */
+        } close_page;
+        struct {
+            nf_cc_expr *text; /* NULL: none (or hide) */
+            bool show, blocking;
+        } progress;
         struct {
             nf_cc_expr *text;
             nf_cc_sym *type_name;
@@ -630,6 +642,8 @@ static inline size_t nf_cc_stmt_size(nf_cc_stkind kind) {
     case NF_ST_THROW: n = NF_CC_STMT_MEMBER_SIZE(ret); break;
     case NF_ST_CALL: n = NF_CC_STMT_MEMBER_SIZE(call); break;
     case NF_ST_SHOW_PAGE: n = NF_CC_STMT_MEMBER_SIZE(show_page); break;
+    case NF_ST_CLOSE_PAGE: n = NF_CC_STMT_MEMBER_SIZE(close_page); break;
+    case NF_ST_PROGRESS: n = NF_CC_STMT_MEMBER_SIZE(progress); break;
     case NF_ST_SHOW_MESSAGE: n = NF_CC_STMT_MEMBER_SIZE(message); break;
     case NF_ST_FEEDBACK: n = NF_CC_STMT_MEMBER_SIZE(feedback); break;
     case NF_ST_LOG: n = NF_CC_STMT_MEMBER_SIZE(log); break;

@@ -1266,7 +1266,7 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         if (st->u.show_page.nargs > 32)
             nf_cg_error(g, st->span, "show page passes at most 32 arguments");
         uint32_t n = st->u.show_page.nargs < 32 ? st->u.show_page.nargs : 32;
-        uint32_t w[3 + 32];
+        uint32_t w[3 + 32 + 2];
         nf_bc_type types[32];
         w[0] = nf_cg_string(g, st->u.show_page.page.full->s, st->u.show_page.page.full->len);
         w[1] = NF_BC_NONE;
@@ -1286,17 +1286,49 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
             nf_cg_expr_to(g, st->u.show_page.title, title);
             w[1] = (uint32_t)title;
         }
-        uint32_t d = nf_cg_desc(g, NF_DESC_PAGE, w, 3 + n);
+        int count = -1; /* extension: the pages to close first (kind, register) */
+        uint32_t nw = 3 + n;
+        if (st->u.show_page.close_kind) {
+            w[nw++] = st->u.show_page.close_kind;
+            w[nw] = NF_BC_NONE;
+            if (st->u.show_page.close_count) {
+                count = nf_cg_temp(g, T(NF_BT_INT));
+                nf_cg_expr_to(g, st->u.show_page.close_count, count);
+                w[nw] = (uint32_t)count;
+            }
+            nw++;
+        }
+        uint32_t d = nf_cg_desc(g, NF_DESC_PAGE, w, nw);
         nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_SHOWPAGE, n ? blk : 0, d));
         if (n) nf_cg_free_block(g, blk, types, n);
         if (title >= 0) nf_cg_free_temp(g, title);
+        if (count >= 0) nf_cg_free_temp(g, count);
         on_error(g, &st->on_error, start, -1);
         return;
     }
-    case NF_ST_CLOSE_PAGE:
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_CLOSEPAGE, 0, 0, 0));
+    case NF_ST_CLOSE_PAGE: {
+        int count = 0;
+        if (st->u.close_page.count) {
+            count = nf_cg_temp(g, T(NF_BT_INT));
+            nf_cg_expr_to(g, st->u.close_page.count, count);
+        }
+        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_CLOSEPAGE, st->u.close_page.kind, count, 0));
+        if (st->u.close_page.count) nf_cg_free_temp(g, count);
         on_error(g, &st->on_error, start, -1);
         return;
+    }
+    case NF_ST_PROGRESS: {
+        int txt = 255;
+        if (st->u.progress.text) {
+            txt = nf_cg_temp(g, T(NF_BT_STR));
+            nf_cg_expr_to(g, st->u.progress.text, txt);
+        }
+        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_PROGRESS, txt, st->u.progress.show ? 1 : 0,
+                                     st->u.progress.blocking ? 1 : 0));
+        if (txt != 255) nf_cg_free_temp(g, txt);
+        on_error(g, &st->on_error, start, -1);
+        return;
+    }
     case NF_ST_SHOW_MESSAGE: message_stmt(g, st); return;
     case NF_ST_FEEDBACK: {
         nf_cc_expr *t = st->u.feedback.target;

@@ -308,6 +308,7 @@ bool nf_p_starts_stmt(const nf_cc_parser *p) {
     case NF_KW_throw:
     case NF_KW_call:
     case NF_KW_show:
+    case NF_KW_hide:
     case NF_KW_close:
     case NF_KW_validation:
     case NF_KW_log:
@@ -1015,7 +1016,38 @@ static nf_cc_stmt *stmt_show(nf_cc_parser *p, uint32_t start) {
             nf_p_next(p);
             nf_p_skip_group(p); /* widget property overrides: no effect headless */
         }
-        if (nf_p_accept_kw(p, NF_KW_title) && !(s->u.show_page.title = nf_p_expr(p))) return NULL;
+        /* extension: title and close pages in either order */
+        for (int k = 0; k < 2; k++) {
+            if (nf_p_accept_kw(p, NF_KW_title) && !(s->u.show_page.title = nf_p_expr(p)))
+                return NULL;
+            if (nf_p_at_kw(p, NF_KW_close) && nf_p_peek_kw(p, 1, NF_KW_pages)) {
+                nf_p_next(p);
+                nf_p_next(p);
+                if (nf_p_accept_kw(p, NF_KW_all)) {
+                    s->u.show_page.close_kind = 2;
+                } else if (nf_p_accept_kw(p, NF_KW_clear)) {
+                    if (!nf_p_expect_kw(p, NF_KW_history)) return NULL;
+                    s->u.show_page.close_kind = 3;
+                } else {
+                    s->u.show_page.close_kind = 1;
+                    if (!(s->u.show_page.close_count = nf_p_expr(p))) return NULL;
+                }
+            }
+        }
+        return s;
+    }
+    if (nf_p_peek_kw(p, 1, NF_KW_progress)) { /* extension */
+        nf_cc_stmt *s = new_stmt(p, NF_ST_PROGRESS, start);
+        if (!s) return NULL;
+        nf_p_next(p);
+        nf_p_next(p);
+        s->u.progress.show = true;
+        if (!nf_p_at(p, NF_TK_SEMI) && !nf_p_at_kw(p, NF_KW_blocking) && !is_block_end(p) &&
+            !((nf_p_tok(p)->flags & NF_TF_NEWLINE_BEFORE) && nf_p_starts_stmt(p) &&
+              !nf_p_at(p, NF_TK_VAR)) &&
+            !(s->u.progress.text = nf_p_expr(p)))
+            return NULL;
+        s->u.progress.blocking = nf_p_accept_kw(p, NF_KW_blocking);
         return s;
     }
     if (nf_p_peek_kw(p, 1, NF_KW_message)) {
@@ -1032,7 +1064,7 @@ static nf_cc_stmt *stmt_show(nf_cc_parser *p, uint32_t start) {
         s->u.message.blocking = nf_p_accept_kw(p, NF_KW_blocking);
         return s;
     }
-    nf_p_expected(p, "'page', 'message' or 'home page' after 'show'");
+    nf_p_expected(p, "'page', 'message', 'progress' or 'home page' after 'show'");
     return NULL;
 }
 
@@ -1320,8 +1352,27 @@ static nf_cc_stmt *statement(nf_cc_parser *p) {
             case NF_KW_show: s = stmt_show(p, start); break;
             case NF_KW_close:
                 s = new_stmt(p, NF_ST_CLOSE_PAGE, start);
+                if (!s) return NULL;
                 nf_p_next(p);
-                if (!nf_p_expect_kw(p, NF_KW_page)) return NULL;
+                if (!nf_p_accept_kw(p, NF_KW_pages) && !nf_p_expect_kw(p, NF_KW_page)) return NULL;
+                /* extension: close page[s] all | COUNT */
+                if (nf_p_accept_kw(p, NF_KW_all))
+                    s->u.close_page.kind = 2;
+                else if (!nf_p_at(p, NF_TK_SEMI) && !is_block_end(p) && !nf_p_at_kw(p, NF_KW_on) &&
+                         !((nf_p_tok(p)->flags & NF_TF_NEWLINE_BEFORE) && nf_p_starts_stmt(p))) {
+                    s->u.close_page.kind = 1;
+                    if (!(s->u.close_page.count = nf_p_expr(p))) return NULL;
+                }
+                break;
+            case NF_KW_hide:
+                if (!nf_p_peek_kw(p, 1, NF_KW_progress)) {
+                    nf_p_expected(p, "'progress' after 'hide'");
+                    return NULL;
+                }
+                s = new_stmt(p, NF_ST_PROGRESS, start);
+                if (!s) return NULL;
+                nf_p_next(p);
+                nf_p_next(p);
                 break;
             case NF_KW_validation:
                 s = new_stmt(p, NF_ST_FEEDBACK, start);

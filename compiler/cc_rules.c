@@ -36,6 +36,7 @@ static bool takes_no_handler(nf_cc_stkind k) {
     case NF_ST_SHOW_PAGE:
     case NF_ST_CLOSE_PAGE:
     case NF_ST_SHOW_MESSAGE:
+    case NF_ST_PROGRESS:
     case NF_ST_FEEDBACK: return true;
     default: return false;
     }

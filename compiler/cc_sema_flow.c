@@ -1043,8 +1043,19 @@ static void statement(nf_cc_sema *s, nf_cc_stmt *st) {
             nf_cc_check_expr(s, st->u.show_page.args[i].value);
         if (st->u.show_page.title)
             nf_cc_check_assign(s, st->u.show_page.title, nf_cc_t(NF_T_STRING), "the title");
+        if (st->u.show_page.close_count)
+            nf_cc_check_assign(s, st->u.show_page.close_count, nf_cc_t(NF_T_INTEGER),
+                               "the number of pages to close");
         break;
-    case NF_ST_CLOSE_PAGE: break;
+    case NF_ST_CLOSE_PAGE:
+        if (st->u.close_page.count)
+            nf_cc_check_assign(s, st->u.close_page.count, nf_cc_t(NF_T_INTEGER),
+                               "the number of pages to close");
+        break;
+    case NF_ST_PROGRESS:
+        if (st->u.progress.text)
+            nf_cc_check_assign(s, st->u.progress.text, nf_cc_t(NF_T_STRING), "the progress text");
+        break;
     case NF_ST_SHOW_MESSAGE: {
         nf_cc_check_assign(s, st->u.message.text, nf_cc_t(NF_T_STRING), "the message");
         if (st->u.message.type_name) {

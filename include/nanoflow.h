@@ -43,7 +43,8 @@
 extern "C" {
 #endif
 
-#define NF_API_VERSION 1
+/* 2: show_page and close_page take the pages to close; nf_host.progress; nf_flow_param_of */
+#define NF_API_VERSION 2
 
 /* ---- status codes --------------------------------------------------------------------------- */
 
@@ -203,23 +204,36 @@ typedef enum nf_log_level {
     NF_LOG_CRITICAL
 } nf_log_level;
 
-/* Host callbacks. Every member may be NULL: then the documented default applies. Strings and
+/* Pages to close (show page's close-pages option, close page's count): a number of pages
+ * (0: none), or one of these. */
+#define NF_PAGES_ALL           (-1) /* every page but the first in the stack */
+#define NF_PAGES_CLEAR_HISTORY (-2) /* every page, and the navigation history (show page only) */
+
+/* Host callbacks. Every member may be NULL: then the documented default applies (for the UI
+ * callbacks: nothing happens, and a debug line "no host callback: …" goes to `log`). Strings and
  * values passed to a callback are borrowed for the duration of the callback. A callback that
  * returns NF_SUSPENDED parks the flow: nf_call returns NF_SUSPENDED and the host finishes it
- * later with nf_resume / nf_resume_error (show_message, show_page, close_page, feedback, action
- * and microflow may suspend). Any other non-OK status fails the action with a HostError. */
+ * later with nf_resume / nf_resume_error (show_message, show_page, close_page, feedback,
+ * progress, action and microflow may suspend). Any other non-OK status fails the action with a
+ * HostError. */
 typedef struct nf_host {
     void *ud; /* passed to every callback */
     /* show message (default: nothing) */
     nf_status (*show_message)(void *ud, nf_runtime *rt, nf_message_type type, const char *text,
                               bool blocking);
-    /* show page (default: nothing): page "Module.Page", title or NULL, n named arguments */
+    /* show page (default: nothing): page "Module.Page", title or NULL, n named arguments, and
+     * the pages to close before it opens (0, a count, NF_PAGES_ALL or NF_PAGES_CLEAR_HISTORY) */
     nf_status (*show_page)(void *ud, nf_runtime *rt, const char *page, const char *title,
-                           const char *const *names, const nf_value *const *args, size_t n);
-    nf_status (*close_page)(void *ud, nf_runtime *rt);
+                           const char *const *names, const nf_value *const *args, size_t n,
+                           int32_t close_pages);
+    /* close page (default: nothing): count pages (1 for a plain `close page`), or NF_PAGES_ALL */
+    nf_status (*close_page)(void *ud, nf_runtime *rt, int32_t count);
     /* validation feedback on object (member NULL for the whole object) (default: nothing) */
     nf_status (*feedback)(void *ud, nf_runtime *rt, const nf_value *object, const char *member,
                           const char *text);
+    /* show progress (show true; text may be NULL; blocking: the user cannot use the app while
+     * it shows) or hide it (show false, text NULL) (default: nothing) */
+    nf_status (*progress)(void *ud, nf_runtime *rt, bool show, const char *text, bool blocking);
     /* log message (default: nothing) */
     void (*log)(void *ud, nf_runtime *rt, nf_log_level level, const char *node, const char *text);
     /* a custom action (`call javascript action` / Lua / host action) named "Module.Action";
@@ -318,6 +332,9 @@ nf_status nf_call_text(nf_runtime *rt, const char *flow, const char *const *name
 nf_type nf_flow_result_type(const nf_runtime *rt, const char *flow);
 size_t nf_flow_param_count(const nf_runtime *rt, const char *flow);
 const char *nf_flow_param(const nf_runtime *rt, const char *flow, size_t i, nf_type *type);
+/* What parameter i is of: the enumeration ("Module.Enum") of an Enumeration parameter, the
+ * entity ("Module.Entity") of an Object or List parameter; NULL otherwise. Borrowed. */
+const char *nf_flow_param_of(const nf_runtime *rt, const char *flow, size_t i);
 
 /* Continues a call parked by a host callback. value is the action's result (NULL for none;
  * borrowed). Returns as nf_call does (the call may suspend again). */

@@ -113,3 +113,8 @@ ev "replaceAll('  Hello,   offline world ', '\\s+', ' ')"
 echo
 echo "== examples/embed: a host program linking libnanoflow.so =="
 "$root/build/embed_example" "$root/examples/inspection"
+echo
+echo "== examples/automation: a Lua script drives the app (require \"nanoflow\", lua5.4) =="
+rm -f "$root/build/lua-demo.db"*
+LUA_CPATH="$root/build/lua/?.so;;" lua5.4 "$root/examples/automation/inspection.lua" "$out" \
+  "$root/build/lua-demo.db"

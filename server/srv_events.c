@@ -68,8 +68,10 @@ static nf_vm_status vm_message(void *ud, nf_vm *vm, const char *text, int type, 
 }
 
 static nf_vm_status vm_page(void *ud, nf_vm *vm, const char *page, const char *title,
-                            const char *const *names, const nf_val *args, uint32_t nargs) {
+                            const char *const *names, const nf_val *args, uint32_t nargs,
+                            int32_t close) {
     (void)vm;
+    (void)close;
     (void)title;
     (void)names;
     (void)args;
@@ -78,9 +80,18 @@ static nf_vm_status vm_page(void *ud, nf_vm *vm, const char *page, const char *t
     return NF_VM_OK;
 }
 
-static nf_vm_status vm_close(void *ud, nf_vm *vm) {
+static nf_vm_status vm_close(void *ud, nf_vm *vm, int32_t count) {
     (void)vm;
+    (void)count;
     nf_srv_logf(ud, "[ui ignored] close page");
+    return NF_VM_OK;
+}
+
+static nf_vm_status vm_progress(void *ud, nf_vm *vm, bool show, const char *text, bool blocking) {
+    (void)vm;
+    (void)blocking;
+    nf_srv_logf(ud, "[ui ignored] %s progress%s%s", show ? "show" : "hide", text ? ": " : "",
+                text ? text : "");
     return NF_VM_OK;
 }
 
@@ -111,6 +122,7 @@ bool nf_srv_rt_open(nf_srv *s, nf_srv_rt *h) {
     vc.host.show_message = vm_message;
     vc.host.show_page = vm_page;
     vc.host.close_page = vm_close;
+    vc.host.progress = vm_progress;
     vc.host.feedback = vm_feedback;
     vc.limits.max_instructions = 10 * 1000 * 1000;
     h->vm = nf_vm_new(s->m, &vc);

@@ -245,8 +245,21 @@ static nf_vm_status host_status(nf_vm *vm, nf_status st, const char *what) {
                        nf_status_text(st));
 }
 
+/* A UI action without a host callback does nothing; the host's log hears of it at debug
+ * level, so a missing callback is easy to spot. */
+static nf_vm_status unhandled(nf_runtime *rt, const char *what, const char *detail) {
+    if (rt->cfg.host.log) {
+        char line[300];
+        snprintf(line, sizeof line, "no host callback: %s%s%.200s", what, detail ? " " : "",
+                 detail ? detail : "");
+        rt->cfg.host.log(rt->cfg.host.ud, rt, NF_LOG_DEBUG, "Client", line);
+    }
+    return NF_VM_OK;
+}
+
 static nf_vm_status h_show_message(void *ud, nf_vm *vm, const char *text, int type, bool blocking) {
     nf_runtime *rt = ud;
+    if (!rt->cfg.host.show_message) return unhandled(rt, "show message", text);
     return host_status(
         vm, rt->cfg.host.show_message(rt->cfg.host.ud, rt, (nf_message_type)type, text, blocking),
         "show message");
@@ -260,26 +273,39 @@ static void borrow(nf_runtime *rt, const nf_val *v, nf_value *h) {
 }
 
 static nf_vm_status h_show_page(void *ud, nf_vm *vm, const char *page, const char *title,
-                                const char *const *names, const nf_val *args, uint32_t n) {
+                                const char *const *names, const nf_val *args, uint32_t n,
+                                int32_t close) {
     nf_runtime *rt = ud;
+    if (!rt->cfg.host.show_page) return unhandled(rt, "show page", page);
     nf_value hv[NF_BC_MAX_REGS];
     const nf_value *ptrs[NF_BC_MAX_REGS];
     for (uint32_t i = 0; i < n && i < NF_BC_MAX_REGS; i++) {
         borrow(rt, &args[i], &hv[i]);
         ptrs[i] = &hv[i];
     }
-    return host_status(vm, rt->cfg.host.show_page(rt->cfg.host.ud, rt, page, title, names, ptrs, n),
-                       "show page");
+    return host_status(
+        vm, rt->cfg.host.show_page(rt->cfg.host.ud, rt, page, title, names, ptrs, n, close),
+        "show page");
 }
 
-static nf_vm_status h_close_page(void *ud, nf_vm *vm) {
+static nf_vm_status h_close_page(void *ud, nf_vm *vm, int32_t count) {
     nf_runtime *rt = ud;
-    return host_status(vm, rt->cfg.host.close_page(rt->cfg.host.ud, rt), "close page");
+    if (!rt->cfg.host.close_page) return unhandled(rt, "close page", NULL);
+    return host_status(vm, rt->cfg.host.close_page(rt->cfg.host.ud, rt, count), "close page");
+}
+
+static nf_vm_status h_progress(void *ud, nf_vm *vm, bool show, const char *text, bool blocking) {
+    nf_runtime *rt = ud;
+    if (!rt->cfg.host.progress)
+        return unhandled(rt, show ? "show progress" : "hide progress", text);
+    return host_status(vm, rt->cfg.host.progress(rt->cfg.host.ud, rt, show, text, blocking),
+                       show ? "show progress" : "hide progress");
 }
 
 static nf_vm_status h_feedback(void *ud, nf_vm *vm, nf_vm_obj *obj, const char *member,
                                const char *text) {
     nf_runtime *rt = ud;
+    if (!rt->cfg.host.feedback) return unhandled(rt, "validation feedback", text);
     nf_val ov = {{.o = obj}, 0, NF_BT_OBJ, 0, (uint16_t)obj->entity};
     nf_value h;
     borrow(rt, &ov, &h);
@@ -439,10 +465,12 @@ nf_status nf_runtime_new(const nf_module *m, const nf_config *cfg, nf_runtime **
     vc.datetime_text = nf_std_datetime_text;
     const nf_host *h = &cfg->host;
     vc.host.ud = rt;
-    vc.host.show_message = h->show_message ? h_show_message : NULL;
-    vc.host.show_page = h->show_page ? h_show_page : NULL;
-    vc.host.close_page = h->close_page ? h_close_page : NULL;
-    vc.host.feedback = h->feedback ? h_feedback : NULL;
+    /* the UI callbacks are always installed: unset ones log a debug line */
+    vc.host.show_message = h_show_message;
+    vc.host.show_page = h_show_page;
+    vc.host.close_page = h_close_page;
+    vc.host.feedback = h_feedback;
+    vc.host.progress = h_progress;
     vc.host.log = h->log ? h_log : NULL;
     vc.host.action = h_action; /* registered actions, then h->action */
     vc.host.microflow = h->microflow ? h_microflow : NULL;
@@ -731,6 +759,17 @@ const char *nf_flow_param(const nf_runtime *rt, const char *flow, size_t i, nf_t
     if (!f || i >= f->nparams) return NULL;
     if (type) *type = nf_api_type_of(f->regs[i].kind, (f->regs[i].flags & NF_BC_TF_LONG) != 0);
     return param_name(rt, f, (uint32_t)i);
+}
+
+const char *nf_flow_param_of(const nf_runtime *rt, const char *flow, size_t i) {
+    const nf_bc_flow *f = find_flow(rt, flow, NULL);
+    if (!f || i >= f->nparams) return NULL;
+    const nf_bc_module *m = &rt->mod->bc;
+    const nf_bc_type *t = &f->regs[i];
+    if (t->kind == NF_BT_ENUM && t->ref < m->nenums) return m->strings[m->enums[t->ref].name];
+    if ((t->kind == NF_BT_OBJ || t->kind == NF_BT_LIST) && t->ref < m->nentities)
+        return m->strings[m->entities[t->ref].name];
+    return NULL;
 }
 
 /* ---- suspension

@@ -65,15 +65,16 @@ static nf_status on_message(void *ud, nf_runtime *rt, nf_message_type type, cons
 }
 
 static nf_status on_page(void *ud, nf_runtime *rt, const char *page, const char *title,
-                         const char *const *names, const nf_value *const *args, size_t n) {
-    (void)rt, (void)page, (void)title, (void)names;
+                         const char *const *names, const nf_value *const *args, size_t n,
+                         int32_t close) {
+    (void)rt, (void)page, (void)title, (void)names, (void)close;
     host_state *h = ud;
     look_at(args, n);
     return h->turn++ % 3 == 0 ? NF_SUSPENDED : NF_OK;
 }
 
-static nf_status on_close(void *ud, nf_runtime *rt) {
-    (void)rt;
+static nf_status on_close(void *ud, nf_runtime *rt, int32_t count) {
+    (void)rt, (void)count;
     host_state *h = ud;
     return h->turn++ % 2 ? NF_SUSPENDED : NF_OK;
 }

@@ -249,9 +249,15 @@ typedef struct nf_vm_host {
     void *ud;
     /* show message: type 0 info, 1 warning, 2 error; default: print nothing */
     nf_vm_status (*show_message)(void *ud, nf_vm *vm, const char *text, int type, bool blocking);
+    /* close: the pages to close first (0 none, n, -1 all but the first, -2 all and the
+     * history), as nf_host's show_page */
     nf_vm_status (*show_page)(void *ud, nf_vm *vm, const char *page, const char *title,
-                              const char *const *names, const nf_val *args, uint32_t nargs);
-    nf_vm_status (*close_page)(void *ud, nf_vm *vm);
+                              const char *const *names, const nf_val *args, uint32_t nargs,
+                              int32_t close);
+    /* count: pages to close (n, or -1 all but the first) */
+    nf_vm_status (*close_page)(void *ud, nf_vm *vm, int32_t count);
+    /* show (text may be NULL) or hide the progress indicator */
+    nf_vm_status (*progress)(void *ud, nf_vm *vm, bool show, const char *text, bool blocking);
     nf_vm_status (*feedback)(void *ud, nf_vm *vm, nf_vm_obj *obj, const char *member,
                              const char *text);
     /* log: level 0 trace … 5 critical */

@@ -71,6 +71,26 @@ static const char *member_name(const nf_vm *vm, uint32_t entity, uint32_t member
     return at ? vm->m->strings[at->name] : "?";
 }
 
+/* The number of pages a close page or show page closes, from an Integer register. */
+static nf_vm_status page_count(nf_vm *vm, const nf_val *v, int32_t *count) {
+    if (nf_vm_is_empty(v))
+        return nf_vm_raise(vm, NF_VM_E_RUNTIME, "the number of pages to close is empty");
+    if (v->u.i < 0 || v->u.i > INT32_MAX)
+        return nf_vm_raise(vm, NF_VM_E_RUNTIME,
+                           "the number of pages to close must be between 0 and %d, not %lld",
+                           INT32_MAX, (long long)v->u.i);
+    *count = (int32_t)v->u.i;
+    return NF_VM_OK;
+}
+
+/* The close-pages option of a page descriptor (bc_verify.c checks its layout). */
+static nf_vm_status pages_to_close(nf_vm *vm, const nf_bc_desc *d, const nf_val *R,
+                                   int32_t *close) {
+    uint32_t kind = d->w[3 + d->w[2]];
+    *close = kind == 2 ? -1 : kind == 3 ? -2 : 0;
+    return kind == 1 ? page_count(vm, &R[d->w[4 + d->w[2]]], close) : NF_VM_OK;
+}
+
 static nf_vm_status dec_status(nf_vm *vm, nf_dec_status s, const char *what) {
     switch (s) {
     case NF_DEC_OK: return NF_VM_OK;
@@ -1193,6 +1213,8 @@ resume:
             }
             vmcase(SHOWPAGE) {
                 const nf_bc_desc *d = &f->descs[NF_BC_BX(i)];
+                int32_t close = 0;
+                if (d->n == 5 + d->w[2]) CHECK(pages_to_close(vm, d, R, &close));
                 if (vm->cfg.host.show_page) {
                     const char *names[NF_BC_MAX_REGS];
                     for (uint32_t k = 0; k < d->w[2] && k < NF_BC_MAX_REGS; k++)
@@ -1201,16 +1223,19 @@ resume:
                     fr->pc = PC_INDEX;
                     nf_vm_status st = vm->cfg.host.show_page(
                         vm->cfg.host.ud, vm, m->strings[d->w[0]],
-                        title && !nf_vm_is_empty(title) ? title->u.s->s : NULL, names, RA, d->w[2]);
+                        title && !nf_vm_is_empty(title) ? title->u.s->s : NULL, names, RA, d->w[2],
+                        close);
                     LOAD_FRAME();
                     HOST_DONE(st, 255);
                 }
                 vmbreak;
             }
             vmcase(CLOSEPAGE) {
+                int32_t count = A == 2 ? -1 : 1;
+                if (A == 1) CHECK(page_count(vm, RB, &count));
                 if (vm->cfg.host.close_page) {
                     fr->pc = PC_INDEX;
-                    nf_vm_status st = vm->cfg.host.close_page(vm->cfg.host.ud, vm);
+                    nf_vm_status st = vm->cfg.host.close_page(vm->cfg.host.ud, vm, count);
                     LOAD_FRAME();
                     HOST_DONE(st, 255);
                 }
@@ -1250,6 +1275,18 @@ resume:
             }
             vmcase(CANCELSYNC) { /* a flow run during a synchronize (a host callback) */
                 nf_vm_cancel_sync(vm);
+                vmbreak;
+            }
+            vmcase(PROGRESS) {
+                if (vm->cfg.host.progress) {
+                    const char *text = NULL;
+                    if (A != 255 && !nf_vm_is_empty(&R[A])) text = R[A].u.s->s;
+                    fr->pc = PC_INDEX;
+                    nf_vm_status st =
+                        vm->cfg.host.progress(vm->cfg.host.ud, vm, B != 0, B ? text : NULL, C != 0);
+                    LOAD_FRAME();
+                    HOST_DONE(st, 255);
+                }
                 vmbreak;
             }
         }
