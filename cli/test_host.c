@@ -132,13 +132,14 @@ static nf_status h_message(void *ud, nf_runtime *rt, nf_message_type type, const
 }
 
 static nf_status h_page(void *ud, nf_runtime *rt, const char *page, const char *title,
-                        const char *const *names, const nf_value *const *args, size_t n) {
-    (void)rt, (void)title, (void)names, (void)args, (void)n;
+                        const char *const *names, const nf_value *const *args, size_t n,
+                        int32_t close_pages) {
+    (void)rt, (void)title, (void)names, (void)args, (void)n, (void)close_pages;
     return add_shown(ud, true, 0, page);
 }
 
-static nf_status h_close(void *ud, nf_runtime *rt) {
-    (void)ud, (void)rt;
+static nf_status h_close(void *ud, nf_runtime *rt, int32_t count) {
+    (void)ud, (void)rt, (void)count;
     return NF_OK;
 }
 
