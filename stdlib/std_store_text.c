@@ -50,7 +50,7 @@ static UChar32 *fold_all(const char *s, size_t len, int32_t *count) {
 bool nf_std_store_text_find(void *ud, const char *hay, size_t hlen, const char *needle, size_t nlen,
                             int how) {
     (void)ud;
-    int32_t h, k;
+    int32_t h = 0, k = 0; /* set by fold_all; GCC -O2 cannot see it */
     UChar32 *H = fold_all(hay, hlen, &h), *N = fold_all(needle, nlen, &k);
     bool found = false;
     if (H && N && k <= h) {
