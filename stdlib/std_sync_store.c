@@ -53,7 +53,7 @@ int64_t nf_std_sync_store_quarantined(nf_std_store *s) {
 
 void nf_std_sync_list_free(nf_std_sync_list *l) {
     for (size_t i = 0; i < l->n; i++)
-        json_decref(l->v[i].json);
+        free(l->v[i].json);
     free(l->v);
     memset(l, 0, sizeof *l);
 }
@@ -138,7 +138,10 @@ static nf_vm_status collect(nf_std_store *s, nf_vm *vm, nf_std_table *t, const c
         o->state = (uint8_t)sqlite3_column_int(st, 1);
         o->seq = sqlite3_column_int64(st, 4);
         snprintf(o->id, sizeof o->id, "%s", (const char *)sqlite3_column_text(st, 0));
-        o->json = row_json(s, t, st, o->state);
+        json_t *j = row_json(s, t, st, o->state); /* kept as text: a fraction of the memory */
+        o->json = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        o->json_len = o->json ? strlen(o->json) : 0;
+        json_decref(j);
         if (!o->json)
             r = nf_vm_no_memory(vm, 0, "reading the changes to synchronize");
         else
@@ -417,7 +420,7 @@ static const nf_std_sync_obj *find_sent(const nf_std_sync_list *l, size_t from, 
 
 static wres quarantine(nf_std_store *s, const nf_std_sync_obj *o, const char *status,
                        const char *reason, const json_t *row, int64_t now) {
-    char *device = json_dumps(o->json, JSON_COMPACT);
+    const char *device = o->json;
     char *server = json_is_object(row) ? json_dumps(row, JSON_COMPACT) : NULL;
     sqlite3_stmt *st = nf_std_store_stmt(
         s, NULL,
@@ -439,7 +442,6 @@ static wres quarantine(nf_std_store *s, const nf_std_sync_obj *o, const char *st
         w = sqlite3_step(st) == SQLITE_DONE ? W_OK : W_FAIL;
         sqlite3_reset(st);
     }
-    free(device);
     free(server);
     return w;
 }
