@@ -24,6 +24,13 @@ struct nf_srv {
     char model_hash[17];
     FILE *log;
     atomic_bool stopped; /* set by nf_srv_stop, read by the HTTP thread */
+    /* Session keys of recently seen tokens (srv_auth.c): deriving one is 1,000 rounds of
+     * SHA-256 by design, and one synchronization sends dozens of requests with one token. */
+    struct {
+        char token[44]; /* "" when the slot is free */
+        char key[128];
+    } token_keys[8];
+    unsigned token_next;
 };
 
 /* The signed-in user of a request. */
