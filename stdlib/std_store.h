@@ -60,6 +60,9 @@ typedef struct nf_std_table {
     sqlite3_stmt *insert;     /* first write of a new object: never overwrites a row */
     sqlite3_stmt *by_id;
     sqlite3_stmt **by_ref; /* per Reference column: the rows that refer to one id */
+    /* the sync client's write of a server row with every member (std_sync_store.c), prepared at
+     * first use; [1] leaves rows with local changes alone */
+    sqlite3_stmt *sync_write[2];
 } nf_std_table;
 
 typedef struct nf_std_stmt_slot {
