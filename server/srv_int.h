@@ -58,7 +58,8 @@ typedef struct nf_srv_call {
     json_t *reply; /* owned */
     char *raw;     /* a binary answer instead (malloc'd, owned), with its length */
     size_t raw_len;
-    char range[48]; /* response headers (see nf_srv_response) */
+    const char *raw_type; /* raw's content type; NULL: application/octet-stream */
+    char range[48];       /* response headers (see nf_srv_response) */
     char etag[32];
 } nf_srv_call;
 
@@ -152,6 +153,12 @@ bool nf_srv_decode(nf_srv *s, const nf_std_table *t, uint32_t col, json_t *v, nf
 int nf_srv_bind(sqlite3_stmt *st, int i, const nf_srv_val *v);
 /* Column col of table t as JSON from statement column k (NULL: null). */
 json_t *nf_srv_encode(nf_srv *s, const nf_std_table *t, uint32_t col, sqlite3_stmt *st, int k);
+/* The same value appended to out as JSON text; false (out unchanged) when it has none (a String
+ * that is not valid UTF-8: jansson refuses it, so the member is left out, as with the tree). */
+bool nf_srv_encode_text(nf_srv *s, const nf_std_table *t, uint32_t col, sqlite3_stmt *st, int k,
+                        nf_std_text *out);
+/* s[0, n) appended to out as a JSON string; false (out unchanged) when it is not valid UTF-8. */
+bool nf_srv_json_string(nf_std_text *out, const char *s, size_t n);
 /* The member name of column col (attribute name or association name). */
 const char *nf_srv_member(nf_srv *s, const nf_std_table *t, uint32_t col);
 /* The quoted column name of column col. */

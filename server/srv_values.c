@@ -189,6 +189,113 @@ json_t *nf_srv_encode(nf_srv *s, const nf_std_table *t, uint32_t col, sqlite3_st
     }
 }
 
+/* Length of the valid UTF-8 sequence at s[0, n) (as jansson checks it: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n) {
+    unsigned c = s[0];
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xC2 && c <= 0xDF ? 2
+                 : (c & 0xF0) == 0xE0     ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+    if (len <= 1 || len > n) return len > n ? 0 : len;
+    uint32_t cp = c & (0x7F >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+bool nf_srv_json_string(nf_std_text *out, const char *s, size_t n) {
+    size_t mark = out->len;
+    const unsigned char *u = (const unsigned char *)s;
+    nf_std_text_add(out, "\"", 1);
+    size_t run = 0; /* bytes copied as they are, pending */
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        const char *esc = NULL;
+        char buf[8];
+        if (c == '"')
+            esc = "\\\"";
+        else if (c == '\\')
+            esc = "\\\\";
+        else if (c < 0x20) {
+            esc = c == '\n'   ? "\\n"
+                  : c == '\r' ? "\\r"
+                  : c == '\t' ? "\\t"
+                  : c == '\b' ? "\\b"
+                  : c == '\f' ? "\\f"
+                              : NULL;
+            if (!esc) {
+                snprintf(buf, sizeof buf, "\\u%04X", c);
+                esc = buf;
+            }
+        }
+        if (esc) {
+            nf_std_text_add(out, s + i - run, run);
+            nf_std_text_add(out, esc, strlen(esc));
+            run = 0;
+            i++;
+            continue;
+        }
+        size_t len = c < 0x80 ? 1 : utf8_seq(u + i, n - i);
+        if (!len) {
+            out->len = mark;
+            if (out->s) out->s[mark] = '\0';
+            return false;
+        }
+        run += len;
+        i += len;
+    }
+    nf_std_text_add(out, s + n - run, run);
+    nf_std_text_add(out, "\"", 1);
+    return true;
+}
+
+bool nf_srv_encode_text(nf_srv *s, const nf_std_table *t, uint32_t col, sqlite3_stmt *st, int k,
+                        nf_std_text *out) {
+    (void)s;
+    char buf[40];
+    if (sqlite3_column_type(st, k) == SQLITE_NULL) {
+        nf_std_text_add(out, "null", 4);
+        return true;
+    }
+    uint8_t kind = col < t->nattrs ? t->attrs[col]->type.kind : NF_BT_OBJ;
+    switch (kind) {
+    case NF_BT_BOOL:
+        if (sqlite3_column_int64(st, k) != 0)
+            nf_std_text_add(out, "true", 4);
+        else
+            nf_std_text_add(out, "false", 5);
+        return true;
+    case NF_BT_INT: {
+        int64_t v = sqlite3_column_int64(st, k);
+        int n = v > (1LL << 53) || v < -(1LL << 53)
+                    ? snprintf(buf, sizeof buf, "\"%lld\"", (long long)v)
+                    : snprintf(buf, sizeof buf, "%lld", (long long)v);
+        nf_std_text_add(out, buf, (size_t)n);
+        return true;
+    }
+    case NF_BT_DT: {
+        char iso[32];
+        nf_srv_iso(sqlite3_column_int64(st, k), iso);
+        return nf_srv_json_string(out, iso, strlen(iso));
+    }
+    default: {
+        const char *txt = (const char *)sqlite3_column_text(st, k);
+        if (!txt) {
+            nf_std_text_add(out, "null", 4);
+            return true;
+        }
+        return nf_srv_json_string(out, txt, (size_t)sqlite3_column_bytes(st, k));
+    }
+    }
+}
+
 json_t *nf_srv_row_json(nf_srv_call *c, uint32_t e, const char *id, const nf_srv_rights *r) {
     nf_srv *s = c->s;
     const nf_std_table *t = &s->store->tables[e];

@@ -89,6 +89,8 @@ typedef struct nf_std_text {
     size_t len, cap;
     bool oom;
 } nf_std_text;
+/* Appends n bytes of p (no formatting). */
+void nf_std_text_add(nf_std_text *t, const char *p, size_t n);
 void nf_std_text_put(nf_std_text *t, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -44,8 +44,8 @@ static bool text_room(nf_std_text *t, size_t n) {
     return true;
 }
 
-static void text_add(nf_std_text *t, const char *p, size_t n) {
-    if (!text_room(t, n)) return;
+void nf_std_text_add(nf_std_text *t, const char *p, size_t n) {
+    if (t->oom || !text_room(t, n)) return;
     memcpy(t->s + t->len, p, n);
     t->len += n;
     t->s[t->len] = '\0';
@@ -63,11 +63,11 @@ void nf_std_text_put(nf_std_text *t, const char *fmt, ...) {
         va_start(ap, fmt);
         for (const char *p = fmt;;) {
             const char *q = strchr(p, '%');
-            text_add(t, p, q ? (size_t)(q - p) : strlen(p));
+            nf_std_text_add(t, p, q ? (size_t)(q - p) : strlen(p));
             if (!q) break;
             const char *a = va_arg(ap, const char *);
             if (!a) a = "(null)";
-            text_add(t, a, strlen(a));
+            nf_std_text_add(t, a, strlen(a));
             p = q + 2;
         }
         va_end(ap);
