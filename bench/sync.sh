@@ -20,8 +20,8 @@
 # timing), times the device's process, reads the server's peak memory and CPU time from /proc,
 # and stops the server with SIGTERM. The sides alternate. The prepared files are made by
 # nanoflow itself through the supported path (a device creates the objects and uploads them)
-# and cached in BUILD_DIR/bench/sync-cache, keyed by the nanoflow binary and the sizes
-# (--no-cache makes them again).
+# and cached in BUILD_DIR/bench/sync-cache, keyed by the nanoflow binary, app.mdl and the sizes
+# (--no-cache, and --quick, make them in the work directory instead).
 # Before timing, the script checks that both sides do the same work: the same device and server
 # rows afterwards, nanoflow's client sends the raw server the same request bodies (count, bytes,
 # hash) as the raw client, and the raw client works against nanoflow serve too (the answers'
@@ -62,7 +62,7 @@ while [ $# -gt 0 ]; do
     *) build=$1; shift ;;
   esac
 done
-if [ "$quick" -eq 1 ]; then objects=1000; rows=1000; runs=1; fi
+if [ "$quick" -eq 1 ]; then objects=1000; rows=1000; runs=1; cache=0; fi
 check_runs "$runs"
 if [ "$objects" -lt 1 ] || [ "$rows" -lt 4 ]; then
   echo "sync.sh: --objects takes at least 1, --rows at least 4" >&2; exit 2
@@ -151,11 +151,16 @@ copy_db() { # copy_db FROM TO: a database file with its WAL (normally none: clos
 }
 
 # ---- prepared files (by nanoflow, through the protocol; cached) ---------------------------------
-key=$( (sha1sum "$nanoflow" "$root/bench/sync/app.mdl" | cut -d' ' -f1; echo "$objects $rows $chunk") |
-  sha1sum | cut -c1-16)
-cdir="$build/bench/sync-cache/$key"
-if [ "$cache" -eq 0 ] || [ ! -e "$cdir/done" ]; then
-  rm -rf "$build/bench/sync-cache"
+# One directory per build of nanoflow and app.mdl and per size; those of other builds go.
+bkey=$(sha1sum "$nanoflow" "$root/bench/sync/app.mdl" | cut -d' ' -f1 | sha1sum | cut -c1-16)
+cdir="$build/bench/sync-cache/$bkey-$objects-$rows"
+if [ "$cache" -eq 1 ]; then
+  mkdir -p "$build/bench/sync-cache"
+  find "$build/bench/sync-cache" -mindepth 1 -maxdepth 1 ! -name "$bkey-*" -exec rm -rf {} +
+else
+  cdir="$work/prepared"
+fi
+if [ ! -e "$cdir/done" ]; then
   mkdir -p "$cdir"
   start=$(date +%s.%N)
   # scenario 1: the device's objects synchronized, then changed offline; the server as it is then
@@ -174,8 +179,8 @@ if [ "$cache" -eq 0 ] || [ ! -e "$cdir/done" ]; then
     stop_server
   done
   touch "$cdir/done"
-  echo "setup   : prepared by nanoflow in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s," \
-    "cached in $cdir"
+  echo "setup   : prepared by nanoflow in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s" \
+    "($([ "$cache" -eq 1 ] && echo "cached in $cdir" || echo "not cached"))"
 else
   echo "setup   : cached in $cdir"
 fi
