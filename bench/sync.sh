@@ -333,10 +333,11 @@ if [ "$callgrind" -eq 1 ]; then
     echo "callgrind: valgrind not installed; skipped"
   else
     echo "callgrind: one run per scenario of nanoflow's device and of nanoflow serve (instructions)"
-    hot() { # the 12 hottest functions of a callgrind file
+    hot() { # the 12 hottest functions of a callgrind file (unnamed ones with their library)
       callgrind_annotate "$1" 2>/dev/null |
         awk 'seen && !NF && n { exit } seen && NF && !/^-+$/ { print; n++ } /file:function/ { seen = 1 }' |
-        grep -v -e '/elf/' -e 'dl-' | sed -n '1,12p' | sed -e 's/ \[[^]]*\]$//' -e "s|$root/||" -e 's/^/  /' ||
+        grep -v -e '/elf/' -e 'dl-' | sed -n '1,12p' |
+        sed -e 's| \[[^]]*/\([^]/]*\)\]$| [\1]|' -e "s|$root/||" -e 's/^/  /' ||
         true
     }
     for scen in 1 2; do

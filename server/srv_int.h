@@ -169,9 +169,10 @@ int nf_srv_find_member(nf_srv *s, const nf_std_table *t, const char *name);
 bool nf_srv_col_synced(nf_srv *s, const nf_std_table *t, uint32_t col);
 /* The entity of "Module.Entity", or NF_BC_NONE. */
 uint32_t nf_srv_entity(nf_srv *s, const char *name);
-/* {"entity", "id", "rev", "values"} of the row with id (readable members only), or json null
- * when there is no such row. NULL on error. */
-json_t *nf_srv_row_json(nf_srv_call *c, uint32_t e, const char *id, const nf_srv_rights *r);
+/* Appends {"entity", "id", "rev", "values"} of the row with id (readable members only) to out
+ * as JSON text and sets *rev: 1; or null when there is no such row: 0; -1 on error. */
+int nf_srv_row_text(nf_srv_call *c, uint32_t e, const char *id, const nf_srv_rights *r,
+                    nf_std_text *out, int64_t *rev);
 
 /* ---- srv_events.c: entity event handlers on uploaded objects ------------------------------ */
 /* A runtime for server-side flows: the store, the expression functions (UTC), kernel random

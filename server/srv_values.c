@@ -296,7 +296,8 @@ bool nf_srv_encode_text(nf_srv *s, const nf_std_table *t, uint32_t col, sqlite3_
     }
 }
 
-json_t *nf_srv_row_json(nf_srv_call *c, uint32_t e, const char *id, const nf_srv_rights *r) {
+int nf_srv_row_text(nf_srv_call *c, uint32_t e, const char *id, const nf_srv_rights *r,
+                    nf_std_text *out, int64_t *rev) {
     nf_srv *s = c->s;
     const nf_std_table *t = &s->store->tables[e];
     uint32_t ncols = t->nattrs + t->nrefs;
@@ -307,21 +308,38 @@ json_t *nf_srv_row_json(nf_srv_call *c, uint32_t e, const char *id, const nf_srv
     nf_std_text_put(&sql, " FROM %s WHERE _id = ?", t->name);
     sqlite3_stmt *st = sql.oom ? NULL : nf_srv_stmt(s, sql.s);
     free(sql.s);
-    if (!st) return NULL;
+    if (!st) return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    json_t *out = NULL;
+    int rc = sqlite3_step(st), res = -1;
     if (rc == SQLITE_DONE) {
-        out = json_null();
-    } else if (rc == SQLITE_ROW) {
-        json_t *vals = json_object();
-        for (uint32_t k = 0; vals && k < ncols; k++)
-            if (r->readable[k] && nf_srv_col_synced(s, t, k))
-                json_object_set_new(vals, nf_srv_member(s, t, k),
-                                    nf_srv_encode(s, t, k, st, (int)k + 1));
-        out = json_pack("{s:s,s:s,s:I,s:o}", "entity", s->m->strings[s->m->entities[e].name], "id",
-                        id, "rev", (json_int_t)sqlite3_column_int64(st, 0), "values", vals);
+        nf_std_text_add(out, "null", 4);
+        res = 0;
+    } else if (rc == SQLITE_ROW) { /* {"entity":…,"id":…,"rev":N,"values":{…}} */
+        const char *en = s->m->strings[s->m->entities[e].name];
+        char num[32];
+        *rev = sqlite3_column_int64(st, 0);
+        nf_std_text_add(out, "{\"entity\":", 10);
+        nf_srv_json_string(out, en, strlen(en));
+        nf_std_text_add(out, ",\"id\":", 6);
+        nf_srv_json_string(out, id, strlen(id));
+        int n = snprintf(num, sizeof num, ",\"rev\":%lld,\"values\":{", (long long)*rev);
+        nf_std_text_add(out, num, (size_t)n);
+        bool first = true;
+        for (uint32_t k = 0; k < ncols; k++) {
+            if (!r->readable[k] || !nf_srv_col_synced(s, t, k)) continue;
+            size_t mark = out->len;
+            const char *mn = nf_srv_member(s, t, k);
+            if (!first) nf_std_text_add(out, ",", 1);
+            nf_srv_json_string(out, mn, strlen(mn));
+            nf_std_text_add(out, ":", 1);
+            if (nf_srv_encode_text(s, t, k, st, (int)k + 1, out))
+                first = false;
+            else /* no JSON value (not UTF-8): left out */
+                out->len = mark;
+        }
+        nf_std_text_add(out, "}}", 2);
+        res = out->oom ? -1 : 1;
     }
     sqlite3_reset(st);
-    return out;
+    return res;
 }
