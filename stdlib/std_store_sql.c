@@ -57,8 +57,11 @@ void nf_std_text_put(nf_std_text *t, const char *fmt, ...) {
     /* Most SQL is built from literal text and %s (names from the model): copied directly, as
      * vsnprintf costs far more than the copy (the sync client and server build SQL per row). */
     bool plain = true;
-    for (const char *p = strchr(fmt, '%'); p && plain; p = strchr(p + 2, '%'))
-        plain = p[1] == 's';
+    for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 2, '%'))
+        if (p[1] != 's') {
+            plain = false;
+            break;
+        }
     if (plain) {
         va_start(ap, fmt);
         for (const char *p = fmt;;) {
