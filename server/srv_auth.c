@@ -167,6 +167,31 @@ static bool token_key(const char *token, char *out, size_t n) {
     return ok;
 }
 
+/* token_key through the server's small cache of recent tokens. A token is compared with every
+ * cached one in full, in constant time, so the time taken tells nothing about any token. */
+static bool cached_token_key(nf_srv *s, const char *token, char *out, size_t n) {
+    if (strlen(token) != TOKEN_LEN) return token_key(token, out, n);
+    int hit = -1;
+    for (int i = 0; i < 8; i++) {
+        unsigned diff = !s->token_keys[i].token[0];
+        for (size_t k = 0; k < TOKEN_LEN; k++)
+            diff |= (unsigned)(token[k] ^ s->token_keys[i].token[k]);
+        if (!diff) hit = i;
+    }
+    if (hit >= 0 && strlen(s->token_keys[hit].key) < n) {
+        strcpy(out, s->token_keys[hit].key);
+        return true;
+    }
+    if (!token_key(token, out, n)) return false;
+    unsigned slot = s->token_next++ % 8;
+    if (strlen(out) < sizeof s->token_keys[slot].key) {
+        memcpy(s->token_keys[slot].token, token, TOKEN_LEN);
+        s->token_keys[slot].token[TOKEN_LEN] = '\0';
+        strcpy(s->token_keys[slot].key, out);
+    }
+    return true;
+}
+
 /* Fills u from the account row of `name`; false when there is none. */
 static bool load_user(nf_srv *s, const char *name, nf_srv_user *u, char *hash, size_t hashn) {
     sqlite3_stmt *st =
@@ -245,7 +270,7 @@ bool nf_srv_login(nf_srv_call *c) {
         sqlite3_reset(st);
     }
     char key[128];
-    st = token_key(token, key, sizeof key)
+    st = cached_token_key(s, token, key, sizeof key)
              ? nf_srv_stmt(s, "INSERT INTO _nf_srv_session (token, user, expires) VALUES (?, ?, ?)")
              : NULL;
     int rc = SQLITE_ERROR;
@@ -292,7 +317,7 @@ bool nf_srv_authenticate(nf_srv_call *c) {
     const char *token = bearer(c);
     if (!token) return nf_srv_error(c, 401, "AccessDenied", "not signed in (no bearer token)");
     char key[128];
-    if (strlen(token) != TOKEN_LEN || !token_key(token, key, sizeof key))
+    if (strlen(token) != TOKEN_LEN || !cached_token_key(s, token, key, sizeof key))
         return nf_srv_error(c, 401, "AccessDenied", "unknown or expired session");
     sqlite3_stmt *st = nf_srv_stmt(s, "SELECT user, expires FROM _nf_srv_session WHERE token = ?");
     if (!st) return nf_srv_error(c, 500, "RuntimeError", "cannot read the sessions");
@@ -320,8 +345,11 @@ bool nf_srv_authenticate(nf_srv_call *c) {
     }
     c->signed_in = true;
     nf_std_store_set_user(s->store, c->user.id);
-    /* sliding expiry */
-    if ((st = nf_srv_stmt(s, "UPDATE _nf_srv_session SET expires = ? WHERE token = ?"))) {
+    /* sliding expiry, written when it moves by more than a minute (or 1 % of a shorter
+     * lifetime): a write per request would be a commit and an fsync per request */
+    int64_t ttl = s->cfg.session_ttl_ms, slack = ttl / 100 < 60000 ? ttl / 100 : 60000;
+    if (now + ttl - expires > slack &&
+        (st = nf_srv_stmt(s, "UPDATE _nf_srv_session SET expires = ? WHERE token = ?"))) {
         sqlite3_bind_int64(st, 1, now + s->cfg.session_ttl_ms);
         sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
         sqlite3_step(st);
@@ -334,7 +362,7 @@ bool nf_srv_logout(nf_srv_call *c) {
     sqlite3_stmt *st = nf_srv_stmt(c->s, "DELETE FROM _nf_srv_session WHERE token = ?");
     const char *token = bearer(c);
     char key[128];
-    if (!st || !token || !token_key(token, key, sizeof key))
+    if (!st || !token || !cached_token_key(c->s, token, key, sizeof key))
         return nf_srv_error(c, 500, "RuntimeError", "cannot end the session");
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     sqlite3_step(st);

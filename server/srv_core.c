@@ -205,7 +205,7 @@ int nf_srv_handle_ex(nf_srv *s, const nf_srv_request *rq, bool too_big,
     } else if (c.raw) {
         out->body = c.raw;
         out->len = c.raw_len;
-        out->content_type = "application/octet-stream";
+        out->content_type = c.raw_type ? c.raw_type : "application/octet-stream";
         c.raw = NULL;
     }
     out->status = c.status;

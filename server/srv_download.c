@@ -37,12 +37,18 @@ bool nf_srv_download(nf_srv_call *c) {
         return nf_srv_error(c, 400, "ModelError", "after must be an object id");
     if (pass && strlen(pass) > 64)
         return nf_srv_error(c, 400, "ModelError", "pass must be at most 64 characters");
-    json_t *rows = json_array();
-    json_t *next = json_null();
+    /* The page is written as JSON text directly: a tree of 500 rows built, dumped and freed
+     * was three quarters of the server's work in a download. */
+    nf_std_text page = {0}, next = {0};
+    nf_std_text_add(&page, "{\"entity\":", 10);
+    nf_srv_json_string(&page, ename, strlen(ename));
+    nf_std_text_add(&page, ",\"pass\":", 8);
+    if (!pass || !nf_srv_json_string(&page, pass, strlen(pass))) nf_std_text_add(&page, "null", 4);
+    nf_std_text_add(&page, ",\"rows\":[", 9);
     nf_srv_rights r;
     if (!nf_srv_rights_of(c, e, NULL, &r)) {
         nf_srv_rights_free(&r);
-        json_decref(rows);
+        free(page.s);
         return nf_srv_error(c, 500, "RuntimeError", "cannot read the access rules");
     }
     bool readable = r.any && (r.rights & NF_RIGHT_READ_ALL);
@@ -109,17 +115,30 @@ bool nf_srv_download(nf_srv_call *c) {
                     bool applies = a->xpath == NF_BC_NONE || sqlite3_column_int(st, mcol++) != 0;
                     if (applies) nf_srv_rule_readable(t, a, cols);
                 }
-                json_t *vals = json_object();
-                for (uint32_t k = 0; k < ncols; k++)
-                    if (cols[k] && nf_srv_col_synced(s, t, k))
-                        json_object_set_new(vals, nf_srv_member(s, t, k),
-                                            nf_srv_encode(s, t, k, st, (int)k + 2));
-                json_array_append_new(rows, json_pack("{s:s,s:I,s:o}", "id", id, "rev",
-                                                      (json_int_t)sqlite3_column_int64(st, 1),
-                                                      "values", vals));
+                char head[64];
+                int hn = snprintf(head, sizeof head, "%s{\"id\":", n ? "," : "");
+                nf_std_text_add(&page, head, (size_t)hn);
+                nf_srv_json_string(&page, id, strlen(id));
+                hn = snprintf(head, sizeof head, ",\"rev\":%lld,\"values\":{",
+                              (long long)sqlite3_column_int64(st, 1));
+                nf_std_text_add(&page, head, (size_t)hn);
+                bool first = true;
+                for (uint32_t k = 0; k < ncols; k++) {
+                    if (!cols[k] || !nf_srv_col_synced(s, t, k)) continue;
+                    size_t mark = page.len;
+                    const char *mn = nf_srv_member(s, t, k);
+                    if (!first) nf_std_text_add(&page, ",", 1);
+                    nf_srv_json_string(&page, mn, strlen(mn));
+                    nf_std_text_add(&page, ":", 1);
+                    if (nf_srv_encode_text(s, t, k, st, (int)k + 2, &page))
+                        first = false;
+                    else /* no JSON value (not UTF-8): left out, as the tree left it out */
+                        page.len = mark;
+                }
+                nf_std_text_add(&page, "}}", 2);
                 if (++n == limit) {
-                    json_decref(next);
-                    next = json_string(id);
+                    next.len = 0;
+                    nf_srv_json_string(&next, id, strlen(id));
                 }
             }
             free(cols);
@@ -128,14 +147,28 @@ bool nf_srv_download(nf_srv_call *c) {
         nf_std_sqlq_free(s->vm, &binds);
         if (rc != SQLITE_DONE) {
             nf_srv_rights_free(&r);
-            json_decref(rows);
-            json_decref(next);
+            free(page.s);
+            free(next.s);
             return nf_srv_error(c, 500, "RuntimeError", "cannot read %s", ename);
         }
     }
     nf_srv_rights_free(&r);
-    c->reply = json_pack("{s:s,s:s?,s:o,s:o,s:I}", "entity", ename, "pass", pass, "rows", rows,
-                         "next", next, "serverSeq", (json_int_t)nf_srv_current_seq(s));
+    char tail[48];
+    int tn = snprintf(tail, sizeof tail, ",\"serverSeq\":%lld}", (long long)nf_srv_current_seq(s));
+    nf_std_text_add(&page, "],\"next\":", 9);
+    if (next.len)
+        nf_std_text_add(&page, next.s, next.len);
+    else
+        nf_std_text_add(&page, "null", 4);
+    nf_std_text_add(&page, tail, (size_t)tn);
+    free(next.s);
+    if (page.oom) {
+        free(page.s);
+        return nf_srv_error(c, 500, "RuntimeError", "out of memory");
+    }
+    c->raw = page.s;
+    c->raw_len = page.len;
+    c->raw_type = "application/json";
     c->status = 200;
     return true;
 }

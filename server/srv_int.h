@@ -24,6 +24,13 @@ struct nf_srv {
     char model_hash[17];
     FILE *log;
     atomic_bool stopped; /* set by nf_srv_stop, read by the HTTP thread */
+    /* Session keys of recently seen tokens (srv_auth.c): deriving one is 1,000 rounds of
+     * SHA-256 by design, and one synchronization sends dozens of requests with one token. */
+    struct {
+        char token[44]; /* "" when the slot is free */
+        char key[128];
+    } token_keys[8];
+    unsigned token_next;
 };
 
 /* The signed-in user of a request. */
@@ -51,7 +58,8 @@ typedef struct nf_srv_call {
     json_t *reply; /* owned */
     char *raw;     /* a binary answer instead (malloc'd, owned), with its length */
     size_t raw_len;
-    char range[48]; /* response headers (see nf_srv_response) */
+    const char *raw_type; /* raw's content type; NULL: application/octet-stream */
+    char range[48];       /* response headers (see nf_srv_response) */
     char etag[32];
 } nf_srv_call;
 
@@ -145,6 +153,12 @@ bool nf_srv_decode(nf_srv *s, const nf_std_table *t, uint32_t col, json_t *v, nf
 int nf_srv_bind(sqlite3_stmt *st, int i, const nf_srv_val *v);
 /* Column col of table t as JSON from statement column k (NULL: null). */
 json_t *nf_srv_encode(nf_srv *s, const nf_std_table *t, uint32_t col, sqlite3_stmt *st, int k);
+/* The same value appended to out as JSON text; false (out unchanged) when it has none (a String
+ * that is not valid UTF-8: jansson refuses it, so the member is left out, as with the tree). */
+bool nf_srv_encode_text(nf_srv *s, const nf_std_table *t, uint32_t col, sqlite3_stmt *st, int k,
+                        nf_std_text *out);
+/* s[0, n) appended to out as a JSON string; false (out unchanged) when it is not valid UTF-8. */
+bool nf_srv_json_string(nf_std_text *out, const char *s, size_t n);
 /* The member name of column col (attribute name or association name). */
 const char *nf_srv_member(nf_srv *s, const nf_std_table *t, uint32_t col);
 /* The quoted column name of column col. */
@@ -155,9 +169,10 @@ int nf_srv_find_member(nf_srv *s, const nf_std_table *t, const char *name);
 bool nf_srv_col_synced(nf_srv *s, const nf_std_table *t, uint32_t col);
 /* The entity of "Module.Entity", or NF_BC_NONE. */
 uint32_t nf_srv_entity(nf_srv *s, const char *name);
-/* {"entity", "id", "rev", "values"} of the row with id (readable members only), or json null
- * when there is no such row. NULL on error. */
-json_t *nf_srv_row_json(nf_srv_call *c, uint32_t e, const char *id, const nf_srv_rights *r);
+/* Appends {"entity", "id", "rev", "values"} of the row with id (readable members only) to out
+ * as JSON text and sets *rev: 1; or null when there is no such row: 0; -1 on error. */
+int nf_srv_row_text(nf_srv_call *c, uint32_t e, const char *id, const nf_srv_rights *r,
+                    nf_std_text *out, int64_t *rev);
 
 /* ---- srv_events.c: entity event handlers on uploaded objects ------------------------------ */
 /* A runtime for server-side flows: the store, the expression functions (UTC), kernel random

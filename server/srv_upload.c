@@ -673,8 +673,16 @@ static bool set_last_seq(nf_srv_call *c, int64_t seq) {
     return rc == SQLITE_DONE;
 }
 
+/* SAVEPOINT, RELEASE and ROLLBACK TO as cached statements (two or three per object: parsing
+ * them every time showed in the upload's profile). */
 static bool savepoint(nf_srv *s, const char *what) {
-    return nf_srv_exec(s, what);
+    sqlite3_stmt *st = nf_srv_stmt(s, what);
+    if (!st) return false;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) return true;
+    nf_srv_logf(s, "database error: %s", sqlite3_errmsg(s->db));
+    return false;
 }
 
 /* Applies one unit in one transaction; false on a database error (nothing of it applied). */
@@ -704,20 +712,55 @@ static bool apply_unit(nf_srv_call *c, up_unit *un) {
     return ok;
 }
 
-/* The result of one object after its unit: status, reason, the current row. */
-static json_t *result_of(nf_srv_call *c, up_obj *o) {
+/* Appends the result of one object after its unit to out: {"id", "status", "rev", "reason",
+ * "ignored", "row"} with the current row (the answer is written as JSON text: a tree of every
+ * object's row, built, dumped and freed, was a third of an upload's work). */
+static bool result_text(nf_srv_call *c, up_obj *o, nf_std_text *out) {
     nf_srv_rights r;
-    json_t *row = NULL;
-    if (nf_srv_rights_of(c, o->e, o->id, &r))
-        row = r.any ? nf_srv_row_json(c, o->e, o->id, &r) : json_null();
+    nf_std_text row = {0};
+    int64_t rev = 0;
+    int has = -1;
+    if (nf_srv_rights_of(c, o->e, o->id, &r)) {
+        if (r.any) {
+            has = nf_srv_row_text(c, o->e, o->id, &r, &row, &rev);
+        } else {
+            nf_std_text_add(&row, "null", 4);
+            has = 0;
+        }
+    }
     nf_srv_rights_free(&r);
-    if (!row) return NULL;
-    json_t *res = json_pack("{s:s,s:s}", "id", o->id, "status", o->status);
-    if (json_is_object(row)) json_object_set(res, "rev", json_object_get(row, "rev"));
-    if (*o->reason) json_object_set_new(res, "reason", json_string(o->reason));
-    if (json_array_size(o->ignored)) json_object_set(res, "ignored", o->ignored);
-    json_object_set_new(res, "row", row);
-    return res;
+    if (has < 0 || row.oom) {
+        free(row.s);
+        return false;
+    }
+    nf_std_text_add(out, "{\"id\":", 6);
+    nf_srv_json_string(out, o->id, strlen(o->id));
+    nf_std_text_add(out, ",\"status\":", 10);
+    nf_srv_json_string(out, o->status, strlen(o->status));
+    if (has) {
+        char num[32];
+        int n = snprintf(num, sizeof num, ",\"rev\":%lld", (long long)rev);
+        nf_std_text_add(out, num, (size_t)n);
+    }
+    if (*o->reason) {
+        nf_std_text_add(out, ",\"reason\":", 10);
+        if (!nf_srv_json_string(out, o->reason, strlen(o->reason))) nf_std_text_add(out, "null", 4);
+    }
+    if (json_array_size(o->ignored)) {
+        nf_std_text_add(out, ",\"ignored\":[", 12);
+        size_t i;
+        json_t *m;
+        json_array_foreach(o->ignored, i, m) {
+            if (i) nf_std_text_add(out, ",", 1);
+            nf_srv_json_string(out, json_string_value(m), json_string_length(m));
+        }
+        nf_std_text_add(out, "]", 1);
+    }
+    nf_std_text_add(out, ",\"row\":", 7);
+    nf_std_text_add(out, row.s, row.len);
+    nf_std_text_add(out, "}", 1);
+    free(row.s);
+    return !out->oom;
 }
 
 bool nf_srv_upload(nf_srv_call *c) {
@@ -727,7 +770,7 @@ bool nf_srv_upload(nf_srv_call *c) {
     if (!body) return false;
     upload u = {c, NULL, 0};
     bool ok = decode(&u, body);
-    json_t *units = ok ? json_array() : NULL;
+    nf_std_text units = {0}; /* the units' results; the answer's head is known at the end */
     int64_t last = 0;
     for (uint32_t i = 0; ok && i < u.nunits; i++) {
         up_unit *un = &u.units[i];
@@ -747,22 +790,35 @@ bool nf_srv_upload(nf_srv_call *c) {
         } else {
             last = un->seq;
         }
-        json_t *objs = json_array();
+        char head[96];
+        int n = snprintf(head, sizeof head, "%s{\"seq\":%lld,\"status\":\"%s\",\"objects\":[",
+                         i ? "," : "", (long long)un->seq, dup ? "duplicate" : "applied");
+        nf_std_text_add(&units, head, (size_t)n);
         for (uint32_t k = 0; ok && k < un->n; k++) {
-            json_t *r = result_of(c, &un->objs[k]);
-            if (!r) ok = nf_srv_error(c, 500, "RuntimeError", "cannot read the results");
-            json_array_append_new(objs, r);
+            if (k) nf_std_text_add(&units, ",", 1);
+            if (!result_text(c, &un->objs[k], &units))
+                ok = nf_srv_error(c, 500, "RuntimeError", "cannot read the results");
         }
-        json_array_append_new(units,
-                              json_pack("{s:I,s:s,s:o}", "seq", (json_int_t)un->seq, "status",
-                                        dup ? "duplicate" : "applied", "objects", objs));
+        nf_std_text_add(&units, "]}", 2);
     }
     if (ok) {
-        c->reply = json_pack("{s:I,s:o}", "lastSeq", (json_int_t)last, "units", units);
-        c->status = 200;
-    } else {
-        json_decref(units);
+        nf_std_text out = {0};
+        char head[64];
+        int n = snprintf(head, sizeof head, "{\"lastSeq\":%lld,\"units\":[", (long long)last);
+        nf_std_text_add(&out, head, (size_t)n);
+        nf_std_text_add(&out, units.s ? units.s : "", units.len);
+        nf_std_text_add(&out, "]}", 2);
+        if (out.oom || units.oom) {
+            free(out.s);
+            ok = nf_srv_error(c, 500, "RuntimeError", "out of memory");
+        } else {
+            c->raw = out.s;
+            c->raw_len = out.len;
+            c->raw_type = "application/json";
+            c->status = 200;
+        }
     }
+    free(units.s);
     upload_free(&u);
     json_decref(body);
     return ok;

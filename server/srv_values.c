@@ -189,7 +189,115 @@ json_t *nf_srv_encode(nf_srv *s, const nf_std_table *t, uint32_t col, sqlite3_st
     }
 }
 
-json_t *nf_srv_row_json(nf_srv_call *c, uint32_t e, const char *id, const nf_srv_rights *r) {
+/* Length of the valid UTF-8 sequence at s[0, n) (as jansson checks it: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n) {
+    unsigned c = s[0];
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xC2 && c <= 0xDF ? 2
+                 : (c & 0xF0) == 0xE0     ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+    if (len <= 1 || len > n) return len > n ? 0 : len;
+    uint32_t cp = c & (0x7F >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+bool nf_srv_json_string(nf_std_text *out, const char *s, size_t n) {
+    size_t mark = out->len;
+    const unsigned char *u = (const unsigned char *)s;
+    nf_std_text_add(out, "\"", 1);
+    size_t run = 0; /* bytes copied as they are, pending */
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        const char *esc = NULL;
+        char buf[8];
+        if (c == '"')
+            esc = "\\\"";
+        else if (c == '\\')
+            esc = "\\\\";
+        else if (c < 0x20) {
+            esc = c == '\n'   ? "\\n"
+                  : c == '\r' ? "\\r"
+                  : c == '\t' ? "\\t"
+                  : c == '\b' ? "\\b"
+                  : c == '\f' ? "\\f"
+                              : NULL;
+            if (!esc) {
+                snprintf(buf, sizeof buf, "\\u%04X", c);
+                esc = buf;
+            }
+        }
+        if (esc) {
+            nf_std_text_add(out, s + i - run, run);
+            nf_std_text_add(out, esc, strlen(esc));
+            run = 0;
+            i++;
+            continue;
+        }
+        size_t len = c < 0x80 ? 1 : utf8_seq(u + i, n - i);
+        if (!len) {
+            out->len = mark;
+            if (out->s) out->s[mark] = '\0';
+            return false;
+        }
+        run += len;
+        i += len;
+    }
+    nf_std_text_add(out, s + n - run, run);
+    nf_std_text_add(out, "\"", 1);
+    return true;
+}
+
+bool nf_srv_encode_text(nf_srv *s, const nf_std_table *t, uint32_t col, sqlite3_stmt *st, int k,
+                        nf_std_text *out) {
+    (void)s;
+    char buf[40];
+    if (sqlite3_column_type(st, k) == SQLITE_NULL) {
+        nf_std_text_add(out, "null", 4);
+        return true;
+    }
+    uint8_t kind = col < t->nattrs ? t->attrs[col]->type.kind : NF_BT_OBJ;
+    switch (kind) {
+    case NF_BT_BOOL:
+        if (sqlite3_column_int64(st, k) != 0)
+            nf_std_text_add(out, "true", 4);
+        else
+            nf_std_text_add(out, "false", 5);
+        return true;
+    case NF_BT_INT: {
+        int64_t v = sqlite3_column_int64(st, k);
+        int n = v > (1LL << 53) || v < -(1LL << 53)
+                    ? snprintf(buf, sizeof buf, "\"%lld\"", (long long)v)
+                    : snprintf(buf, sizeof buf, "%lld", (long long)v);
+        nf_std_text_add(out, buf, (size_t)n);
+        return true;
+    }
+    case NF_BT_DT: {
+        char iso[32];
+        nf_srv_iso(sqlite3_column_int64(st, k), iso);
+        return nf_srv_json_string(out, iso, strlen(iso));
+    }
+    default: {
+        const char *txt = (const char *)sqlite3_column_text(st, k);
+        if (!txt) {
+            nf_std_text_add(out, "null", 4);
+            return true;
+        }
+        return nf_srv_json_string(out, txt, (size_t)sqlite3_column_bytes(st, k));
+    }
+    }
+}
+
+int nf_srv_row_text(nf_srv_call *c, uint32_t e, const char *id, const nf_srv_rights *r,
+                    nf_std_text *out, int64_t *rev) {
     nf_srv *s = c->s;
     const nf_std_table *t = &s->store->tables[e];
     uint32_t ncols = t->nattrs + t->nrefs;
@@ -200,21 +308,38 @@ json_t *nf_srv_row_json(nf_srv_call *c, uint32_t e, const char *id, const nf_srv
     nf_std_text_put(&sql, " FROM %s WHERE _id = ?", t->name);
     sqlite3_stmt *st = sql.oom ? NULL : nf_srv_stmt(s, sql.s);
     free(sql.s);
-    if (!st) return NULL;
+    if (!st) return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    json_t *out = NULL;
+    int rc = sqlite3_step(st), res = -1;
     if (rc == SQLITE_DONE) {
-        out = json_null();
-    } else if (rc == SQLITE_ROW) {
-        json_t *vals = json_object();
-        for (uint32_t k = 0; vals && k < ncols; k++)
-            if (r->readable[k] && nf_srv_col_synced(s, t, k))
-                json_object_set_new(vals, nf_srv_member(s, t, k),
-                                    nf_srv_encode(s, t, k, st, (int)k + 1));
-        out = json_pack("{s:s,s:s,s:I,s:o}", "entity", s->m->strings[s->m->entities[e].name], "id",
-                        id, "rev", (json_int_t)sqlite3_column_int64(st, 0), "values", vals);
+        nf_std_text_add(out, "null", 4);
+        res = 0;
+    } else if (rc == SQLITE_ROW) { /* {"entity":…,"id":…,"rev":N,"values":{…}} */
+        const char *en = s->m->strings[s->m->entities[e].name];
+        char num[32];
+        *rev = sqlite3_column_int64(st, 0);
+        nf_std_text_add(out, "{\"entity\":", 10);
+        nf_srv_json_string(out, en, strlen(en));
+        nf_std_text_add(out, ",\"id\":", 6);
+        nf_srv_json_string(out, id, strlen(id));
+        int n = snprintf(num, sizeof num, ",\"rev\":%lld,\"values\":{", (long long)*rev);
+        nf_std_text_add(out, num, (size_t)n);
+        bool first = true;
+        for (uint32_t k = 0; k < ncols; k++) {
+            if (!r->readable[k] || !nf_srv_col_synced(s, t, k)) continue;
+            size_t mark = out->len;
+            const char *mn = nf_srv_member(s, t, k);
+            if (!first) nf_std_text_add(out, ",", 1);
+            nf_srv_json_string(out, mn, strlen(mn));
+            nf_std_text_add(out, ":", 1);
+            if (nf_srv_encode_text(s, t, k, st, (int)k + 1, out))
+                first = false;
+            else /* no JSON value (not UTF-8): left out */
+                out->len = mark;
+        }
+        nf_std_text_add(out, "}}", 2);
+        res = out->oom ? -1 : 1;
     }
     sqlite3_reset(st);
-    return out;
+    return res;
 }

@@ -708,6 +708,8 @@ void nf_std_store_close(nf_std_store *s) {
         sqlite3_finalize(t->upsert);
         sqlite3_finalize(t->insert);
         sqlite3_finalize(t->by_id);
+        sqlite3_finalize(t->sync_write[0]);
+        sqlite3_finalize(t->sync_write[1]);
         for (uint32_t a = 0; t->attr_cols && a < t->nattrs; a++)
             free(t->attr_cols[a]);
         for (uint32_t r = 0; t->ref_cols && r < t->nrefs; r++) {

@@ -60,6 +60,9 @@ typedef struct nf_std_table {
     sqlite3_stmt *insert;     /* first write of a new object: never overwrites a row */
     sqlite3_stmt *by_id;
     sqlite3_stmt **by_ref; /* per Reference column: the rows that refer to one id */
+    /* the sync client's write of a server row with every member (std_sync_store.c), prepared at
+     * first use; [1] leaves rows with local changes alone */
+    sqlite3_stmt *sync_write[2];
 } nf_std_table;
 
 typedef struct nf_std_stmt_slot {
@@ -87,6 +90,8 @@ typedef struct nf_std_text {
     size_t len, cap;
     bool oom;
 } nf_std_text;
+/* Appends n bytes of p (no formatting). */
+void nf_std_text_add(nf_std_text *t, const char *p, size_t n);
 void nf_std_text_put(nf_std_text *t, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -28,31 +28,68 @@ typedef struct gen {
     int naliases;
 } gen;
 
+/* Makes room for n more bytes and the terminating NUL; false (and oom) when out of memory. */
+static bool text_room(nf_std_text *t, size_t n) {
+    if (t->len + n + 1 <= t->cap) return true;
+    size_t cap = t->cap ? t->cap : 512;
+    while (t->len + n + 1 > cap)
+        cap *= 2;
+    char *g = realloc(t->s, cap);
+    if (!g) {
+        t->oom = true;
+        return false;
+    }
+    t->s = g;
+    t->cap = cap;
+    return true;
+}
+
+void nf_std_text_add(nf_std_text *t, const char *p, size_t n) {
+    if (t->oom || !text_room(t, n)) return;
+    memcpy(t->s + t->len, p, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
 void nf_std_text_put(nf_std_text *t, const char *fmt, ...) {
     if (t->oom) return;
     va_list ap;
+    /* Most SQL is built from literal text and %s (names from the model): copied directly, as
+     * vsnprintf costs far more than the copy (the sync client and server build SQL per row). */
+    bool plain = true;
+    for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 2, '%'))
+        if (p[1] != 's') {
+            plain = false;
+            break;
+        }
+    if (plain) {
+        va_start(ap, fmt);
+        for (const char *p = fmt;;) {
+            const char *q = strchr(p, '%');
+            nf_std_text_add(t, p, q ? (size_t)(q - p) : strlen(p));
+            if (!q) break;
+            const char *a = va_arg(ap, const char *);
+            if (!a) a = "(null)";
+            nf_std_text_add(t, a, strlen(a));
+            p = q + 2;
+        }
+        va_end(ap);
+        return;
+    }
+    /* one pass when it fits, a second after growing when it does not */
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
     va_end(ap);
     if (n < 0) {
         t->oom = true;
         return;
     }
     if (t->len + (size_t)n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 512;
-        while (t->len + (size_t)n + 1 > cap)
-            cap *= 2;
-        char *g = realloc(t->s, cap);
-        if (!g) {
-            t->oom = true;
-            return;
-        }
-        t->s = g;
-        t->cap = cap;
+        if (!text_room(t, (size_t)n)) return;
+        va_start(ap, fmt);
+        vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
     }
-    va_start(ap, fmt);
-    vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
     t->len += (size_t)n;
 }
 

@@ -124,16 +124,15 @@ nf_vm_status nf_std_sync_send(nf_std_sync *c, nf_vm *vm, const char *method, con
     }
 }
 
-/* Sends a request with the protocol's headers; on 200 *out is the parsed JSON body. A 401
- * logs in again once (with the configured credentials) and repeats the request. */
-static nf_vm_status request(nf_std_sync *c, nf_vm *vm, const char *method, const char *path,
-                            const json_t *body, json_t **out) {
+/* Sends a request with the protocol's headers and text (taken: freed here) as its JSON body;
+ * on 200 *out is the parsed JSON body. A 401 logs in again once (with the configured
+ * credentials) and repeats the request (nf_std_sync_send). */
+static nf_vm_status request_text(nf_std_sync *c, nf_vm *vm, const char *method, const char *path,
+                                 char *text, size_t text_len, json_t **out) {
     *out = NULL;
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    if (body && !text) return nf_vm_no_memory(vm, 0, "building a synchronization request");
     nf_std_http_response rs;
     nf_vm_status r = nf_std_sync_send(c, vm, method, path, text ? "application/json" : NULL, text,
-                                      text ? strlen(text) : 0, NULL, 0, &rs);
+                                      text_len, NULL, 0, &rs);
     free(text);
     if (r != NF_VM_OK) return r;
     if (rs.status != 200) {
@@ -151,6 +150,15 @@ static nf_vm_status request(nf_std_sync *c, nf_vm *vm, const char *method, const
     }
     nf_std_http_response_free(&rs);
     return r;
+}
+
+/* request_text with body (NULL: none) as JSON. */
+static nf_vm_status request(nf_std_sync *c, nf_vm *vm, const char *method, const char *path,
+                            const json_t *body, json_t **out) {
+    *out = NULL;
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (body && !text) return nf_vm_no_memory(vm, 0, "building a synchronization request");
+    return request_text(c, vm, method, path, text, text ? strlen(text) : 0, out);
 }
 
 nf_vm_status nf_std_sync_request(nf_std_sync *c, nf_vm *vm, const char *method, const char *path,
@@ -192,33 +200,33 @@ static nf_vm_status login(nf_std_sync *c, nf_vm *vm) {
 
 /* ---- upload ---------------------------------------------------------------------------------- */
 
-/* Sends l.v[from, to) (whole units) and applies the answer. */
+/* Sends l.v[from, to) (whole units) and applies the answer. The body is put together from the
+ * objects' texts: {"units":[{"seq":N,"objects":[…]},…]}, as json_dumps would write it. */
 static nf_vm_status upload_batch(nf_std_sync *c, nf_vm *vm, const nf_std_sync_list *l, size_t from,
                                  size_t to, uint32_t *quarantined) {
-    json_t *units = json_array(), *body = json_object();
-    json_t *unit = NULL, *objs = NULL;
-    bool ok = units && body && !json_object_set_new(body, "units", units);
-    for (size_t i = from; ok && i < to; i++) {
-        if (!unit || l->v[i].seq != l->v[i - 1].seq) {
-            unit = json_object();
-            objs = json_array();
-            ok = unit && objs && !json_object_set_new(unit, "seq", json_integer(l->v[i].seq)) &&
-                 !json_object_set_new(unit, "objects", objs) && !json_array_append_new(units, unit);
-        }
-        ok = ok && !json_array_append(objs, l->v[i].json);
+    size_t cap = 32;
+    for (size_t i = from; i < to; i++)
+        cap += l->v[i].json_len + 48;
+    char *body = malloc(cap), *p = body;
+    if (!body) return nf_vm_no_memory(vm, cap, "building an upload");
+    p += sprintf(p, "{\"units\":[");
+    for (size_t i = from; i < to; i++) {
+        if (i == from || l->v[i].seq != l->v[i - 1].seq)
+            p += sprintf(p, "%s{\"seq\":%" PRId64 ",\"objects\":[", i == from ? "" : "]},",
+                         l->v[i].seq);
+        else
+            *p++ = ',';
+        memcpy(p, l->v[i].json, l->v[i].json_len);
+        p += l->v[i].json_len;
     }
-    if (!ok) {
-        json_decref(body);
-        return nf_vm_no_memory(vm, 0, "building an upload");
-    }
+    p += sprintf(p, "%s]}", to > from ? "]}" : "");
     json_t *resp;
     nf_vm_status r = nf_std_sync_mark_sent(c->s, vm, l, from, to);
     if (r != NF_VM_OK) {
-        json_decref(body);
+        free(body);
         return r;
     }
-    r = request(c, vm, "POST", "/nf/v1/upload", body, &resp);
-    json_decref(body);
+    r = request_text(c, vm, "POST", "/nf/v1/upload", body, (size_t)(p - body), &resp);
     if (r != NF_VM_OK) return r;
     r = nf_std_sync_apply_upload(c->s, vm, l, from, to, resp, nf_vm_now(vm), quarantined);
     json_decref(resp);
@@ -280,7 +288,7 @@ static nf_vm_status upload(nf_std_sync *c, nf_vm *vm, int mode, nf_vm_obj *const
         while (to < l.n) {
             size_t end = to, ubytes = 0;
             do
-                ubytes += json_dumpb(l.v[end].json, NULL, 0, JSON_COMPACT) + 1;
+                ubytes += l.v[end].json_len + 1;
             while (++end < l.n && l.v[end].seq == l.v[to].seq);
             if (to > from && (end - from > c->batch || bytes + ubytes > c->max_bytes)) break;
             bytes += ubytes;

@@ -107,13 +107,15 @@ bool nf_std_wire_error(const char *body, size_t len, char *type, size_t typen, c
 
 /* ---- std_sync_store.c: the store's side ---- */
 
-/* An object to upload: its entity's table, unit, id and the JSON of §5.1. */
+/* An object to upload: its entity's table, unit, id and the JSON of §5.1 as compact text
+ * (malloc'd; the request bodies are put together from it, and the quarantine keeps it). */
 typedef struct nf_std_sync_obj {
     nf_std_table *t;
     int64_t seq;
     uint8_t state; /* the row's _state when read */
     char id[37];
-    json_t *json;
+    char *json;
+    size_t json_len;
 } nf_std_sync_obj;
 
 typedef struct nf_std_sync_list {

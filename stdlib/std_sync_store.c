@@ -57,7 +57,7 @@ int64_t nf_std_sync_store_quarantined(nf_std_store *s) {
 
 void nf_std_sync_list_free(nf_std_sync_list *l) {
     for (size_t i = 0; i < l->n; i++)
-        json_decref(l->v[i].json);
+        free(l->v[i].json);
     free(l->v);
     memset(l, 0, sizeof *l);
 }
@@ -142,7 +142,10 @@ static nf_vm_status collect(nf_std_store *s, nf_vm *vm, nf_std_table *t, const c
         o->state = (uint8_t)sqlite3_column_int(st, 1);
         o->seq = sqlite3_column_int64(st, 4);
         snprintf(o->id, sizeof o->id, "%s", (const char *)sqlite3_column_text(st, 0));
-        o->json = row_json(s, t, st, o->state);
+        json_t *j = row_json(s, t, st, o->state); /* kept as text: a fraction of the memory */
+        o->json = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        o->json_len = o->json ? strlen(o->json) : 0;
+        json_decref(j);
         if (!o->json)
             r = nf_vm_no_memory(vm, 0, "reading the changes to synchronize");
         else
@@ -200,7 +203,7 @@ nf_vm_status nf_std_sync_pending(nf_std_store *s, nf_vm *vm, int mode, nf_vm_obj
                 if (all.v[i].seq <= top)
                     all.v[k++] = all.v[i];
                 else
-                    json_decref(all.v[i].json);
+                    free(all.v[i].json);
             }
             all.n = k;
             nf_std_sync_list_free(out);
@@ -365,21 +368,32 @@ static wres write_values(nf_std_store *s, nf_std_table *t, const char *id, const
             vals[n++] = v;
         }
     }
-    /* ?1 id, ?2 revision (NULL: keep), ?3 state, ?4 commit (NULL: keep), members from ?5 */
+    /* ?1 id, ?2 revision (NULL: keep), ?3 state, ?4 commit (NULL: keep), members from ?5; with
+     * every member given (the usual case) the table's own statement, built once */
+    sqlite3_stmt *st = n == nm ? t->sync_write[only_synced] : NULL;
     nf_std_text q = {0};
-    nf_std_text_put(&q, "INSERT INTO %s (_id, _state, _changed, _rev, _seq", t->name);
-    for (uint32_t k = 0; k < n; k++)
-        nf_std_text_put(&q, ", %s", member_col(t, cols[k]));
-    nf_std_text_put(&q, ") VALUES (?1, ?3, NULL, ?2, ?4");
-    for (uint32_t k = 0; k < n; k++)
-        nf_std_text_put(&q, ", ?%u", k + 5);
-    nf_std_text_put(&q, ") ON CONFLICT(_id) DO UPDATE SET _state = ?3, _changed = NULL, _rev = "
-                        "COALESCE(?2, _rev), _seq = COALESCE(?4, _seq)");
-    for (uint32_t k = 0; k < n; k++)
-        nf_std_text_put(&q, ", %s = excluded.%s", member_col(t, cols[k]), member_col(t, cols[k]));
-    if (only_synced) nf_std_text_put(&q, " WHERE _state = 0");
+    if (!st) {
+        nf_std_text_put(&q, "INSERT INTO %s (_id, _state, _changed, _rev, _seq", t->name);
+        for (uint32_t k = 0; k < n; k++)
+            nf_std_text_put(&q, ", %s", member_col(t, cols[k]));
+        nf_std_text_put(&q, ") VALUES (?1, ?3, NULL, ?2, ?4");
+        for (uint32_t k = 0; k < n; k++)
+            nf_std_text_put(&q, ", ?%u", k + 5);
+        nf_std_text_put(&q, ") ON CONFLICT(_id) DO UPDATE SET _state = ?3, _changed = NULL, _rev = "
+                            "COALESCE(?2, _rev), _seq = COALESCE(?4, _seq)");
+        for (uint32_t k = 0; k < n; k++)
+            nf_std_text_put(&q, ", %s = excluded.%s", member_col(t, cols[k]),
+                            member_col(t, cols[k]));
+        if (only_synced) nf_std_text_put(&q, " WHERE _state = 0");
+        if (q.oom)
+            st = NULL;
+        else if (n < nm)
+            st = nf_std_store_stmt(s, NULL, q.s);
+        else if (sqlite3_prepare_v3(s->db, q.s, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) ==
+                 SQLITE_OK)
+            t->sync_write[only_synced] = st;
+    }
     wres w = W_FAIL;
-    sqlite3_stmt *st = q.oom ? NULL : nf_std_store_stmt(s, NULL, q.s);
     if (st) {
         w = W_OK;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -444,16 +458,23 @@ static wres remove_row(nf_std_store *s, nf_std_table *t, const char *id) {
 
 /* ---- the upload response --------------------------------------------------------------------- */
 
+/* The sent object a result is for. Servers answer in the order of the request, so the search
+ * starts at *hint (the one after the previous result) and is one comparison per result then. */
 static const nf_std_sync_obj *find_sent(const nf_std_sync_list *l, size_t from, size_t to,
-                                        int64_t seq, const char *id) {
-    for (size_t i = from; i < to; i++)
-        if (l->v[i].seq == seq && strcmp(l->v[i].id, id) == 0) return &l->v[i];
+                                        int64_t seq, const char *id, size_t *hint) {
+    for (size_t k = 0, i = *hint < from || *hint >= to ? from : *hint; k < to - from; k++) {
+        if (l->v[i].seq == seq && strcmp(l->v[i].id, id) == 0) {
+            *hint = i + 1;
+            return &l->v[i];
+        }
+        if (++i == to) i = from;
+    }
     return NULL;
 }
 
 static wres quarantine(nf_std_store *s, const nf_std_sync_obj *o, const char *status,
                        const char *reason, const json_t *row, int64_t now) {
-    char *device = json_dumps(o->json, JSON_COMPACT);
+    const char *device = o->json;
     char *server = json_is_object(row) ? json_dumps(row, JSON_COMPACT) : NULL;
     sqlite3_stmt *st = nf_std_store_stmt(
         s, NULL,
@@ -475,7 +496,6 @@ static wres quarantine(nf_std_store *s, const nf_std_sync_obj *o, const char *st
         w = sqlite3_step(st) == SQLITE_DONE ? W_OK : W_FAIL;
         sqlite3_reset(st);
     }
-    free(device);
     free(server);
     return w;
 }
@@ -577,6 +597,7 @@ nf_vm_status nf_std_sync_apply_upload(nf_std_store *s, nf_vm *vm, const nf_std_s
     uint32_t q = 0;
     wres w = W_OK;
     const char *bad = NULL;
+    size_t hint = from;
     size_t i;
     const json_t *u;
     json_array_foreach(units, i, u) {
@@ -593,7 +614,7 @@ nf_vm_status nf_std_sync_apply_upload(nf_std_store *s, nf_vm *vm, const nf_std_s
         const json_t *res;
         json_array_foreach(objs, k, res) {
             const char *id = json_string_value(json_object_get(res, "id"));
-            const nf_std_sync_obj *o = id ? find_sent(sent, from, to, useq, id) : NULL;
+            const nf_std_sync_obj *o = id ? find_sent(sent, from, to, useq, id, &hint) : NULL;
             if (!o) {
                 w = W_BAD;
                 bad = "a result for an object that was not sent";

@@ -194,6 +194,10 @@ objs=""
 for i in 1 2 3 4 5; do
     objs+="${objs:+,}{\"entity\": \"Shop.Line\", \"id\": \"01a20f7b-5894-7560-8ffa-00000000010$i\", \"op\": \"save\", \"new\": true, \"values\": {\"Product\": \"P$i\", \"Qty\": $i, \"Shop.Line_Order\": \"$order\"}}"
 done
+# and one whose text needs escaping on the way back (quotes, backslash, control characters,
+# non-ASCII inside and outside the BMP)
+special=01a20f7b-5894-7560-8ffa-000000000200
+objs+=',{"entity": "Shop.Line", "id": "'$special'", "op": "save", "new": true, "values": {"Product": "q\"uote\\ back\nline\ttab \u00e9 \ud83d\ude00 \u0001\u001f end", "Qty": 1}}'
 req "five more lines" 200 POST upload "{\"units\": [{\"seq\": 9, \"objects\": [$objs]}]}"
 req "download page 1" 200 GET "download?entity=Shop.Line&limit=4&pass=p1"
 has "page 1 is ordered by id" '"rows":[{"id":"'$line1'"'
@@ -203,10 +207,18 @@ has "values as on the wire" '"Product":"Tea","Qty":5'
 req "download page 2" 200 GET "download?entity=Shop.Line&limit=4&pass=p1&after=01a20f7b-5894-7560-8ffa-000000000103"
 has "page 2 is the rest" '"rows":[{"id":"01a20f7b-5894-7560-8ffa-000000000104"'
 has "page 2 is the last" '"next":null'
+if python3 -c 'import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+want = "q\"uote\\ back\nline\ttab \u00e9 \U0001F600 \x01\x1f end"
+sys.exit(0 if [r["values"]["Product"] for r in rows if r["id"] == sys.argv[2]] == [want] else 1)' "$tmp/body" "$special"; then
+    pass "text with quotes, control characters and non-ASCII comes back as it was uploaded"
+else
+    fail "the downloaded text differs from the uploaded one"; cat "$tmp/body"; echo
+fi
 req "a limit over 5000 gets 400" 400 GET "download?entity=Shop.Line&limit=5001"
 req "ann downloads her order" 200 GET "download?entity=Shop.Order"
 has "the order's values" '"Note":"second","Total":"12.95","PlacedOn":"2026-01-01T09:30:00.000Z","Status":"Open"'
-check_sql "after-commit handlers' rows are server rows" "7|0|0|1" \
+check_sql "after-commit handlers' rows are server rows" "8|0|0|1" \
     "SELECT count(*), min(_state), max(_state), min(_rev) FROM \"Shop.Audit\""
 
 # ---- files (§7): in parts, resumable, linked by the unit that saves the object ----
@@ -252,7 +264,7 @@ req "deleting a paid order" 200 POST upload '{"units": [{"seq": 12, "objects": [
 has "a before-delete handler refuses" '"status":"rejected","rev":2,"reason":"rejected by the before-delete event handler Shop.BDe_Order"'
 sqlite3 "$db" "UPDATE \"Shop.Order\" SET Paid = 0"
 req "a delete ann may do" 200 POST upload '{"units": [{"seq": 13, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
-check_sql "the order is deleted and references to it cleared" "0|6" \
+check_sql "the order is deleted and references to it cleared" "0|7" \
     "SELECT (SELECT count(*) FROM \"Shop.Order\" WHERE _id = '$order'), (SELECT count(*) FROM \"Shop.Line\" WHERE \"Shop.Line_Order\" IS NULL)"
 check_sql "the after-delete handler saw the deleted object" "1" "SELECT count(*) FROM \"Shop.Audit\" WHERE Text = 'deleted second'"
 req "deleting twice is harmless" 200 POST upload '{"units": [{"seq": 14, "objects": [{"entity": "Shop.Order", "id": "'$order'", "op": "delete", "baseRev": 2}]}]}'
@@ -284,7 +296,7 @@ for i in $(seq 100 299); do
 done
 req "200 lines in one unit" 200 POST upload "{\"units\": [{\"seq\": 15, \"objects\": [$objs]}]}"
 hasnt "none of them is rejected" '"status":"rejected"'
-check_sql "each after-commit handler created its own audit row" "208|208" \
+check_sql "each after-commit handler created its own audit row" "209|209" \
     "SELECT count(*), count(DISTINCT _id) FROM \"Shop.Audit\""
 
 # ---- validation rules: range, regex, unique ----
