@@ -19,6 +19,7 @@
 #include "nanoflow.h"
 #include "std_api.h"
 #include "std_sync.h"
+#include "fake_server.h"
 
 /* ---- the fake server ------------------------------------------------------------------------- */
 
@@ -40,24 +41,6 @@ typedef struct fsrv {
     char log[512]; /* one letter per request: L login, H head, P put, G get, U upload, D download,
                       C call */
 } fsrv;
-
-static void answer(nf_std_http_response *rs, int status, json_t *body) {
-    rs->status = status;
-    rs->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    rs->body_len = rs->body ? strlen(rs->body) : 0;
-    json_decref(body);
-}
-
-static void err_answer(nf_std_http_response *rs, int status, const char *type, const char *msg) {
-    answer(rs, status,
-           json_pack("{s:{s:s, s:s, s:b}}", "error", "type", type, "message", msg, "retry", 0));
-}
-
-static const char *header(const nf_std_http_request *rq, const char *name) {
-    for (size_t i = 0; i < rq->nheaders; i++)
-        if (strcmp(rq->headers[i].name, name) == 0) return rq->headers[i].value;
-    return NULL;
-}
 
 static ffile *file_of(fsrv *s, const char *id, bool create) {
     for (int i = 0; i < s->nfiles; i++)
@@ -334,20 +317,7 @@ typedef struct fx {
 static int setup(void **state) {
     fx *f = calloc(1, sizeof *f);
     f->srv.rows = json_object();
-    const char *names[] = {"app.mdl"}, *texts[] = {APP};
-    size_t lens[] = {strlen(APP)};
-    char *diags = NULL;
-    nf_status st = nf_module_compile(names, texts, lens, 1, &f->m, &diags);
-    if (st != NF_OK) fprintf(stderr, "%s", diags ? diags : "");
-    nf_free(diags);
-    assert_int_equal(st, NF_OK);
-    nf_config cfg;
-    nf_config_init(&cfg);
-    cfg.user = "ann";
-    cfg.password = "secret";
-    assert_int_equal(nf_runtime_new(f->m, &cfg, &f->rt, NULL), NF_OK);
-    nf_std_transport *t = nf_std_transport_fake_new(handler, &f->srv, &f->fake);
-    assert_int_equal(nf_api_runtime_set_transport(f->rt, t, NULL), NF_OK);
+    assert_true(fake_server_runtime(APP, handler, &f->srv, &f->m, &f->rt, &f->fake));
     *state = f;
     return 0;
 }
