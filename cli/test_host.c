@@ -342,49 +342,6 @@ static bool mocked_call(th *t, const char *path, nf_std_http_response *rs) {
 
 /* ---- the transport: the network simulation, then the server in process --------------------- */
 
-typedef struct srv_rq {
-    const nf_std_http_request *rq;
-    char *query; /* decoded "name=value" pairs, NUL-separated */
-    size_t qlen;
-} srv_rq;
-
-static const char *srv_header(void *ud, const char *name) {
-    const srv_rq *r = ud;
-    for (size_t i = 0; i < r->rq->nheaders; i++)
-        if (strcasecmp(r->rq->headers[i].name, name) == 0) return r->rq->headers[i].value;
-    return NULL;
-}
-
-static const char *srv_arg(void *ud, const char *name) {
-    const srv_rq *r = ud;
-    size_t n = strlen(name);
-    for (const char *p = r->query; p && p < r->query + r->qlen; p += strlen(p) + 1)
-        if (strncmp(p, name, n) == 0 && p[n] == '=') return p + n + 1;
-    return NULL;
-}
-
-static int hexval(char c) {
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* Percent-decodes s[0..n) into out (NUL-terminated); `plus`: '+' is a space (queries). */
-static size_t decode(const char *s, size_t n, char *out, bool plus) {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            out[k++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else {
-            out[k++] = plus && s[i] == '+' ? ' ' : s[i];
-        }
-    }
-    out[k] = '\0';
-    return k;
-}
-
 static nf_std_transport_status th_send(void *ud, const nf_std_http_request *rq,
                                        nf_std_http_response *rs, char *err, size_t errn) {
     th *t = ud;
@@ -398,43 +355,15 @@ static nf_std_transport_status th_send(void *ud, const nf_std_http_request *rq,
         snprintf(err, errn, "connection reset (nanoflow test: network fail next)");
         return NF_STD_NET_ERROR;
     }
-    size_t plen = strlen(rq->path);
     const char *q = strchr(rq->path, '?');
-    size_t pathlen = q ? (size_t)(q - rq->path) : plen;
-    char *path = malloc(pathlen + 1), *query = q ? malloc(plen - pathlen + 1) : NULL;
-    if (!path || (q && !query)) {
-        free(path);
-        free(query);
+    size_t pathlen = q ? (size_t)(q - rq->path) : strlen(rq->path);
+    char path[512];
+    snprintf(path, sizeof path, "%.*s", (int)pathlen, rq->path);
+    if (strcmp(rq->method, "POST") == 0 && mocked_call(t, path, rs)) return NF_STD_NET_OK;
+    if (!nf_srv_handle_http(t->srv, rq, rs)) {
         snprintf(err, errn, "out of memory");
         return NF_STD_NET_ERROR;
     }
-    decode(rq->path, pathlen, path, false);
-    srv_rq r = {rq, query, 0};
-    if (q) { /* name=value&… → decoded pairs, each NUL-terminated */
-        const char *p = q + 1, *end = rq->path + plen;
-        while (p < end) {
-            const char *amp = memchr(p, '&', (size_t)(end - p));
-            if (!amp) amp = end;
-            r.qlen += decode(p, (size_t)(amp - p), query + r.qlen, true) + 1;
-            p = amp + 1;
-        }
-    }
-    if (!(strcmp(rq->method, "POST") == 0 && mocked_call(t, path, rs))) {
-        nf_srv_request sr = {rq->method, path, srv_header, srv_arg, &r, rq->body, rq->body_len};
-        nf_srv_response out;
-        memset(&out, 0, sizeof out);
-        nf_srv_handle(t->srv, &sr, &out);
-        rs->status = out.status;
-        rs->body = malloc(out.len + 1);
-        if (rs->body) {
-            if (out.len) memcpy(rs->body, out.body, out.len);
-            rs->body[out.len] = '\0';
-            rs->body_len = out.len;
-        }
-        nf_srv_response_free(&out);
-    }
-    free(path);
-    free(query);
     return NF_STD_NET_OK;
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "nf_bc.h"
+#include "std_transport.h"
 
 typedef struct nf_srv nf_srv;
 
@@ -63,6 +64,11 @@ void nf_srv_response_free(nf_srv_response *r);
  * server opened with no_listen) into *out. Returns the status. Logs the request like the HTTP
  * side. */
 int nf_srv_handle(nf_srv *s, const nf_srv_request *rq, nf_srv_response *out);
+/* nf_srv_handle for a request as a client's transport sends it: rq->path is the percent-encoded
+ * target ("/nf/v1/download?entity=M.E&after=…"). *rs receives the answer (body malloc'ed, free
+ * with nf_std_http_response_free; Range and ETag copied). False when out of memory (then *rs
+ * is empty). For tests and hosts that run the server in process (no_listen). */
+bool nf_srv_handle_http(nf_srv *s, const nf_std_http_request *rq, nf_std_http_response *rs);
 /* The port actually bound (useful with port 0: any free port). */
 unsigned nf_srv_port(const nf_srv *s);
 /* Graceful stop: stops accepting connections, lets requests in progress finish (up to

@@ -104,31 +104,12 @@ static const char *mhd_arg(void *ud, const char *name) {
     return mhd.lookup_connection_value(ud, MHD_GET_ARGUMENT_KIND, name);
 }
 
-static int hex_digit(char ch) {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
-/* Decodes %XX escapes of the path and the query in place, except %00: a NUL would end the C
- * string early, so ".../files/{id}%00.txt" would name {id}. Left encoded, it fails every check
- * that a path or an argument goes through. */
+/* Escapes in the path and the query: decoded as everywhere in the server (nf_srv_unescape),
+ * %00 left encoded. */
 static size_t unescape(void *cls, struct MHD_Connection *conn, char *text) {
     (void)cls;
     (void)conn;
-    char *w = text;
-    for (const char *r = text; *r; r++) {
-        int hi = r[0] == '%' ? hex_digit(r[1]) : -1, lo = hi >= 0 ? hex_digit(r[2]) : -1;
-        if (lo >= 0 && (hi | lo) != 0) {
-            *w++ = (char)(hi * 16 + lo);
-            r += 2;
-        } else {
-            *w++ = *r;
-        }
-    }
-    *w = '\0';
-    return (size_t)(w - text);
+    return nf_srv_unescape(text, strlen(text), false);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

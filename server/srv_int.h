@@ -81,6 +81,10 @@ json_t *nf_srv_body_json(nf_srv_call *c);
 struct timespec;
 int nf_srv_handle_ex(nf_srv *s, const nf_srv_request *rq, bool too_big,
                      const struct timespec *start, nf_srv_response *out);
+/* Decodes the %XX escapes of text[0..n) in place (and '+' as a space when plus), except %00,
+ * which stays encoded so that no NUL ends a path or argument early; NUL-terminates and returns
+ * the new length (srv_inproc.c). */
+size_t nf_srv_unescape(char *text, size_t n, bool plus);
 /* The body limit of a request to path (files have their own). */
 size_t nf_srv_body_limit(const nf_srv *s, const char *path);
 /* The request id as logged and echoed: printable ASCII without spaces or quotes, at most 64. */
