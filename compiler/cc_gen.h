@@ -157,4 +157,25 @@ int nf_cg_expr_any(nf_cg *g, nf_cc_expr *e, nf_bc_type want, bool *temp);
 void nf_cg_cond(nf_cg *g, nf_cc_expr *e, bool when, nf_cg_buf *out);
 void nf_cg_patch_all(nf_cg *g, nf_cg_buf *jumps, uint32_t target);
 
+/* ---- shared by the statement generators (cc_gen_flow.c, cc_gen_list.c) ---- */
+
+static inline nf_bc_type nf_cg_kind(nf_bc_tkind k) {
+    nf_bc_type t = {(uint8_t)k, 0, NF_BC_NONE16};
+    return t;
+}
+static inline bool nf_cg_same_type(nf_bc_type a, nf_bc_type b) {
+    return a.kind == b.kind && a.ref == b.ref;
+}
+/* An unconditional jump to patch later (nf_cg_patch); its pc. */
+uint32_t nf_cg_jump(nf_cg *g);
+/* Appends v to b (a jump list, a descriptor's words). */
+void nf_cg_add(nf_cg *g, nf_cg_buf *b, uint32_t v);
+/* The flow's variable named name, or NULL. */
+nf_cc_var *nf_cg_var_named(nf_cg *g, const nf_cc_sym *name);
+/* FORLIST back to top (at most 32,767 instructions: NF9001 beyond). */
+void nf_cg_emit_forlist(nf_cg *g, int blk, uint32_t top, nf_cc_span at);
+/* List operations and aggregates (cc_gen_list.c). */
+void nf_cg_listop(nf_cg *g, nf_cc_stmt *st);
+void nf_cg_aggregate(nf_cg *g, nf_cc_stmt *st);
+
 #endif

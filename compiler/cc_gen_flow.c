@@ -13,15 +13,6 @@
 #include "cc_gen.h"
 #include "cc_sema.h"
 
-static nf_bc_type T(nf_bc_tkind k) {
-    nf_bc_type t = {(uint8_t)k, 0, NF_BC_NONE16};
-    return t;
-}
-
-static bool same_type(nf_bc_type a, nf_bc_type b) {
-    return a.kind == b.kind && a.ref == b.ref;
-}
-
 /* ---- emission ------------------------------------------------------------------------------- */
 
 uint32_t nf_cg_pc(nf_cg *g) {
@@ -82,11 +73,11 @@ void nf_cg_patch(nf_cg *g, uint32_t pc, uint32_t target) {
     code[pc] = NF_BC_MAKE_SJ(target <= pc ? NF_OPC_LOOP : NF_OPC_JMP, (int32_t)off);
 }
 
-static uint32_t jump(nf_cg *g) {
+uint32_t nf_cg_jump(nf_cg *g) {
     return nf_cg_emit(g, NF_BC_MAKE_SJ(NF_OPC_JMP, 0));
 }
 
-static void add(nf_cg *g, nf_cg_buf *b, uint32_t v) {
+void nf_cg_add(nf_cg *g, nf_cg_buf *b, uint32_t v) {
     uint32_t *slot = nf_cg_push(g, b, sizeof *slot);
     if (slot) *slot = v;
 }
@@ -148,7 +139,7 @@ static int new_reg(nf_cg *g, nf_bc_type t, uint32_t name) {
 int nf_cg_temp(nf_cg *g, nf_bc_type t) {
     nf_cg_flow *f = g->f;
     for (uint32_t r = 0; r < f->nregs; r++)
-        if (f->temp_free[r] && same_type(f->regs[r], t)) {
+        if (f->temp_free[r] && nf_cg_same_type(f->regs[r], t)) {
             f->temp_free[r] = false;
             return (int)r;
         }
@@ -163,7 +154,7 @@ void nf_cg_free_temp(nf_cg *g, int reg) {
 
 static bool block_matches(nf_cg_flow *f, uint32_t first, const nf_bc_type *types, uint32_t n) {
     for (uint32_t i = 0; i < n; i++)
-        if (!same_type(f->regs[first + i], types[i])) return false;
+        if (!nf_cg_same_type(f->regs[first + i], types[i])) return false;
     return true;
 }
 
@@ -201,7 +192,7 @@ int nf_cg_var_reg(nf_cg *g, const nf_cc_var *v) {
     return f->var_reg[v->index];
 }
 
-static nf_cc_var *var_named(nf_cg *g, const nf_cc_sym *name) {
+nf_cc_var *nf_cg_var_named(nf_cg *g, const nf_cc_sym *name) {
     nf_cc_flow *fl = g->f->flow;
     for (uint32_t i = 0; i < fl->nvars; i++)
         if (fl->vars[i]->name == name) return fl->vars[i];
@@ -210,7 +201,7 @@ static nf_cc_var *var_named(nf_cg *g, const nf_cc_sym *name) {
 
 /* The register of the variable a statement defines (a temporary when it defines none). */
 static int def_reg(nf_cg *g, const nf_cc_sym *name, nf_bc_type t, bool *temp) {
-    nf_cc_var *v = name ? var_named(g, name) : NULL;
+    nf_cc_var *v = name ? nf_cg_var_named(g, name) : NULL;
     *temp = v == NULL;
     return v ? nf_cg_var_reg(g, v) : nf_cg_temp(g, t);
 }
@@ -249,9 +240,9 @@ static void handler_regs_push(nf_cg *g, int *err, int *type) {
     nf_cg_flow *f = g->f;
     nf_bc_type et = (!f->nanoflow && g->mdl->system_error)
                         ? nf_cg_type(nf_cc_t_object(g->mdl->system_error))
-                        : T(NF_BT_STR);
+                        : nf_cg_kind(NF_BT_STR);
     *err = nf_cg_temp(g, et);
-    *type = nf_cg_temp(g, T(NF_BT_STR));
+    *type = nf_cg_temp(g, nf_cg_kind(NF_BT_STR));
     if (f->nhregs < 64) {
         f->hregs[f->nhregs].error_reg = *err;
         f->hregs[f->nhregs++].type_reg = *type;
@@ -294,7 +285,7 @@ static void on_error(nf_cg *g, nf_cc_handler *eh, uint32_t start, int result_reg
     }
     case NF_H_CUSTOM:
     case NF_H_CUSTOM_NO_ROLLBACK: {
-        uint32_t over = jump(g);
+        uint32_t over = nf_cg_jump(g);
         int err, type;
         handler_regs_push(g, &err, &type);
         nf_bc_handler *h = add_handler(
@@ -363,7 +354,7 @@ static void template_text(nf_cg *g, nf_cc_expr *text, nf_cc_template_param *ps, 
     const char *s = text->u.str.s;
     uint32_t len = text->u.str.len, lit = 0;
     bool first = true;
-    int piece = nf_cg_temp(g, T(NF_BT_STR));
+    int piece = nf_cg_temp(g, nf_cg_kind(NF_BT_STR));
     for (uint32_t i = 0; i <= len; i++) {
         uint32_t j = i + 1, idx = 0;
         bool ph = i < len && s[i] == '{';
@@ -405,7 +396,7 @@ static int value_reg_cb(nf_cg *g, nf_cc_expr *e) {
 
 static void retrieve(nf_cg *g, nf_cc_stmt *st) {
     bool temp;
-    nf_cc_var *v = var_named(g, st->u.retrieve.var);
+    nf_cc_var *v = nf_cg_var_named(g, st->u.retrieve.var);
     if (st->u.retrieve.assoc) {
         nf_cc_expr *p = st->u.retrieve.assoc;
         int dst = def_reg(g, st->u.retrieve.var, nf_cg_type(p->type), &temp);
@@ -425,12 +416,12 @@ static void retrieve(nf_cg *g, nf_cc_stmt *st) {
     w[2] = (st->u.retrieve.first || st->u.retrieve.limit_one_object) ? 1 : 0;
     w[3] = w[4] = NF_BC_NONE;
     if (st->u.retrieve.limit && !st->u.retrieve.limit_one_object) {
-        int r = nf_cg_temp(g, T(NF_BT_INT));
+        int r = nf_cg_temp(g, nf_cg_kind(NF_BT_INT));
         nf_cg_expr_to(g, st->u.retrieve.limit, r);
         w[3] = (uint32_t)r;
     }
     if (st->u.retrieve.offset) {
-        int r = nf_cg_temp(g, T(NF_BT_INT));
+        int r = nf_cg_temp(g, nf_cg_kind(NF_BT_INT));
         nf_cg_expr_to(g, st->u.retrieve.offset, r);
         w[4] = (uint32_t)r;
     }
@@ -454,309 +445,13 @@ static void retrieve(nf_cg *g, nf_cc_stmt *st) {
     if (w[4] != NF_BC_NONE) nf_cg_free_temp(g, (int)w[4]);
 }
 
-/* FORLIST back to `top`; its offset is 16 bits, so a body has at most 32,767 instructions. */
-static void emit_forlist(nf_cg *g, int blk, uint32_t top, nf_cc_span at) {
-    int64_t back = (int64_t)top - (int64_t)nf_cg_pc(g) - 1;
-    if (back < -(NF_BC_SBX_MAX - 1)) {
-        nf_cg_error(g, at,
-                    "this loop body compiles to %lld instructions (at most %d fit): move part of "
-                    "it into a sub-flow",
-                    (long long)-back - 1, NF_BC_SBX_MAX - 1);
-        back = 0;
-    }
-    nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_FORLIST, blk, (int32_t)back));
-}
-
-/* A loop over the list in register-block [list, index, element]; body_fn emits the body. */
-typedef void (*loop_body_fn)(nf_cg *g, void *ctx, int elem, nf_cg_buf *exits);
-
-static void list_loop(nf_cg *g, int list_src, nf_bc_type elem_type, loop_body_fn body, void *ctx,
-                      int *elem_out, nf_cc_span at) {
-    nf_bc_type types[3] = {g->f->regs[list_src], T(NF_BT_INT), elem_type};
-    int blk = nf_cg_temp_block(g, types, 3);
-    nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, blk, list_src, 0));
-    nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, blk + 1, -1));
-    uint32_t to_cond = jump(g);
-    uint32_t top = nf_cg_pc(g);
-    nf_cg_buf exits = {0};
-    if (elem_out) *elem_out = blk + 2;
-    body(g, ctx, blk + 2, &exits);
-    nf_cg_patch(g, to_cond, nf_cg_pc(g));
-    emit_forlist(g, blk, top, at);
-    nf_cg_patch_all(g, &exits, nf_cg_pc(g));
-    nf_cg_free_block(g, blk, types, 3);
-}
-
-typedef struct lambda_ctx {
-    nf_cc_stmt *st;
-    int result; /* result register */
-    int count;  /* average: element count */
-} lambda_ctx;
-
-static void with_current_object(nf_cg *g, int elem, int *saved) {
-    *saved = g->f->current_object_reg;
-    g->f->current_object_reg = elem;
-}
-
-static void find_filter_body(nf_cg *g, void *vctx, int elem, nf_cg_buf *exits) {
-    lambda_ctx *c = vctx;
-    struct nf_cc_st_listop *o = &c->st->u.listop;
-    int saved;
-    with_current_object(g, elem, &saved);
-    nf_cg_buf skip = {0};
-    nf_cg_cond(g, o->cond, false, &skip);
-    if (o->op == NF_LO_FIND) {
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_MOVE, c->result, elem, 0));
-        add(g, exits, jump(g));
-    } else {
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LADD, c->result, elem, 0));
-    }
-    nf_cg_patch_all(g, &skip, nf_cg_pc(g));
-    g->f->current_object_reg = saved;
-}
-
-static void listop(nf_cg *g, nf_cc_stmt *st) {
-    struct nf_cc_st_listop *o = &st->u.listop;
-    nf_cc_var *v = var_named(g, o->var);
-    if (!v) return;
-    int dst = nf_cg_var_reg(g, v);
-    bool tl, to_;
-    int list = nf_cg_expr_any(g, o->list, nf_cg_type(o->list->type), &tl);
-    switch ((nf_cc_listop)o->op) {
-    case NF_LO_HEAD: nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_HEAD, dst, list, 0)); break;
-    case NF_LO_TAIL: nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_TAIL, dst, list, 0)); break;
-    case NF_LO_FIND:
-    case NF_LO_FILTER: {
-        lambda_ctx c = {st, dst, -1};
-        nf_cg_emit(
-            g, NF_BC_MAKE_ABC(o->op == NF_LO_FIND ? NF_OPC_LOADNIL : NF_OPC_NEWLIST, dst, 0, 0));
-        nf_bc_type et = nf_cg_type(nf_cc_t_object(o->list->type.u.entity));
-        list_loop(g, list, et, find_filter_body, &c, NULL, st->span);
-        break;
-    }
-    case NF_LO_FIND_BY:
-    case NF_LO_FILTER_BY: {
-        nf_cc_step step;
-        memset(&step, 0, sizeof step);
-        step.name = o->by_member;
-        uint32_t member = 0;
-        nf_bc_type want = T(NF_BT_STR);
-        nf_cc_entity *e = o->list->type.u.entity;
-        nf_cc_attr *a = e ? nf_cc_entity_attr(e, o->by_member.full) : NULL;
-        if (a) {
-            member = nf_cg_attr_index(a);
-            want = nf_cg_type(a->type);
-        } else {
-            nf_cc_assoc *as = nf_cc_map_get(&g->mdl->assoc_by_name, o->by_member.full);
-            if (as) {
-                member = NF_BC_ASSOC_MEMBER | as->index;
-                want =
-                    nf_cg_type(nf_cc_t_object(nf_cc_entity_is_a(e, as->from) ? as->to : as->from));
-            }
-        }
-        int val = nf_cg_expr_any(g, o->by_value, want, &to_);
-        uint32_t w[3] = {member, (uint32_t)val, o->op == NF_LO_FIND_BY ? 1u : 0u};
-        nf_cg_emit(
-            g, NF_BC_MAKE_ABC(NF_OPC_FINDBY, dst, list,
-                              nf_cg_small_desc(g, nf_cg_desc(g, NF_DESC_FINDBY, w, 3), st->span)));
-        if (to_) nf_cg_free_temp(g, val);
-        break;
-    }
-    case NF_LO_SORT: {
-        uint32_t w[1 + 2 * 64];
-        uint32_t n = 1;
-        w[0] = 0;
-        if (o->nsort > 64) nf_cg_error(g, st->span, "a sort takes at most 64 attributes");
-        for (uint32_t i = 0; i < o->nsort && i < 64; i++) {
-            if (!o->sort[i].resolved) continue;
-            w[n++] = nf_cg_attr_index(o->sort[i].resolved);
-            w[n++] = o->sort[i].desc;
-            w[0]++;
-        }
-        nf_cg_emit(
-            g, NF_BC_MAKE_ABC(NF_OPC_SORT, dst, list,
-                              nf_cg_small_desc(g, nf_cg_desc(g, NF_DESC_SORT, w, n), st->span)));
-        break;
-    }
-    case NF_LO_UNION:
-    case NF_LO_INTERSECT:
-    case NF_LO_SUBTRACT:
-    case NF_LO_EQUALS: {
-        int other = nf_cg_expr_any(g, o->other, nf_cg_type(o->other->type), &to_);
-        nf_bc_opcode oc = o->op == NF_LO_UNION       ? NF_OPC_UNION
-                          : o->op == NF_LO_INTERSECT ? NF_OPC_INTERSECT
-                          : o->op == NF_LO_SUBTRACT  ? NF_OPC_SUBTRACT
-                                                     : NF_OPC_LEQUALS;
-        nf_cg_emit(g, NF_BC_MAKE_ABC(oc, dst, list, other));
-        if (to_) nf_cg_free_temp(g, other);
-        break;
-    }
-    case NF_LO_CONTAINS: {
-        int other = nf_cg_expr_any(g, o->other, nf_cg_type(o->other->type), &to_);
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_CONTAINS, dst, list, other));
-        if (to_) nf_cg_free_temp(g, other);
-        break;
-    }
-    case NF_LO_RANGE: {
-        nf_bc_type types[2] = {T(NF_BT_INT), T(NF_BT_INT)};
-        int blk = nf_cg_temp_block(g, types, 2);
-        if (o->offset)
-            nf_cg_expr_to(g, o->offset, blk);
-        else
-            nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, blk, 0));
-        if (o->limit)
-            nf_cg_expr_to(g, o->limit, blk + 1);
-        else
-            nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, blk + 1, 0));
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_RANGE, dst, list, blk));
-        nf_cg_free_block(g, blk, types, 2);
-        break;
-    }
-    }
-    if (tl) nf_cg_free_temp(g, list);
-}
-
-static void agg_body(nf_cg *g, void *vctx, int elem, nf_cg_buf *exits) {
-    lambda_ctx *c = vctx;
-    struct nf_cc_st_aggregate *a = &c->st->u.aggregate;
-    int saved;
-    with_current_object(g, elem, &saved);
-    nf_bc_type rt = g->f->regs[c->result];
-    switch ((nf_cc_aggop)a->op) {
-    case NF_AG_ALL:
-    case NF_AG_ANY: { /* all: stop at the first false; any: at the first true */
-        bool all = a->op == NF_AG_ALL;
-        nf_cg_buf hit = {0};
-        nf_cg_cond(g, a->expr, !all, &hit);
-        uint32_t skip = jump(g);
-        nf_cg_patch_all(g, &hit, nf_cg_pc(g));
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADB, c->result, all ? 0 : 1, 0));
-        add(g, exits, jump(g));
-        nf_cg_patch(g, skip, nf_cg_pc(g));
-        break;
-    }
-    case NF_AG_REDUCE: {
-        int saved_res = g->f->current_result_reg;
-        g->f->current_result_reg = c->result;
-        int tmp = nf_cg_temp(g, rt);
-        nf_cg_expr_to(g, a->expr, tmp);
-        nf_cg_emit(g, NF_BC_MAKE_ABC(nf_cg_move_op(g, c->result), c->result, tmp, 0));
-        nf_cg_free_temp(g, tmp);
-        g->f->current_result_reg = saved_res;
-        break;
-    }
-    default: { /* sum, average, minimum, maximum of an expression */
-        nf_bc_type vt = a->op == NF_AG_AVERAGE ? T(NF_BT_DEC) : rt;
-        bool temp;
-        int val = nf_cg_expr_any(g, a->expr, vt, &temp);
-        if (a->op == NF_AG_SUM || a->op == NF_AG_AVERAGE) {
-            nf_bc_opcode oc = vt.kind == NF_BT_DEC ? NF_OPC_ADD_D : NF_OPC_ADD_I;
-            nf_cg_emit(g, NF_BC_MAKE_ABC(oc, c->result, c->result, val));
-            if (c->count >= 0)
-                nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_ADDI_I, c->count, c->count, 127 + 1));
-        } else { /* keep val when the result is empty or val is smaller (larger) */
-            nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_TESTNIL, c->result, 1, 0));
-            uint32_t take = jump(g);
-            nf_bc_opcode lt = vt.kind == NF_BT_DEC  ? NF_OPC_LT_D
-                              : vt.kind == NF_BT_DT ? NF_OPC_LT_T
-                                                    : NF_OPC_LT_I;
-            if (a->op == NF_AG_MINIMUM)
-                nf_cg_emit(g, NF_BC_MAKE_ABC(lt, val, c->result, 1));
-            else
-                nf_cg_emit(g, NF_BC_MAKE_ABC(lt, c->result, val, 1));
-            uint32_t take2 = jump(g);
-            uint32_t skip = jump(g);
-            nf_cg_patch(g, take, nf_cg_pc(g));
-            nf_cg_patch(g, take2, nf_cg_pc(g));
-            nf_cg_emit(g, NF_BC_MAKE_ABC(nf_cg_move_op(g, c->result), c->result, val, 0));
-            nf_cg_patch(g, skip, nf_cg_pc(g));
-        }
-        if (temp) nf_cg_free_temp(g, val);
-        break;
-    }
-    }
-    g->f->current_object_reg = saved;
-}
-
-static void aggregate(nf_cg *g, nf_cc_stmt *st) {
-    struct nf_cc_st_aggregate *a = &st->u.aggregate;
-    nf_cc_var *v = var_named(g, a->var);
-    if (!v) return;
-    int dst = nf_cg_var_reg(g, v);
-    bool tl;
-    int list = nf_cg_expr_any(g, a->list, nf_cg_type(a->list->type), &tl);
-    nf_cc_entity *e = a->list->type.u.entity;
-    nf_bc_type et = nf_cg_type(nf_cc_t_object(e));
-    if (a->op == NF_AG_COUNT) {
-        nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LLEN, dst, list, 0));
-    } else if (a->has_attr && e) {
-        nf_cc_attr *at = nf_cc_entity_attr(e, a->attr.full);
-        uint32_t w[2] = {a->op == NF_AG_SUM       ? 0u
-                         : a->op == NF_AG_AVERAGE ? 1u
-                         : a->op == NF_AG_MINIMUM ? 2u
-                                                  : 3u,
-                         at ? nf_cg_attr_index(at) : 0};
-        nf_bc_type at_t = at ? nf_cg_type(at->type) : T(NF_BT_DEC);
-        nf_bc_type want = a->op == NF_AG_AVERAGE ? T(NF_BT_DEC) : at_t;
-        int r = same_type(g->f->regs[dst], want) ? dst : nf_cg_temp(g, want);
-        nf_cg_emit(g,
-                   NF_BC_MAKE_ABC(NF_OPC_AGG, r, list,
-                                  nf_cg_small_desc(g, nf_cg_desc(g, NF_DESC_AGG, w, 2), st->span)));
-        if (r != dst) {
-            nf_cg_emit(g, NF_BC_MAKE_ABC(g->f->regs[dst].kind == NF_BT_DEC && want.kind == NF_BT_INT
-                                             ? NF_OPC_I2D
-                                             : nf_cg_move_op(g, dst),
-                                         dst, r, 0));
-            nf_cg_free_temp(g, r);
-        }
-    } else {
-        lambda_ctx c = {st, dst, -1};
-        switch ((nf_cc_aggop)a->op) {
-        case NF_AG_ALL: nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADB, dst, 1, 0)); break;
-        case NF_AG_ANY: nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADB, dst, 0, 0)); break;
-        case NF_AG_REDUCE: nf_cg_expr_to(g, a->initial, dst); break;
-        case NF_AG_SUM:
-            if (g->f->regs[dst].kind == NF_BT_DEC)
-                nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, dst, nf_cg_const_dec(g, "0", 1)));
-            else
-                nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, dst, 0));
-            break;
-        case NF_AG_AVERAGE:
-            nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADK, dst, nf_cg_const_dec(g, "0", 1)));
-            c.count = nf_cg_temp(g, T(NF_BT_INT));
-            nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, c.count, 0));
-            break;
-        default: nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADNIL, dst, 0, 0)); break;
-        }
-        list_loop(g, list, et, agg_body, &c, NULL, st->span);
-        if (a->op == NF_AG_AVERAGE) { /* empty list: average stays empty rather than 0 / 0 */
-            int cnt_d = nf_cg_temp(g, T(NF_BT_DEC));
-            nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_I2D, cnt_d, c.count, 0));
-            int zero = nf_cg_temp(g, T(NF_BT_INT));
-            nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, zero, 0));
-            nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_EQ_I, c.count, zero, 1));
-            uint32_t empty = jump(g);
-            nf_cg_emit(
-                g, NF_BC_MAKE_ABC(g->f->nanoflow ? NF_OPC_DIV_DN : NF_OPC_DIV_DM, dst, dst, cnt_d));
-            uint32_t done = jump(g);
-            nf_cg_patch(g, empty, nf_cg_pc(g));
-            nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LOADNIL, dst, 0, 0));
-            nf_cg_patch(g, done, nf_cg_pc(g));
-            nf_cg_free_temp(g, zero);
-            nf_cg_free_temp(g, cnt_d);
-            nf_cg_free_temp(g, c.count);
-        }
-    }
-    if (tl) nf_cg_free_temp(g, list);
-}
-
 /* Calls a flow or action: [result, arguments…] in one register block. */
 static void call(nf_cg *g, nf_cc_stmt *st) {
     uint32_t start = nf_cg_pc(g); /* the handler covers the arguments' evaluation too */
     nf_bc_type *types = NULL;
     nf_cc_sym **names = NULL;
     uint32_t n = 0, idx = 0;
-    nf_bc_type ret = T(NF_BT_VOID);
+    nf_bc_type ret = nf_cg_kind(NF_BT_VOID);
     nf_bc_opcode oc = NF_OPC_CALL;
     if (st->u.call.kind == NF_CALL_JAVA) {
         nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_UNSUPPORTED, 0, nf_cg_cstring(g, "call java action")));
@@ -775,7 +470,7 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
             return;
         }
         for (uint32_t i = 0; i < n; i++) {
-            types[i + 1] = f->params[i] ? nf_cg_type(f->params[i]->type) : T(NF_BT_STR);
+            types[i + 1] = f->params[i] ? nf_cg_type(f->params[i]->type) : nf_cg_kind(NF_BT_STR);
             names[i + 1] = f->params[i] ? f->params[i]->name : NULL;
         }
         ret = nf_cg_type(f->ret);
@@ -798,14 +493,14 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
         }
         ret = nf_cg_type(a->ret);
     }
-    types[0] = ret.kind != NF_BT_VOID ? ret : T(NF_BT_BOOL);
+    types[0] = ret.kind != NF_BT_VOID ? ret : nf_cg_kind(NF_BT_BOOL);
     /* `$X = call …` that declares $X: the call block starts at $X's new register, so the call
      * writes its result straight into the variable (no MOVE); the argument registers after it
      * become a reusable block */
-    nf_cc_var *dv = st->u.call.var ? var_named(g, st->u.call.var) : NULL;
+    nf_cc_var *dv = st->u.call.var ? nf_cg_var_named(g, st->u.call.var) : NULL;
     nf_cg_flow *cf = g->f;
     bool fused = dv && cf->var_reg[dv->index] < 0 && ret.kind != NF_BT_VOID &&
-                 same_type(nf_cg_type(dv->type), ret) && !cf->too_many_regs &&
+                 nf_cg_same_type(nf_cg_type(dv->type), ret) && !cf->too_many_regs &&
                  cf->nblocks < NF_BC_MAX_REGS;
     int blk;
     if (fused) {
@@ -838,7 +533,7 @@ static void call(nf_cg *g, nf_cc_stmt *st) {
         return;
     }
     if (st->u.call.var) {
-        nf_cc_var *v = var_named(g, st->u.call.var);
+        nf_cc_var *v = nf_cg_var_named(g, st->u.call.var);
         if (v) {
             result_reg = nf_cg_var_reg(g, v);
             if (ret.kind != NF_BT_VOID) {
@@ -858,9 +553,10 @@ static void stmt(nf_cg *g, nf_cc_stmt *st);
 
 static void loop_stmt(nf_cg *g, nf_cc_stmt *st) {
     nf_cg_flow *f = g->f;
-    nf_cc_var *it = var_named(g, st->u.loop.var);
+    nf_cc_var *it = nf_cg_var_named(g, st->u.loop.var);
     nf_bc_type lt = nf_cg_type(st->u.loop.source->type);
-    nf_bc_type types[3] = {lt, T(NF_BT_INT), it ? nf_cg_type(it->type) : T(NF_BT_OBJ)};
+    nf_bc_type types[3] = {lt, nf_cg_kind(NF_BT_INT),
+                           it ? nf_cg_type(it->type) : nf_cg_kind(NF_BT_OBJ)};
     int blk = nf_cg_temp_block(g, types, 3); /* never freed: the iterator variable lives in it */
     if (it && f->var_reg[it->index] < 0) {
         f->var_reg[it->index] = blk + 2;
@@ -868,7 +564,7 @@ static void loop_stmt(nf_cg *g, nf_cc_stmt *st) {
     }
     nf_cg_expr_to(g, st->u.loop.source, blk);
     nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, blk + 1, -1));
-    uint32_t to_next = jump(g);
+    uint32_t to_next = nf_cg_jump(g);
     uint32_t top = nf_cg_pc(g);
     nf_cg_loop *lp = f->nloops < 64 ? &f->loops[f->nloops++] : NULL;
     if (lp) {
@@ -879,7 +575,7 @@ static void loop_stmt(nf_cg *g, nf_cc_stmt *st) {
     uint32_t next = nf_cg_pc(g);
     nf_cg_patch(g, to_next, next);
     mark_line(g, st->span);
-    emit_forlist(g, blk, top, st->span);
+    nf_cg_emit_forlist(g, blk, top, st->span);
     if (lp) {
         nf_cg_patch_all(g, &lp->continues, next);
         nf_cg_patch_all(g, &lp->breaks, nf_cg_pc(g));
@@ -896,12 +592,12 @@ static void while_stmt(nf_cg *g, nf_cc_stmt *st) {
     int idx = -1;
     uint32_t init = NF_BC_NONE;
     if (uses_current_index(st->u.while_.cond)) {
-        idx = nf_cg_temp(g, T(NF_BT_INT));
+        idx = nf_cg_temp(g, nf_cg_kind(NF_BT_INT));
         nf_cg_emit(g, NF_BC_MAKE_ASBX(NF_OPC_LOADI, idx, 0));
     } else {
         init = nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_NOP, 0, 0, 0));
     }
-    uint32_t to_cond = jump(g);
+    uint32_t to_cond = nf_cg_jump(g);
     uint32_t top = nf_cg_pc(g);
     nf_cg_loop *lp = f->nloops < 64 ? &f->loops[f->nloops++] : NULL;
     if (lp) {
@@ -932,7 +628,7 @@ int nf_cg_current_index(nf_cg *g) {
     nf_cg_loop *lp = &f->loops[f->nloops - 1];
     if (lp->index_reg < 0 && lp->index_init != NF_BC_NONE) {
         /* a fresh register: a reused temporary may be written earlier in the body */
-        lp->index_reg = new_reg(g, T(NF_BT_INT), NF_BC_NONE);
+        lp->index_reg = new_reg(g, nf_cg_kind(NF_BT_INT), NF_BC_NONE);
         if (lp->index_reg < NF_BC_MAX_REGS) f->is_temp[lp->index_reg] = true;
         ((nf_bc_insn *)f->code.items)[lp->index_init] =
             NF_BC_MAKE_ASBX(NF_OPC_LOADI, lp->index_reg, 0);
@@ -980,18 +676,18 @@ static void case_stmt(nf_cg *g, nf_cc_stmt *st) {
                 nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_LOADE, k, (uint32_t)(vi < 0 ? 0 : vi)));
                 nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_EQ_E, subj, k, 1));
             }
-            add(g, &to_body[i], jump(g));
+            nf_cg_add(g, &to_body[i], nf_cg_jump(g));
         }
     }
     nf_cg_free_temp(g, k);
     if (temp) nf_cg_free_temp(g, subj);
-    uint32_t to_else = jump(g);
+    uint32_t to_else = nf_cg_jump(g);
     nf_cg_buf ends = {0};
     for (uint32_t i = 0; i < st->u.case_.n; i++) {
         nf_cg_patch_all(g, &to_body[i], nf_cg_pc(g));
         probe(g, NF_PROBE_WHEN, st->u.case_.whens[i].span);
         block(g, &st->u.case_.whens[i].body);
-        add(g, &ends, jump(g));
+        nf_cg_add(g, &ends, nf_cg_jump(g));
     }
     nf_cg_patch(g, to_else, nf_cg_pc(g));
     if (st->u.case_.has_else) {
@@ -1009,7 +705,7 @@ static unsigned depth(const nf_cc_entity *e) {
 }
 
 static void split_stmt(nf_cg *g, nf_cc_stmt *st) {
-    nf_cc_var *v = var_named(g, st->u.split.var);
+    nf_cc_var *v = nf_cg_var_named(g, st->u.split.var);
     if (!v) return;
     int subj = nf_cg_var_reg(g, v);
     uint32_t n = st->u.split.n;
@@ -1028,22 +724,22 @@ static void split_stmt(nf_cg *g, nf_cc_stmt *st) {
                 nf_cc_entity *e = nf_cc_map_get(&g->mdl->entity_by_name, w->values[j].full);
                 if (!e || depth(e) != d) continue;
                 nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_ISA, subj, e->index));
-                add(g, &to_body[i], jump(g));
+                nf_cg_add(g, &to_body[i], nf_cg_jump(g));
             }
         }
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t j = 0; j < st->u.split.whens[i].nvalues; j++)
             if (st->u.split.whens[i].is_empty[j]) {
                 nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_TESTNIL, subj, 1, 0));
-                add(g, &to_body[i], jump(g));
+                nf_cg_add(g, &to_body[i], nf_cg_jump(g));
             }
-    uint32_t to_else = jump(g);
+    uint32_t to_else = nf_cg_jump(g);
     nf_cg_buf ends = {0};
     for (uint32_t i = 0; i < n; i++) {
         nf_cg_patch_all(g, &to_body[i], nf_cg_pc(g));
         probe(g, NF_PROBE_WHEN, st->u.split.whens[i].span);
         block(g, &st->u.split.whens[i].body);
-        add(g, &ends, jump(g));
+        nf_cg_add(g, &ends, nf_cg_jump(g));
     }
     nf_cg_patch(g, to_else, nf_cg_pc(g));
     if (st->u.split.has_else) {
@@ -1061,7 +757,8 @@ static void if_stmt(nf_cg *g, nf_cc_stmt *st) {
         nf_cg_cond(g, st->u.if_.conds[i], false, &next);
         probe(g, i ? NF_PROBE_ELSIF : NF_PROBE_THEN, st->u.if_.conds[i]->span);
         block(g, &st->u.if_.bodies[i]);
-        if (i + 1 < st->u.if_.n || st->u.if_.has_else || g->coverage) add(g, &ends, jump(g));
+        if (i + 1 < st->u.if_.n || st->u.if_.has_else || g->coverage)
+            nf_cg_add(g, &ends, nf_cg_jump(g));
         nf_cg_patch_all(g, &next, nf_cg_pc(g));
     }
     if (st->u.if_.has_else) probe(g, NF_PROBE_ELSE, st->u.if_.else_body.span);
@@ -1080,7 +777,7 @@ static void object_stmt(nf_cg *g, nf_cc_stmt *st) {
         obj = def_reg(g, st->u.object.var, nf_cg_type(nf_cc_t_object(e)), &temp);
         nf_cg_emit(g, NF_BC_MAKE_ABX(NF_OPC_NEW, obj, e->index));
     } else {
-        nf_cc_var *v = var_named(g, st->u.object.var);
+        nf_cc_var *v = nf_cg_var_named(g, st->u.object.var);
         if (!v) return;
         obj = nf_cg_var_reg(g, v);
     }
@@ -1095,7 +792,7 @@ static void set_stmt(nf_cg *g, nf_cc_stmt *st) {
     nf_cc_expr *t = st->u.set.target;
     uint32_t start = nf_cg_pc(g);
     if (t->kind == NF_EX_VAR) {
-        nf_cc_var *v = t->ref.var ? t->ref.var : var_named(g, t->u.var);
+        nf_cc_var *v = t->ref.var ? t->ref.var : nf_cg_var_named(g, t->u.var);
         if (!v) return;
         int r = nf_cg_var_reg(g, v);
         if (g->f->regs[r].kind == NF_BT_LIST) { /* replace: the variable gets a copy */
@@ -1127,7 +824,7 @@ static void set_stmt(nf_cg *g, nf_cc_stmt *st) {
 
 static void message_stmt(nf_cg *g, nf_cc_stmt *st) {
     uint32_t start = nf_cg_pc(g); /* the handler covers the message's evaluation too */
-    int txt = nf_cg_temp(g, T(NF_BT_STR));
+    int txt = nf_cg_temp(g, nf_cg_kind(NF_BT_STR));
     template_text(g, st->u.message.text, st->u.message.params, st->u.message.nparams, txt);
     uint32_t type = 0;
     if (st->u.message.type_name) {
@@ -1146,7 +843,7 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
     bool temp;
     switch ((nf_cc_stkind)st->kind) {
     case NF_ST_DECLARE: {
-        nf_cc_var *v = var_named(g, st->u.declare.var);
+        nf_cc_var *v = nf_cg_var_named(g, st->u.declare.var);
         if (!v) return;
         int r = nf_cg_var_reg(g, v);
         if (st->u.declare.init)
@@ -1162,7 +859,8 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
     case NF_ST_COMMIT:
     case NF_ST_DELETE:
     case NF_ST_ROLLBACK: {
-        nf_cc_var *v = var_named(g, st->kind == NF_ST_COMMIT ? st->u.commit.var : st->u.target.var);
+        nf_cc_var *v =
+            nf_cg_var_named(g, st->kind == NF_ST_COMMIT ? st->u.commit.var : st->u.target.var);
         if (!v) return;
         int r = nf_cg_var_reg(g, v);
         nf_bc_opcode oc = st->kind == NF_ST_COMMIT   ? NF_OPC_COMMIT
@@ -1175,7 +873,8 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         return;
     }
     case NF_ST_CAST: {
-        nf_cc_var *dst = var_named(g, st->u.cast.var), *src = var_named(g, st->u.cast.src);
+        nf_cc_var *dst = nf_cg_var_named(g, st->u.cast.var),
+                  *src = nf_cg_var_named(g, st->u.cast.src);
         if (dst && src)
             nf_cg_emit(
                 g, NF_BC_MAKE_ABC(NF_OPC_CAST, nf_cg_var_reg(g, dst), nf_cg_var_reg(g, src), 0));
@@ -1185,12 +884,12 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
     case NF_ST_RETRIEVE:
         retrieve(g, st);
         {
-            nf_cc_var *v = var_named(g, st->u.retrieve.var);
+            nf_cc_var *v = nf_cg_var_named(g, st->u.retrieve.var);
             on_error(g, &st->on_error, start, v ? nf_cg_var_reg(g, v) : -1);
         }
         return;
     case NF_ST_CREATE_LIST: {
-        nf_cc_var *v = var_named(g, st->u.create_list.var);
+        nf_cc_var *v = nf_cg_var_named(g, st->u.create_list.var);
         if (v) nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_NEWLIST, nf_cg_var_reg(g, v), 0, 0));
         return;
     }
@@ -1228,12 +927,12 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         return;
     }
     case NF_ST_CLEAR: {
-        nf_cc_var *v = var_named(g, st->u.target.var);
+        nf_cc_var *v = nf_cg_var_named(g, st->u.target.var);
         if (v) nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_LCLEAR, nf_cg_var_reg(g, v), 0, 0));
         return;
     }
-    case NF_ST_LISTOP: listop(g, st); return;
-    case NF_ST_AGGREGATE: aggregate(g, st); return;
+    case NF_ST_LISTOP: nf_cg_listop(g, st); return;
+    case NF_ST_AGGREGATE: nf_cg_aggregate(g, st); return;
     case NF_ST_IF: if_stmt(g, st); return;
     case NF_ST_CASE: case_stmt(g, st); return;
     case NF_ST_SPLIT: split_stmt(g, st); return;
@@ -1243,7 +942,7 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
     case NF_ST_CONTINUE:
         if (f->nloops) {
             nf_cg_loop *lp = &f->loops[f->nloops - 1];
-            add(g, st->kind == NF_ST_BREAK ? &lp->breaks : &lp->continues, jump(g));
+            nf_cg_add(g, st->kind == NF_ST_BREAK ? &lp->breaks : &lp->continues, nf_cg_jump(g));
         }
         return;
     case NF_ST_RETURN: {
@@ -1275,14 +974,14 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
             nf_cc_arg *a = &st->u.show_page.args[i];
             w[3 + i] = a->name ? nf_cg_string(g, a->name->s, a->name->len) : NF_BC_NONE;
             types[i] = nf_cg_type(a->value->type);
-            if (types[i].kind == NF_BT_VOID) types[i] = T(NF_BT_STR);
+            if (types[i].kind == NF_BT_VOID) types[i] = nf_cg_kind(NF_BT_STR);
         }
         int blk = n ? nf_cg_temp_block(g, types, n) : 0;
         for (uint32_t i = 0; i < n; i++)
             nf_cg_expr_to(g, st->u.show_page.args[i].value, blk + (int)i);
         int title = -1;
         if (st->u.show_page.title) {
-            title = nf_cg_temp(g, T(NF_BT_STR));
+            title = nf_cg_temp(g, nf_cg_kind(NF_BT_STR));
             nf_cg_expr_to(g, st->u.show_page.title, title);
             w[1] = (uint32_t)title;
         }
@@ -1292,7 +991,7 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
             w[nw++] = st->u.show_page.close_kind;
             w[nw] = NF_BC_NONE;
             if (st->u.show_page.close_count) {
-                count = nf_cg_temp(g, T(NF_BT_INT));
+                count = nf_cg_temp(g, nf_cg_kind(NF_BT_INT));
                 nf_cg_expr_to(g, st->u.show_page.close_count, count);
                 w[nw] = (uint32_t)count;
             }
@@ -1309,7 +1008,7 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
     case NF_ST_CLOSE_PAGE: {
         int count = 0;
         if (st->u.close_page.count) {
-            count = nf_cg_temp(g, T(NF_BT_INT));
+            count = nf_cg_temp(g, nf_cg_kind(NF_BT_INT));
             nf_cg_expr_to(g, st->u.close_page.count, count);
         }
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_CLOSEPAGE, st->u.close_page.kind, count, 0));
@@ -1320,7 +1019,7 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
     case NF_ST_PROGRESS: {
         int txt = 255;
         if (st->u.progress.text) {
-            txt = nf_cg_temp(g, T(NF_BT_STR));
+            txt = nf_cg_temp(g, nf_cg_kind(NF_BT_STR));
             nf_cg_expr_to(g, st->u.progress.text, txt);
         }
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_PROGRESS, txt, st->u.progress.show ? 1 : 0,
@@ -1346,7 +1045,7 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         }
         bool to;
         int obj = nf_cg_expr_any(g, obj_e, nf_cg_type(obj_e->type), &to);
-        int txt = nf_cg_temp(g, T(NF_BT_STR));
+        int txt = nf_cg_temp(g, nf_cg_kind(NF_BT_STR));
         template_text(g, st->u.feedback.text, st->u.feedback.params, st->u.feedback.nparams, txt);
         nf_cg_emit(g, NF_BC_MAKE_ABC(NF_OPC_FEEDBACK, obj, member, txt));
         nf_cg_free_temp(g, txt);
@@ -1355,7 +1054,7 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         return;
     }
     case NF_ST_LOG: {
-        int node = nf_cg_temp(g, T(NF_BT_STR)), txt = nf_cg_temp(g, T(NF_BT_STR));
+        int node = nf_cg_temp(g, nf_cg_kind(NF_BT_STR)), txt = nf_cg_temp(g, nf_cg_kind(NF_BT_STR));
         if (st->u.log.node && !f->nanoflow) /* Mendix log nodes are microflow-only (NF0022) */
             nf_cg_expr_to(g, st->u.log.node, node);
         else
@@ -1408,7 +1107,7 @@ static void stmt(nf_cg *g, nf_cc_stmt *st) {
         } *j = nf_cg_push(g, &f->joins, sizeof *j);
         if (j) {
             j->s = st->u.label.label;
-            j->pc = jump(g);
+            j->pc = nf_cg_jump(g);
         }
         return;
     }
