@@ -3,6 +3,8 @@
 #define NF_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "nf_compiler.h"
@@ -15,6 +17,10 @@ typedef enum nf_cli_format { NF_FORMAT_TEXT, NF_FORMAT_JSON } nf_cli_format;
 /* Adds FILE.mdl arguments (or directories: every *.mdl inside, sorted) to a compilation.
  * Reports unreadable paths on stderr and returns false. */
 bool nf_cli_add_sources(nf_cc_compilation *c, int argc, char **argv);
+/* Whether s ends with suffix (".nfb", ".mdl"). */
+bool nf_cli_ends_with(const char *s, const char *suffix);
+/* Reads a whole file (malloc'ed, *len bytes); NULL with errno set on failure. */
+uint8_t *nf_cli_read_file(const char *path, size_t *len);
 /* Prints diagnostics as text (stderr) or JSON (stdout). */
 void nf_cli_print_diagnostics(nf_cc_compilation *c, nf_cli_format fmt, bool color);
 /* Whether to color output on stream (auto: a terminal and NO_COLOR unset). */

@@ -28,39 +28,6 @@ static void compat_usage(FILE *out) {
             "compile, 2 usage error.\n");
 }
 
-static bool ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-static uint8_t *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) break;
-        uint8_t *grown = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = grown;
-        cap *= 2;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 /* Loads one side into *m: an .nfb as it is; sources compiled and written first. */
 static int load_side(const char *side, char **paths, int n, nf_bc_module *m) {
     for (int i = 0; i < n; i++)
@@ -71,8 +38,8 @@ static int load_side(const char *side, char **paths, int n, nf_bc_module *m) {
     uint8_t *bytes = NULL;
     size_t len = 0;
     char err[512];
-    if (n == 1 && ends_with(paths[0], ".nfb")) {
-        bytes = read_all(paths[0], &len);
+    if (n == 1 && nf_cli_ends_with(paths[0], ".nfb")) {
+        bytes = nf_cli_read_file(paths[0], &len);
         if (!bytes) {
             fprintf(stderr, "nanoflow compat: cannot read %s\n", paths[0]);
             return NF_EXIT_USAGE;

@@ -7,36 +7,6 @@
 #include "cli.h"
 #include "nf_bc.h"
 
-static bool ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-/* Reads a whole file; NULL with errno set on failure. */
-static uint8_t *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) break;
-        uint8_t *nb = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            errno = ENOMEM;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 static int usage_error(const char *cmd, const char *msg) {
     fprintf(stderr, "nanoflow %s: %s\n", cmd, msg);
     return NF_EXIT_USAGE;
@@ -139,9 +109,9 @@ int nf_cmd_disasm(int argc, char **argv) {
         return usage_error("disasm", "usage: nanoflow disasm APP.nfb | FILE.mdl...");
     }
     int status = NF_EXIT_OK;
-    if (nfiles == 1 && ends_with(files[0], ".nfb")) {
+    if (nfiles == 1 && nf_cli_ends_with(files[0], ".nfb")) {
         size_t len;
-        uint8_t *bytes = read_file(files[0], &len);
+        uint8_t *bytes = nf_cli_read_file(files[0], &len);
         if (!bytes) {
             fprintf(stderr, "nanoflow disasm: cannot read %s: %s\n", files[0], strerror(errno));
             free(files);

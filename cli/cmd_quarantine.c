@@ -24,11 +24,6 @@ static void usage(FILE *out) {
             "commit, which the next synchronize uploads, and removes the entry.\n");
 }
 
-static bool ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 /* One line per entry: QID, status, entity, id, seq, time, reason. */
 static void print_table(const json_t *list) {
     printf("%-5s %-9s %-28s %-36s %-5s %-24s %s\n", "QID", "STATUS", "ENTITY", "ID", "SEQ", "AT",
@@ -110,7 +105,7 @@ int nf_cmd_quarantine(int argc, char **argv) {
     nf_module *mod = NULL;
     char *msg = NULL;
     nf_status st =
-        npaths == 1 && ends_with(paths[0], ".nfb")
+        npaths == 1 && nf_cli_ends_with(paths[0], ".nfb")
             ? nf_module_load_file(paths[0], &mod, &msg)
             : nf_module_compile_files((const char *const *)paths, (size_t)npaths, &mod, &msg);
     if (st != NF_OK) {

@@ -23,11 +23,6 @@ typedef struct run_opts {
     uint64_t lua_max_instructions; /* --lua-max-instructions (0: unlimited) */
 } run_opts;
 
-static bool ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 /* 1: an option of run/eval (consumed), 0: not one, -1: a usage error was printed. */
 static int run_option(const char *cmd, int argc, char **argv, int *i, run_opts *o) {
     bool missing = false;
@@ -204,7 +199,7 @@ static nf_module *load_app(char **paths, int n, int *status) {
             return NULL;
         }
     *status = NF_EXIT_USER;
-    if (n == 1 && ends_with(paths[0], ".nfb"))
+    if (n == 1 && nf_cli_ends_with(paths[0], ".nfb"))
         st = nf_module_load_file(paths[0], &mod, &msg);
     else
         st = nf_module_compile_files((const char *const *)paths, (size_t)n, &mod, &msg);

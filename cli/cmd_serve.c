@@ -14,11 +14,6 @@
 #include "nf_bc.h"
 #include "srv.h"
 
-static bool ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 static uint8_t *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -121,7 +116,7 @@ int nf_cmd_serve(int argc, char **argv) {
     nf_bc_module m;
     nf_cc_compilation *cc = NULL;
     uint8_t *bytes = NULL;
-    if (nfiles == 1 && ends_with(files[0], ".nfb")) {
+    if (nfiles == 1 && nf_cli_ends_with(files[0], ".nfb")) {
         size_t len;
         char err[256];
         bytes = slurp(files[0], &len);
