@@ -624,14 +624,136 @@ nf_vm_status nf_std_store_commit(void *ud, nf_vm *vm, nf_vm_obj *const *objs, ui
 
 /* ---- delete and clear ------------------------------------------------------------------------ */
 
-/* Clears the Reference columns that point at id in every table whose association can reach
- * an object of entity e. */
-static nf_vm_status clear_refs(nf_std_store *s, nf_vm *vm, uint32_t e, const char *idt) {
-    for (uint32_t x = 0; x < s->m->nentities; x++) {
+/* Association delete behaviours (microflows: nanoflows may delete only objects whose
+ * associations keep references, NF5017), read as SQL's ON DELETE on the referencing column:
+ * `keep references` clears the references, `cascade` deletes the referring rows too (and what
+ * cascades from them), `prevent` refuses the delete while a row refers to the object. The
+ * server applies the same to uploaded deletes (srv_upload.c). */
+enum { MAX_CASCADE = 64 };
+
+/* The ids of the live rows of table t whose reference column r holds idt (malloc'ed). */
+static char (*referrers(nf_std_store *s, nf_vm *vm, const nf_std_table *t, uint32_t r,
+                        const char *idt, size_t *n, nf_vm_status *rc))[37] {
+    *n = 0;
+    *rc = NF_VM_OK;
+    char sql[1200];
+    snprintf(sql, sizeof sql, "SELECT _id FROM %s WHERE %s = ?1 AND _state != 3", t->name,
+             t->ref_cols[r]);
+    sqlite3_stmt *st = nf_std_store_stmt(s, vm, sql);
+    if (!st) {
+        *rc = NF_VM_ERROR;
+        return NULL;
+    }
+    sqlite3_bind_text(st, 1, idt, 36, SQLITE_STATIC);
+    char(*ids)[37] = malloc(sizeof *ids);
+    size_t cap = 1;
+    int step = SQLITE_DONE;
+    while (ids && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            char(*more)[37] = realloc(ids, 2 * cap * sizeof *ids);
+            if (!more) break;
+            ids = more;
+            cap *= 2;
+        }
+        snprintf(ids[(*n)++], 37, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_reset(st); /* cached: reset before a recursion reuses it */
+    if (!ids || step != SQLITE_DONE) {
+        free(ids);
+        *rc = ids ? nf_std_store_fail(s, vm, "reading references")
+                  : nf_vm_no_memory(vm, 0, "deleting");
+        return NULL;
+    }
+    return ids;
+}
+
+/* Raises the error of a `prevent` association that refers to (e, idt), also down the cascades
+ * of deleting an object of entity root. */
+static nf_vm_status check_prevent(nf_std_store *s, nf_vm *vm, uint32_t root, uint32_t e,
+                                  const char *idt, int depth) {
+    const nf_bc_module *m = s->m;
+    if (depth > MAX_CASCADE)
+        return nf_vm_raise(vm, NF_VM_E_RUNTIME,
+                           "cannot delete %s: the delete cascades deeper "
+                           "than %d levels",
+                           m->strings[m->entities[e].name], MAX_CASCADE);
+    for (uint32_t x = 0; x < m->nentities; x++) {
+        const nf_std_table *t = &s->tables[x];
+        for (uint32_t r = 0; t->name && r < t->nrefs; r++) {
+            const nf_bc_assoc *a = &m->assocs[t->ref_assoc[r]];
+            if (a->delete_behavior == NF_BC_DEL_KEEP || !nf_bc_entity_is_a(m, e, a->to)) continue;
+            size_t n;
+            nf_vm_status rc;
+            char(*ids)[37] = referrers(s, vm, t, r, idt, &n, &rc);
+            if (!ids) return rc;
+            if (n && a->delete_behavior == NF_BC_DEL_PREVENT)
+                rc = nf_vm_raise(vm, NF_VM_E_RUNTIME,
+                                 "cannot delete %s: %s objects still refer to %s%s through %s "
+                                 "(delete behavior prevent)",
+                                 m->strings[m->entities[root].name],
+                                 m->strings[m->entities[t->entity].name], depth ? "a " : "it",
+                                 depth ? m->strings[m->entities[e].name] : "", m->strings[a->name]);
+            for (size_t i = 0; rc == NF_VM_OK && i < n; i++)
+                rc = check_prevent(s, vm, root, t->entity, ids[i], depth + 1);
+            free(ids);
+            if (rc != NF_VM_OK) return rc;
+        }
+    }
+    return NF_VM_OK;
+}
+
+/* Deletes the row idt of table t with the offline rules: never synchronized, it goes;
+ * synchronized, it stays marked deleted. A new row that went out in an upload whose answer
+ * never came (_nf_sent) may be on the server: it stays marked deleted too, so the deletion is
+ * uploaded (the server answers `applied` when it never had it). */
+static nf_vm_status delete_row(nf_std_store *s, nf_vm *vm, const nf_std_table *t, const char *idt,
+                               int64_t seq) {
+    char sql[1200];
+    snprintf(sql, sizeof sql,
+             "UPDATE %s SET _state = 3, _seq = ?2 WHERE _id = ?1 AND (_state IN (0, 2)%s)", t->name,
+             s->sent_table ? " OR (_state = 1 AND EXISTS (SELECT 1 FROM _nf_sent WHERE "
+                             "_nf_sent.id = ?1))"
+                           : "");
+    sqlite3_stmt *st = nf_std_store_stmt(s, vm, sql);
+    if (!st) return NF_VM_ERROR;
+    sqlite3_bind_text(st, 1, idt, 36, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, seq);
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE _id = ?1 AND _state = 1", t->name);
+    sqlite3_stmt *dl = r == SQLITE_DONE ? nf_std_store_stmt(s, vm, sql) : NULL;
+    if (dl) {
+        sqlite3_bind_text(dl, 1, idt, 36, SQLITE_STATIC);
+        r = sqlite3_step(dl);
+        sqlite3_reset(dl);
+    }
+    if (r != SQLITE_DONE) return dl ? nf_std_store_fail(s, vm, "deleting an object") : NF_VM_ERROR;
+    return NF_VM_OK;
+}
+
+/* What deleting (e, idt) does to the rows that refer to it: cascades delete them (rows, then
+ * their own referrers), the other behaviours clear the reference columns. */
+static nf_vm_status unlink_refs(nf_std_store *s, nf_vm *vm, uint32_t e, const char *idt,
+                                int64_t seq, int depth) {
+    const nf_bc_module *m = s->m;
+    for (uint32_t x = 0; x < m->nentities; x++) {
         const nf_std_table *t = &s->tables[x];
         if (!t->name) continue;
         for (uint32_t r = 0; r < t->nrefs; r++) {
-            if (!nf_bc_entity_is_a(s->m, e, s->m->assocs[t->ref_assoc[r]].to)) continue;
+            const nf_bc_assoc *a = &m->assocs[t->ref_assoc[r]];
+            if (!nf_bc_entity_is_a(m, e, a->to)) continue;
+            if (a->delete_behavior == NF_BC_DEL_CASCADE && depth < MAX_CASCADE) {
+                size_t n;
+                nf_vm_status rc;
+                char(*ids)[37] = referrers(s, vm, t, r, idt, &n, &rc);
+                for (size_t i = 0; ids && rc == NF_VM_OK && i < n; i++) {
+                    rc = delete_row(s, vm, t, ids[i], seq);
+                    if (rc == NF_VM_OK) rc = unlink_refs(s, vm, t->entity, ids[i], seq, depth + 1);
+                }
+                free(ids);
+                if (rc != NF_VM_OK) return rc;
+                continue;
+            }
             char sql[1200];
             snprintf(sql, sizeof sql, "UPDATE %s SET %s = NULL WHERE %s = ?1", t->name,
                      t->ref_cols[r], t->ref_cols[r]);
@@ -649,6 +771,13 @@ static nf_vm_status clear_refs(nf_std_store *s, nf_vm *vm, uint32_t e, const cha
 nf_vm_status nf_std_store_remove(void *ud, nf_vm *vm, nf_vm_obj *const *objs, uint32_t n) {
     nf_std_store *s = ud;
     int64_t seq = s->seq + 1;
+    for (uint32_t i = 0; i < n; i++) { /* refused before anything is written */
+        char idt[37];
+        nf_std_uuid_text(objs[i]->id, idt);
+        if (s->tables[objs[i]->entity].name &&
+            check_prevent(s, vm, objs[i]->entity, objs[i]->entity, idt, 0) != NF_VM_OK)
+            return NF_VM_ERROR;
+    }
     nf_vm_status rc = begin(s, vm, "starting a delete");
     for (uint32_t i = 0; rc == NF_VM_OK && i < n; i++) {
         nf_vm_obj *o = objs[i];
@@ -656,40 +785,8 @@ nf_vm_status nf_std_store_remove(void *ud, nf_vm *vm, nf_vm_obj *const *objs, ui
         if (!t->name) continue;
         char idt[37];
         nf_std_uuid_text(o->id, idt);
-        if (o->stored) {
-            /* never synchronized: the row goes; synchronized: it stays marked deleted. A new
-             * row that went out in an upload whose answer never came (_nf_sent) may be on the
-             * server: it stays marked deleted too, so the deletion is uploaded (the server
-             * answers `applied` when it never had it). */
-            char sql[1200];
-            snprintf(sql, sizeof sql,
-                     "UPDATE %s SET _state = 3, _seq = ?2 WHERE _id = ?1 AND (_state IN (0, 2)%s)",
-                     t->name,
-                     s->sent_table ? " OR (_state = 1 AND EXISTS (SELECT 1 FROM _nf_sent WHERE "
-                                     "_nf_sent.id = ?1))"
-                                   : "");
-            sqlite3_stmt *st = nf_std_store_stmt(s, vm, sql);
-            if (!st) {
-                rc = NF_VM_ERROR;
-                break;
-            }
-            sqlite3_bind_text(st, 1, idt, 36, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 2, seq);
-            int r = sqlite3_step(st);
-            sqlite3_reset(st);
-            snprintf(sql, sizeof sql, "DELETE FROM %s WHERE _id = ?1 AND _state = 1", t->name);
-            sqlite3_stmt *dl = r == SQLITE_DONE ? nf_std_store_stmt(s, vm, sql) : NULL;
-            if (dl) {
-                sqlite3_bind_text(dl, 1, idt, 36, SQLITE_STATIC);
-                r = sqlite3_step(dl);
-                sqlite3_reset(dl);
-            }
-            if (r != SQLITE_DONE) {
-                rc = dl ? nf_std_store_fail(s, vm, "deleting an object") : NF_VM_ERROR;
-                break;
-            }
-        }
-        rc = clear_refs(s, vm, o->entity, idt);
+        if (o->stored) rc = delete_row(s, vm, t, idt, seq);
+        if (rc == NF_VM_OK) rc = unlink_refs(s, vm, o->entity, idt, seq, 0);
     }
     if (rc == NF_VM_OK) return finish(s, vm, seq, "finishing a delete");
     rollback(s);
