@@ -62,10 +62,21 @@ void nf_std_sync_list_free(nf_std_sync_list *l) {
     memset(l, 0, sizeof *l);
 }
 
-/* "SELECT _id, _state, _changed, _rev, _seq, members… FROM t WHERE _state != 0" */
-static char *pending_sql(const nf_std_table *t, bool by_id) {
+/* "SELECT _id, _state, _changed, _rev, _seq, members… FROM t WHERE _state != 0". A new row
+ * that went out in an upload whose answer never came (_nf_sent) may be on the server as
+ * revision 1: its base revision reads 1, so the server takes it as a change of that revision
+ * when it has it and creates it when it does not (§5.1), instead of a conflict with the
+ * device's own first version. */
+static char *pending_sql(const nf_std_table *t, bool by_id, bool sent) {
     nf_std_text q = {0};
-    nf_std_text_put(&q, "SELECT _id, _state, _changed, _rev, _seq");
+    if (sent)
+        nf_std_text_put(&q,
+                        "SELECT _id, _state, _changed, COALESCE(_rev, CASE WHEN _state = 1 AND "
+                        "EXISTS (SELECT 1 FROM _nf_sent WHERE _nf_sent.id = %s._id) THEN 1 END), "
+                        "_seq",
+                        t->name);
+    else
+        nf_std_text_put(&q, "SELECT _id, _state, _changed, _rev, _seq");
     for (uint32_t i = 0; i < t->nattrs + t->nrefs; i++)
         nf_std_text_put(&q, ", %s", member_col(t, i));
     nf_std_text_put(&q, " FROM %s WHERE _state != 0%s", t->name, by_id ? " AND _id = ?1" : "");
@@ -118,7 +129,7 @@ static json_t *row_json(nf_std_store *s, const nf_std_table *t, sqlite3_stmt *st
 
 static nf_vm_status collect(nf_std_store *s, nf_vm *vm, nf_std_table *t, const char *id,
                             nf_std_sync_list *out) {
-    char *sql = pending_sql(t, id != NULL);
+    char *sql = pending_sql(t, id != NULL, s->sent_table);
     if (!sql) return nf_vm_no_memory(vm, 0, "reading the changes to synchronize");
     sqlite3_stmt *st = nf_std_store_stmt(s, vm, sql);
     free(sql);

@@ -59,6 +59,16 @@ static json_t *apply_object(fsrv *s, const json_t *o) {
         reason = "Name must not be reject-me";
     else if (!cur && !json_is_true(json_object_get(o, "new")))
         reason = "deleted on the server or no longer accessible";
+    /* as the real server in revision mode: a new object that exists must name its revision */
+    json_int_t base = json_integer_value(json_object_get(o, "baseRev"));
+    if (!reason && cur && json_is_true(json_object_get(o, "new")) &&
+        (!json_is_integer(json_object_get(o, "baseRev")) ||
+         base != json_integer_value(json_object_get(cur, "rev")))) {
+        json_object_set_new(res, "status", json_string("conflict"));
+        json_object_set_new(res, "reason", json_string("changed on the server"));
+        json_object_set_new(res, "row", row_copy(s, id));
+        return res;
+    }
     if (reason) {
         json_object_set_new(res, "status", json_string("rejected"));
         json_object_set_new(res, "reason", json_string(reason));
@@ -265,6 +275,9 @@ static const char *APP =
     "create nanoflow Shop.SyncOne ($N: String) returns String\nbegin\n"
     "  retrieve $I from Shop.Item where [Name = $N] first;\n  synchronize $I;\n"
     "  return toString(isSynced($I));\nend;\n"
+    "create nanoflow Shop.Bump ($N: String)\nbegin\n"
+    "  retrieve $I from Shop.Item where [Name = $N] first;\n"
+    "  change $I (Qty = $I/Qty + 1);\n  commit $I;\nend;\n"
     "create nanoflow Shop.Del ($N: String)\nbegin\n"
     "  retrieve $I from Shop.Item where [Name = $N] first;\n  delete $I;\nend;\n";
 
@@ -369,6 +382,24 @@ static void lost_response_is_not_applied_twice(void **state) {
     assert_int_equal(json_object_size(f->srv.rows), 1);
     assert_int_equal(pending(f), 0);
     assert_int_equal(sql_int(f, "SELECT _rev FROM \"Shop.Item\""), 1);
+}
+
+/* A new object's upload reached the server but its answer was lost; the device commits the
+ * object again before the retry. The retry says "new, but perhaps applied as revision 1"
+ * (baseRev 1, from _nf_sent), so it is a change of that revision, not a conflict with the
+ * device's own first version (found by tests/sim). */
+static void recommitted_after_a_lost_answer_is_no_conflict(void **state) {
+    fx *f = *state;
+    add(f, "apple", "1");
+    nf_std_fake_inject(f->fake, 1, NF_STD_FAKE_LOSE);
+    assert_non_null(strstr(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ConnectionError"));
+    run(f, "Shop.Bump", "N", "apple", NULL, NULL);
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
+    assert_int_equal(sql_int(f, "SELECT count(*) FROM _nf_quarantine"), 0);
+    assert_int_equal(pending(f), 0);
+    json_t *row = json_object_get(f->srv.rows, json_object_iter_key(json_object_iter(f->srv.rows)));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(row, "values"), "Qty")), 2);
+    assert_int_equal(json_integer_value(json_object_get(row, "rev")), 2);
 }
 
 static void failures_change_nothing(void **state) {
@@ -820,6 +851,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(upload_then_download, setup, teardown),
         cmocka_unit_test_setup_teardown(lost_response_is_not_applied_twice, setup, teardown),
+        cmocka_unit_test_setup_teardown(recommitted_after_a_lost_answer_is_no_conflict, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(failures_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(rejected_object_goes_to_quarantine, setup, teardown),
         cmocka_unit_test_setup_teardown(deleted_on_server_goes_to_quarantine, setup, teardown),
