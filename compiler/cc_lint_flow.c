@@ -225,7 +225,8 @@ void nf_cc_lint_flows(nf_cc_lint_ctx *l) {
     }
     for (uint32_t i = 0; i < m->actions.n; i++) {
         nf_cc_action *a = m->actions.items[i];
-        if (!w.js_call[i].len || !a->decl) continue;
+        /* System.Quarantine_* are implemented by the runtime itself */
+        if (!w.js_call[i].len || !a->decl || strncmp(a->name->s, "System.", 7) == 0) continue;
         nf_cc_report(l->d, NF_D_LINT_JS_NO_IMPL, a->decl->name.span,
                      "javascript action %s has only a signature: no Lua action implements it, so "
                      "calls fail unless the host app registers it; write 'create lua action %s' "

@@ -20,4 +20,10 @@ const char nf_cc_system_mdl[] =
     "  ErrorType: String(200), Message: String(unlimited), Stacktrace: String(unlimited));\n"
     "create persistent entity System.SynchronizationError (\n"
     "  Reason: String(unlimited), ObjectId: String(36), ObjectType: String(200),\n"
-    "  ObjectContent: String(unlimited));\n";
+    "  ObjectContent: String(unlimited));\n"
+    "create non-persistent entity System.QuarantinedObject (\n"
+    "  Qid: Long, ObjectType: String(200), ObjectId: String(36), Status: String(20),\n"
+    "  Reason: String(unlimited), DeviceContent: String(unlimited),\n"
+    "  ServerContent: String(unlimited), QuarantinedAt: DateTime);\n"
+    "create javascript action System.Quarantine_List () returns List of System.QuarantinedObject;\n"
+    "create javascript action System.Quarantine_Resubmit (Qid: Long) returns Boolean;\n";

@@ -2,6 +2,7 @@
  * in std_api_value.c, nf_eval in std_api_eval.c. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -354,11 +355,62 @@ static nf_vm_status host_call(nf_runtime *rt, call_cb cb, void *cb_ud, const cha
     return NF_VM_OK;
 }
 
+/* System.Quarantine_List: the device's quarantine (nf_sync_quarantine) as a list of
+ * System.QuarantinedObject, oldest first. */
+static nf_vm_status quarantine_list(nf_runtime *rt, nf_vm *vm, const nf_bc_action *a, nf_val *out) {
+    char *text = NULL;
+    if (nf_sync_quarantine(rt, &text) != NF_OK)
+        return nf_vm_raise(vm, NF_VM_E_RUNTIME, "System.Quarantine_List: %s",
+                           "this runtime has no local database");
+    json_t *entries = json_loads(text, 0, NULL), *list = json_array();
+    nf_free(text);
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e) {
+        char *device = json_dumps(json_object_get(e, "device"), JSON_COMPACT);
+        json_t *server = json_object_get(e, "server");
+        char *srv = json_is_null(server) ? NULL : json_dumps(server, JSON_COMPACT);
+        json_array_append_new(
+            list, json_pack("{s:s, s:{s:O?, s:O?, s:O?, s:O?, s:O?, s:s?, s:s?, s:O?}}", "entity",
+                            "System.QuarantinedObject", "values", "Qid", json_object_get(e, "qid"),
+                            "ObjectType", json_object_get(e, "entity"), "ObjectId",
+                            json_object_get(e, "id"), "Status", json_object_get(e, "status"),
+                            "Reason", json_object_get(e, "reason"), "DeviceContent", device,
+                            "ServerContent", srv, "QuarantinedAt", json_object_get(e, "at")));
+        free(device);
+        free(srv);
+    }
+    json_decref(entries);
+    nf_vm_status r = nf_std_sync_json_value(vm, list, a->ret, out, "System.Quarantine_List");
+    json_decref(list);
+    return r;
+}
+
+/* System.Quarantine_Resubmit(Qid): nf_sync_resubmit; false when there is no such entry. */
+static nf_vm_status quarantine_resubmit(nf_runtime *rt, nf_vm *vm, const nf_val *args,
+                                        nf_val *out) {
+    if (nf_vm_is_empty(&args[0])) {
+        *out = nf_vm_bool(false);
+        return NF_VM_OK;
+    }
+    nf_status st = nf_sync_resubmit(rt, args[0].u.i);
+    if (st != NF_OK && st != NF_ERR_NOT_FOUND)
+        return nf_vm_raise(vm, NF_VM_E_RUNTIME, "System.Quarantine_Resubmit: %s",
+                           st == NF_ERR_STATE ? "a synchronize is running"
+                                              : "the quarantine cannot be changed");
+    *out = nf_vm_bool(st == NF_OK);
+    return NF_VM_OK;
+}
+
 static nf_vm_status h_action(void *ud, nf_vm *vm, uint32_t action, const nf_val *args,
                              nf_val *out) {
     nf_runtime *rt = ud;
     const nf_bc_action *a = &vm->m->actions[action];
     const char *name = vm->m->strings[a->name];
+    /* the runtime's own actions (declared in the System module) */
+    if (strcmp(name, "System.Quarantine_List") == 0) return quarantine_list(rt, vm, a, out);
+    if (strcmp(name, "System.Quarantine_Resubmit") == 0 && a->nparams == 1)
+        return quarantine_resubmit(rt, vm, args, out);
     /* a registered C action, else the host's action callback */
     if (rt->actions && rt->actions[action].fn)
         return host_call(rt, rt->actions[action].fn, rt->actions[action].ud, name, args, a->nparams,

@@ -40,6 +40,12 @@ void nf_std_sync_set_file_chunk(nf_std_sync *c, size_t bytes);
 nf_vm_status nf_std_sync_call(nf_std_sync *c, nf_vm *vm, uint32_t flow, const nf_val *args,
                               nf_val *out);
 
+/* A JSON value of the wire format (§3; objects as {"entity", "values"}: new non-persistable
+ * objects) as a VM value of type t, into *out (empty of t before); what names the source in
+ * the error a value of another shape raises (std_sync_call.c). */
+nf_vm_status nf_std_sync_json_value(nf_vm *vm, const json_t *j, nf_bc_type t, nf_val *out,
+                                    const char *what);
+
 /* ---- for the client's other files (std_sync_call.c, std_sync_files.c) ---- */
 
 /* One request with the protocol's headers (plus up to 4 extra ones; ctype NULL: no body type);

@@ -234,6 +234,11 @@ static nf_vm_status result_value(nf_vm *vm, const json_t *j, nf_bc_type t, nf_va
     return ok ? NF_VM_OK : bad_result(vm, flow);
 }
 
+nf_vm_status nf_std_sync_json_value(nf_vm *vm, const json_t *j, nf_bc_type t, nf_val *out,
+                                    const char *what) {
+    return result_value(vm, j, t, out, what);
+}
+
 nf_vm_status nf_std_sync_call(nf_std_sync *c, nf_vm *vm, uint32_t flow, const nf_val *args,
                               nf_val *out) {
     const nf_bc_flow *f = &vm->m->flows[flow];

@@ -275,6 +275,23 @@ static const char *APP =
     "create nanoflow Shop.SyncOne ($N: String) returns String\nbegin\n"
     "  retrieve $I from Shop.Item where [Name = $N] first;\n  synchronize $I;\n"
     "  return toString(isSynced($I));\nend;\n"
+    "create nanoflow Shop.Quarantine () returns String\nbegin\n"
+    "  $Q = call javascript action System.Quarantine_List();\n"
+    "  declare $S String = '';\n"
+    "  loop $E in $Q begin\n"
+    "    set $S = $S + $E/Status + ' ' + $E/ObjectType + ' ' + $E/Reason + ' ' +\n"
+    "             toString(length($E/DeviceContent) > 10) + ' ' + $E/ServerContent"
+    " + ';';\n"
+    "  end loop;\n  return $S;\nend;\n"
+    "create nanoflow Shop.ResubmitAll () returns String\nbegin\n"
+    "  $Q = call javascript action System.Quarantine_List();\n"
+    "  declare $S String = '';\n"
+    "  loop $E in $Q begin\n"
+    "    $Done = call javascript action System.Quarantine_Resubmit(Qid = $E/Qid);\n"
+    "    set $S = $S + toString($Done) + ';';\n"
+    "  end loop;\n"
+    "  $Again = call javascript action System.Quarantine_Resubmit(Qid = 999);\n"
+    "  return $S + toString($Again);\nend;\n"
     "create nanoflow Shop.Bump ($N: String)\nbegin\n"
     "  retrieve $I from Shop.Item where [Name = $N] first;\n"
     "  change $I (Qty = $I/Qty + 1);\n  commit $I;\nend;\n"
@@ -682,6 +699,19 @@ static void quarantine_is_listed_and_resubmitted(void **state) {
     assert_int_equal(nf_std_sync_quarantined(f->rt->sync), 1);
 }
 
+/* Flows list and resubmit the quarantine with the runtime's own actions. */
+static void flows_list_and_resubmit_the_quarantine(void **state) {
+    fx *f = *state;
+    assert_string_equal(run(f, "Shop.Quarantine", NULL, NULL, NULL, NULL), "");
+    add(f, "reject-me", "5");
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
+    assert_string_equal(run(f, "Shop.Quarantine", NULL, NULL, NULL, NULL),
+                        "rejected Shop.Item Name must not be reject-me true ;");
+    assert_string_equal(run(f, "Shop.ResubmitAll", NULL, NULL, NULL, NULL), "true;false");
+    assert_string_equal(run(f, "Shop.Quarantine", NULL, NULL, NULL, NULL), "");
+    assert_string_equal(run(f, "Shop.Summary", NULL, NULL, NULL, NULL), "reject-me=5*;");
+}
+
 static void busy_pause(void *ud) {
     fx *f = ud;
     nf_value *v = NULL;
@@ -853,6 +883,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(lost_response_is_not_applied_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(recommitted_after_a_lost_answer_is_no_conflict, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(flows_list_and_resubmit_the_quarantine, setup, teardown),
         cmocka_unit_test_setup_teardown(failures_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(rejected_object_goes_to_quarantine, setup, teardown),
         cmocka_unit_test_setup_teardown(deleted_on_server_goes_to_quarantine, setup, teardown),
