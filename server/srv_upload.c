@@ -311,37 +311,6 @@ static int apply_delete(nf_srv_call *c, up_obj *o, int64_t seq, bool *handlers) 
  * refuses the delete while any row refers to the object. Cascaded rows run no event handlers. */
 enum { MAX_CASCADE = 64 };
 
-/* The ids of the rows of table t whose reference column k holds id (malloc'ed, *n of them). */
-static char (*referrers(nf_srv *s, const nf_std_table *t, uint32_t k, const char *id,
-                        size_t *n))[37] {
-    *n = 0;
-    nf_std_text sql = {0};
-    nf_std_text_put(&sql, "SELECT _id FROM %s WHERE %s = ?", t->name, t->ref_cols[k]);
-    sqlite3_stmt *st = sql.oom ? NULL : nf_srv_stmt(s, sql.s);
-    free(sql.s);
-    if (!st) return NULL;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    char(*ids)[37] = malloc(sizeof *ids);
-    size_t cap = 1;
-    int rc;
-    while (ids && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            char(*more)[37] = realloc(ids, 2 * cap * sizeof *ids);
-            if (!more) break;
-            ids = more;
-            cap *= 2;
-        }
-        snprintf(ids[(*n)++], 37, "%s", (const char *)sqlite3_column_text(st, 0));
-    }
-    bool ok = ids && rc == SQLITE_DONE;
-    sqlite3_reset(st); /* the statement is cached: reset before any recursion reuses it */
-    if (!ok) {
-        free(ids);
-        return NULL;
-    }
-    return ids;
-}
-
 /* Whether deleting (e, id) may go ahead: 0 yes, 1 a `prevent` association (or a cascade deeper
  * than MAX_CASCADE) refuses, with reason; -1 a database error. */
 static int may_delete(nf_srv *s, uint32_t e, const char *id, int depth, char *reason, size_t rn) {
@@ -356,7 +325,7 @@ static int may_delete(nf_srv *s, uint32_t e, const char *id, int depth, char *re
             const nf_bc_assoc *a = &m->assocs[t->ref_assoc[k]];
             if (!nf_bc_entity_is_a(m, e, a->to) || a->delete_behavior == NF_BC_DEL_KEEP) continue;
             size_t n;
-            char(*ids)[37] = referrers(s, t, k, id, &n);
+            char(*ids)[37] = nf_std_store_referrers(s->store, t, k, id, &n);
             if (!ids) return -1;
             int r = 0;
             if (n && a->delete_behavior == NF_BC_DEL_PREVENT) {
@@ -401,7 +370,7 @@ static bool remove_tree(nf_srv *s, uint32_t e, const char *id, int64_t seq, int 
             if (!nf_bc_entity_is_a(m, e, a->to)) continue;
             if (a->delete_behavior == NF_BC_DEL_CASCADE && depth < MAX_CASCADE) {
                 size_t n;
-                char(*ids)[37] = referrers(s, t, k, id, &n);
+                char(*ids)[37] = nf_std_store_referrers(s->store, t, k, id, &n);
                 bool ok = ids != NULL;
                 for (size_t i = 0; ok && i < n; i++)
                     ok = remove_tree(s, t->entity, ids[i], seq, depth + 1);

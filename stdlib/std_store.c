@@ -687,6 +687,14 @@ nf_std_store *nf_std_store_open(const nf_bc_module *m, const char *path, nf_std_
     }
     /* the user who signed in last on this device ([%CurrentUser%] while offline) */
     s->user_id = query_text(s->db, "SELECT value FROM _nf_meta WHERE key='user_id'", NULL);
+    /* uploads whose answers never came, recorded by an earlier process's sync client: a run
+     * without a server (`nanoflow run --db` offline) must still keep such a new object marked
+     * deleted when it deletes it, or the server's copy comes back at the next download (found
+     * by tests/cli/sync_kill.sh) */
+    char *sent = query_text(
+        s->db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_nf_sent'", NULL);
+    s->sent_table = sent != NULL;
+    free(sent);
     s->iface.ud = s;
     s->iface.commit = nf_std_store_commit;
     s->iface.remove = nf_std_store_remove;

@@ -105,6 +105,11 @@ char *nf_std_store_quote(const char *name);
 /* A statement for sql from the cache (prepared on first use); reset, bindings cleared. NULL
  * after raising on vm (when vm is not NULL). */
 sqlite3_stmt *nf_std_store_stmt(nf_std_store *s, nf_vm *vm, const char *sql);
+/* The ids of the live rows (not marked deleted) of table t whose reference column r holds idt
+ * (malloc'ed, *n of them); NULL on failure (a database error or out of memory). Delete
+ * behaviours use it: std_store_rw.c and the server's uploaded deletes. */
+char (*nf_std_store_referrers(nf_std_store *s, const nf_std_table *t, uint32_t r, const char *idt,
+                              size_t *n))[37];
 /* Raises a RuntimeError naming what failed and SQLite's message. */
 nf_vm_status nf_std_store_fail(nf_std_store *s, nf_vm *vm, const char *what);
 /* UUID text <-> bytes. */

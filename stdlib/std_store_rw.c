@@ -631,39 +631,43 @@ nf_vm_status nf_std_store_commit(void *ud, nf_vm *vm, nf_vm_obj *const *objs, ui
  * server applies the same to uploaded deletes (srv_upload.c). */
 enum { MAX_CASCADE = 64 };
 
-/* The ids of the live rows of table t whose reference column r holds idt (malloc'ed). */
-static char (*referrers(nf_std_store *s, nf_vm *vm, const nf_std_table *t, uint32_t r,
-                        const char *idt, size_t *n, nf_vm_status *rc))[37] {
+char (*nf_std_store_referrers(nf_std_store *s, const nf_std_table *t, uint32_t r, const char *idt,
+                              size_t *n))[37] {
     *n = 0;
-    *rc = NF_VM_OK;
     char sql[1200];
     snprintf(sql, sizeof sql, "SELECT _id FROM %s WHERE %s = ?1 AND _state != 3", t->name,
              t->ref_cols[r]);
-    sqlite3_stmt *st = nf_std_store_stmt(s, vm, sql);
-    if (!st) {
-        *rc = NF_VM_ERROR;
-        return NULL;
-    }
-    sqlite3_bind_text(st, 1, idt, 36, SQLITE_STATIC);
+    sqlite3_stmt *st = nf_std_store_stmt(s, NULL, sql);
+    if (!st) return NULL;
+    sqlite3_bind_text(st, 1, idt, -1, SQLITE_TRANSIENT);
     char(*ids)[37] = malloc(sizeof *ids);
     size_t cap = 1;
     int step = SQLITE_DONE;
     while (ids && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {
             char(*more)[37] = realloc(ids, 2 * cap * sizeof *ids);
-            if (!more) break;
+            if (!more) {
+                step = SQLITE_NOMEM;
+                break;
+            }
             ids = more;
             cap *= 2;
         }
         snprintf(ids[(*n)++], 37, "%s", (const char *)sqlite3_column_text(st, 0));
     }
     sqlite3_reset(st); /* cached: reset before a recursion reuses it */
-    if (!ids || step != SQLITE_DONE) {
+    if (step != SQLITE_DONE) {
         free(ids);
-        *rc = ids ? nf_std_store_fail(s, vm, "reading references")
-                  : nf_vm_no_memory(vm, 0, "deleting");
         return NULL;
     }
+    return ids;
+}
+
+/* nf_std_store_referrers, raising the failure. */
+static char (*referrers(nf_std_store *s, nf_vm *vm, const nf_std_table *t, uint32_t r,
+                        const char *idt, size_t *n, nf_vm_status *rc))[37] {
+    char(*ids)[37] = nf_std_store_referrers(s, t, r, idt, n);
+    *rc = ids ? NF_VM_OK : nf_std_store_fail(s, vm, "reading references");
     return ids;
 }
 

@@ -34,9 +34,23 @@ static const char *header(const nf_std_http_request *rq, const char *name) {
     return NULL;
 }
 
-/* Compiles app and opens a runtime (user ann, password secret, database in memory) whose
- * synchronize goes through a fake transport to handler(ud); false (with the diagnostics on
- * stderr) when something fails. */
+/* A runtime for module m (user ann, password secret; database: a file, or NULL for memory)
+ * whose synchronize goes through a fake transport to handler(ud) (handler NULL: no server). */
+static bool fake_server_connect(nf_module *m, const char *database, nf_std_fake_handler handler,
+                                void *ud, nf_runtime **rt, nf_std_fake **fake) {
+    nf_config cfg;
+    nf_config_init(&cfg);
+    cfg.user = "ann";
+    cfg.password = "secret";
+    cfg.database = database;
+    if (nf_runtime_new(m, &cfg, rt, NULL) != NF_OK) return false;
+    if (!handler) return true;
+    nf_std_transport *t = nf_std_transport_fake_new(handler, ud, fake);
+    return nf_api_runtime_set_transport(*rt, t, NULL) == NF_OK;
+}
+
+/* Compiles app and opens a runtime with its database in memory (fake_server_connect); false
+ * (with the diagnostics on stderr) when something fails. */
 static bool fake_server_runtime(const char *app, nf_std_fake_handler handler, void *ud,
                                 nf_module **m, nf_runtime **rt, nf_std_fake **fake) {
     const char *names[] = {"app.mdl"}, *texts[] = {app};
@@ -46,13 +60,7 @@ static bool fake_server_runtime(const char *app, nf_std_fake_handler handler, vo
     if (st != NF_OK) fprintf(stderr, "%s", diags ? diags : "");
     nf_free(diags);
     if (st != NF_OK) return false;
-    nf_config cfg;
-    nf_config_init(&cfg);
-    cfg.user = "ann";
-    cfg.password = "secret";
-    if (nf_runtime_new(*m, &cfg, rt, NULL) != NF_OK) return false;
-    nf_std_transport *t = nf_std_transport_fake_new(handler, ud, fake);
-    return nf_api_runtime_set_transport(*rt, t, NULL) == NF_OK;
+    return fake_server_connect(*m, NULL, handler, ud, rt, fake);
 }
 
 #endif

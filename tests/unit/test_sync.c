@@ -569,6 +569,38 @@ static void deleting_an_object_whose_upload_was_lost(void **state) {
     assert_int_equal(pending(f), 0);
 }
 
+/* The same across processes: the upload's answer is lost in one run, and a later run without
+ * a server (`nanoflow run --db` offline) deletes the object. It must still upload the
+ * deletion, or the server's copy comes back at the next download (tests/cli/sync_kill.sh
+ * found it: the runtime without a sync client did not know about _nf_sent). */
+static void deleting_it_in_a_later_run_without_a_server(void **state) {
+    fx *f = *state;
+    char dir[] = "/tmp/nf-test-sync-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/device.db", dir);
+    nf_runtime *mem = f->rt;
+    nf_std_fake *fake;
+    assert_true(fake_server_connect(f->m, path, handler, &f->srv, &f->rt, &fake));
+    add(f, "apple", "1");
+    nf_std_fake_inject(fake, 1, NF_STD_FAKE_LOSE);
+    assert_non_null(strstr(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ConnectionError"));
+    assert_int_equal(json_object_size(f->srv.rows), 1);
+    nf_runtime_free(f->rt);
+    assert_true(fake_server_connect(f->m, path, NULL, NULL, &f->rt, NULL)); /* offline */
+    assert_string_equal(run(f, "Shop.Del", "N", "apple", NULL, NULL), "");
+    assert_int_equal(pending(f), 1);
+    nf_runtime_free(f->rt);
+    assert_true(fake_server_connect(f->m, path, handler, &f->srv, &f->rt, &fake));
+    assert_string_equal(run(f, "Shop.Sync", NULL, NULL, NULL, NULL), "ok");
+    assert_int_equal(json_object_size(f->srv.rows), 0);
+    assert_string_equal(run(f, "Shop.Summary", NULL, NULL, NULL, NULL), "");
+    nf_runtime_free(f->rt);
+    f->rt = mem;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* The fake transport's delayed and repeated deliveries reach the handler (tests/sim uses them
  * against the real server). */
 static void duplicated_and_delayed_requests(void **state) {
@@ -884,6 +916,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(recommitted_after_a_lost_answer_is_no_conflict, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(flows_list_and_resubmit_the_quarantine, setup, teardown),
+        cmocka_unit_test_setup_teardown(deleting_it_in_a_later_run_without_a_server, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(failures_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(rejected_object_goes_to_quarantine, setup, teardown),
         cmocka_unit_test_setup_teardown(deleted_on_server_goes_to_quarantine, setup, teardown),
