@@ -8,6 +8,7 @@ nf=$1
 src=$2
 build=$(dirname "$nf")
 . "$(dirname "$0")/lib/expect.sh"
+. "$(dirname "$0")/lib/serve.sh"
 lua_bin=$(command -v lua5.4) || { echo "lua5.4 is not installed (scripts/setup.sh)"; exit 1; }
 preload=
 lua() { LD_PRELOAD="$preload" "$lua_bin" "$@"; }
@@ -44,16 +45,10 @@ expect_out "object attributes" "auto sync:	true	pending photos:	0"
 
 app="$tmp/inspection.nfb"
 "$nf" compile "$src/examples/inspection" -o "$app" 2>/dev/null
-"$nf" serve "$app" --db "$tmp/server.db" --listen 127.0.0.1:0 2>"$tmp/server.log" &
-server=$!
+serve_start "$nf" "$app" "$tmp/server.db" "$tmp/server.log"
+server=$serve_pid
+url=http://127.0.0.1:$serve_port
 trap 'kill -TERM "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
-url=
-for _ in $(seq 1 100); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/server.log" | head -1)
-    [ -n "$url" ] && break
-    sleep 0.1
-done
-[ -n "$url" ] || { fail "the server did not start"; cat "$tmp/server.log"; finish; }
 lua "$script" "$app" "$tmp/device.db" "$url" anna.inspector Anna-Demo-2024 >"$tmp/out" 2>"$tmp/err"
 [ $? = 0 ] && pass "the example runs against the server" || { fail "the example runs against the server"; cat "$tmp/err"; }
 expect_re "a .nfb module loads" "^loaded $app: [0-9]+ flows, [0-9]+ nanoflows$"

@@ -11,6 +11,7 @@ set -u
 nf=$1
 src=$2
 . "$(dirname "$0")/lib/expect.sh"
+. "$(dirname "$0")/lib/serve.sh"
 command -v curl >/dev/null || { echo "curl is needed"; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 is needed"; exit 1; }
 
@@ -24,17 +25,10 @@ expect "a bad --listen is refused" 1 "" "$nf" serve "$tmp/app.nfb" --listen nowh
 expect_err "a bad --listen: says why" "--listen needs HOST:PORT"
 
 # ---- start on a free port ----
-"$nf" serve "$tmp/app.nfb" --db "$db" --listen 127.0.0.1:0 2>"$tmp/log" &
-pid=$!
-port=""
-for _ in $(seq 100); do
-    port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/log")
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "the server did not start"; cat "$tmp/log"; kill "$pid"; exit 1; }
-pass "the server listens on 127.0.0.1:$port"
-base=http://127.0.0.1:$port/nf/v1
+serve_start "$nf" "$tmp/app.nfb" "$db" "$tmp/log"
+pid=$serve_pid
+pass "the server listens on 127.0.0.1:$serve_port"
+base=$serve_base
 client_a=0123456789abcdef0123456789abcdef
 client_b=fedcba9876543210fedcba9876543210
 
@@ -356,15 +350,9 @@ if grep -qF -e "$ann_token" -e "Pass-1" "$tmp/log"; then fail "the log shows a t
 check_sql "the database is intact" "ok" "PRAGMA integrity_check"
 
 # ---- sessions expire; the data stays across restarts ----
-"$nf" serve "$tmp/app.nfb" --db "$db" --listen 127.0.0.1:0 --session-ttl 1 2>"$tmp/log" &
-pid=$!
-port=""
-for _ in $(seq 100); do
-    port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/log")
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-base=http://127.0.0.1:$port/nf/v1
+serve_start "$nf" "$tmp/app.nfb" "$db" "$tmp/log" --session-ttl 1
+pid=$serve_pid
+base=$serve_base
 login ann Ann-Pass-1
 has "the demo users keep their accounts across restarts" "\"id\":\"$ann\""
 req "a fresh session works" 200 GET "download?entity=Shop.Line"

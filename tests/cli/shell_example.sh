@@ -10,21 +10,17 @@ nf=$1
 src=$2
 shell_bin=$(dirname "$nf")/shell_example
 . "$(dirname "$0")/lib/expect.sh"
+. "$(dirname "$0")/lib/serve.sh"
 [ -x "$shell_bin" ] || { fail "no $shell_bin"; finish; }
 
 app="$tmp/inspection.nfb"
 "$nf" compile "$src/examples/inspection" -o "$app" 2>/dev/null || { fail "compile the demo app"; finish; }
-"$nf" serve "$app" --db "$tmp/server.db" --listen 127.0.0.1:0 2>"$tmp/server.log" &
-server=$!
+serve_start "$nf" "$app" "$tmp/server.db" "$tmp/server.log"
+server=$serve_pid
+url=http://127.0.0.1:$serve_port
 cleanup() { kill -CONT "$server" 2>/dev/null; kill -TERM "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
 trap 'cleanup; rm -rf "$tmp"' EXIT
-url=
-for _ in $(seq 1 100); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/server.log" | head -1)
-    [ -n "$url" ] && break
-    sleep 0.1
-done
-[ -n "$url" ] && pass "server listening at $url" || { fail "the server did not start"; cat "$tmp/server.log"; finish; }
+pass "server listening at $url"
 
 # The shell reads commands from a FIFO so the script can act between them.
 mkfifo "$tmp/in"

@@ -9,6 +9,7 @@
 set -u
 nf=$1
 . "$(dirname "$0")/lib/expect.sh"
+. "$(dirname "$0")/lib/serve.sh"
 
 cat >"$tmp/app.mdl" <<'MDL'
 create module Field;
@@ -97,15 +98,9 @@ app=$tmp/app.nfb
 
 server=
 start_server() { # extra serve options...
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    : >"$tmp/server.log"
-    "$nf" serve "$app" --db "$tmp/server.db" --listen "127.0.0.1:$port" "$@" 2>"$tmp/server.log" &
-    server=$!
-    for _ in $(seq 1 50); do
-        if grep -q "listening" "$tmp/server.log" 2>/dev/null; then break; fi
-        sleep 0.1
-    done
-    url=http://127.0.0.1:$port
+    serve_start "$nf" "$app" "$tmp/server.db" "$tmp/server.log" "$@"
+    server=$serve_pid
+    url=http://127.0.0.1:$serve_port
 }
 stop_server() {
     kill -TERM "$server" 2>/dev/null

@@ -10,6 +10,7 @@
 set -u
 nf=$1
 . "$(dirname "$0")/lib/expect.sh"
+. "$(dirname "$0")/lib/serve.sh"
 
 cat >"$tmp/app.mdl" <<'EOF'
 create module Field;
@@ -81,15 +82,10 @@ EOF
 "$nf" compile "$tmp/app.mdl" -o "$tmp/app.nfb" >/dev/null 2>&1 || { echo "cannot compile"; cat "$tmp/app.mdl"; exit 1; }
 app=$tmp/app.nfb
 
-# a free port on loopback
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$nf" serve "$app" --db "$tmp/server.db" --listen "127.0.0.1:$port" 2>"$tmp/server.log" &
-server=$!
-for _ in $(seq 1 50); do
-    if grep -q "listening" "$tmp/server.log" 2>/dev/null; then break; fi
-    sleep 0.1
-done
-url=http://127.0.0.1:$port
+# on loopback, on a port the system picks
+serve_start "$nf" "$app" "$tmp/server.db" "$tmp/server.log"
+server=$serve_pid
+url=http://127.0.0.1:$serve_port
 dev() { # device DB, flow, args...
     local db=$1
     shift
