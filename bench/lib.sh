@@ -53,3 +53,29 @@ cg() { # cg OUTFILE CMD...
 ir() { # total instructions of a callgrind output file
   sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$1" | head -1
 }
+
+# need_built NAME BUILD FILE...: each FILE must be an executable in BUILD (else exits 2).
+need_built() {
+  local name=$1 build=$2
+  shift 2
+  for f; do
+    [ -x "$build/$f" ] && continue
+    echo "$name: $build/$f not found; build first (cmake --build $build)" >&2
+    exit 2
+  done
+}
+# need_lua NAME: sets $lua to the lua5.4 interpreter (else exits 2).
+need_lua() {
+  lua=$(command -v lua5.4 || true)
+  [ -n "$lua" ] && return 0
+  echo "$1: lua5.4 not found; install lua5.4 (scripts/setup.sh)" >&2
+  exit 2
+}
+# private_nanoflow NAME BUILD: sets $work (a scratch directory removed at exit) and $nanoflow, a
+# private copy of BUILD's binary, so that a rebuild during the run cannot disturb it.
+private_nanoflow() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/nf-bench-$1.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  nanoflow="$work/nanoflow"
+  cp "$2/nanoflow" "$nanoflow"
+}

@@ -36,20 +36,9 @@ done
 check_runs "$runs"
 
 src="$root/bench/lua"
-lua=$(command -v lua5.4 || true)
-if [ ! -x "$build/nanoflow" ]; then
-  echo "lua.sh: $build/nanoflow not found; build first (cmake --build $build)" >&2
-  exit 2
-fi
-if [ -z "$lua" ]; then
-  echo "lua.sh: lua5.4 not found; install lua5.4 (scripts/setup.sh)" >&2
-  exit 2
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/nf-bench-lua.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-nanoflow="$work/nanoflow" # a private copy: a rebuild during the run cannot disturb it
-cp "$build/nanoflow" "$nanoflow"
+need_built lua.sh "$build" nanoflow
+need_lua lua.sh
+private_nanoflow lua "$build"
 nfb="$work/bench.nfb"
 
 n_calls=1000000

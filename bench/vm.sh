@@ -40,21 +40,9 @@ done
 check_runs "$runs"
 
 src="$root/bench/vm"
-lua=$(command -v lua5.4 || true)
-if [ ! -x "$build/nanoflow" ]; then
-  echo "vm.sh: $build/nanoflow not found; build first (cmake --build $build)" >&2
-  exit 2
-fi
-if [ -z "$lua" ]; then
-  echo "vm.sh: lua5.4 not found; install lua5.4 (scripts/setup.sh)" >&2
-  exit 2
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/nf-bench-vm.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-# A private copy of the binary: a rebuild of BUILD_DIR during the run cannot disturb it.
-nanoflow="$work/nanoflow"
-cp "$build/nanoflow" "$nanoflow"
+need_built vm.sh "$build" nanoflow
+need_lua vm.sh
+private_nanoflow vm "$build"
 nfb="$work/bench.nfb"
 
 # ---- workloads -------------------------------------------------------------------------------
